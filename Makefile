@@ -1,0 +1,32 @@
+# Two entry points, both from a fresh clone with only Python 3.11:
+#   make bench  - create .venv, install, run the default benchmark, print the comparison table
+#   make test   - create .venv, install, run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: bench test install lint speed clean
+
+bench: $(STAMP)
+	$(BIN)/forecast-bench run
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+speed: $(STAMP)
+	$(BIN)/python benchmarks/speed/arima_walk_forward.py
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) build *.egg-info

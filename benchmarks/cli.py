@@ -1,0 +1,141 @@
+"""The `forecast-bench` command line (also `python -m benchmarks`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tabulate import tabulate
+
+from models.errors import ConfigError, ForecastBenchError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit 2) instead of usage dumps."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _window(text: str) -> int | str:
+    if text == "expanding":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--window takes 'expanding' or a length, got {text!r}") from None
+
+
+def _test_size(text: str) -> int | float:
+    try:
+        return float(text) if "." in text else int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--test-size takes a count or a fraction like 0.2, got {text!r}") from None
+
+
+def _last(text: str) -> int | str:
+    if text == "all":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--last takes a count or 'all', got {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="forecast-bench", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = commands.add_parser("run", help="run a walk-forward benchmark and write its results")
+    run.add_argument("config", nargs="?", help="TOML config (default: msft_daily.toml)")
+    run.add_argument("--data", dest="source", help="msft, sunspots, lynx or csv:PATH")
+    run.add_argument("--column", help="value column of the data")
+    run.add_argument("--date-column", help="date column of a CSV")
+    run.add_argument("--last", type=_last, help="keep the last N observations ('all': keep all)")
+    run.add_argument("--start", help="first date to keep (YYYY-MM-DD)")
+    run.add_argument("--end", help="last date to keep (YYYY-MM-DD)")
+    run.add_argument("--models", help="comma-separated labels or model names, e.g. naive,arima")
+    run.add_argument("--test-size", type=_test_size, help="test values (count or fraction)")
+    run.add_argument("--folds", type=int, help="number of folds")
+    run.add_argument("--horizon", type=int, help="steps ahead forecast from each origin")
+    run.add_argument("--step", type=int, help="distance between forecast origins")
+    run.add_argument("--window", type=_window, help="'expanding' or a sliding window length")
+    run.add_argument("--seed", type=int, help="seed for models that use randomness")
+    run.add_argument("--out", default="results", help="results folder (default: results)")
+    run.add_argument("--quiet", action="store_true", help="no progress lines")
+    run.set_defaults(handler=_cmd_run)
+
+    models = commands.add_parser("models", help="list the registered models")
+    models.set_defaults(handler=_cmd_models)
+
+    data = commands.add_parser("data", help="summarize a dataset")
+    data.add_argument("source", help="msft, sunspots, lynx or csv:PATH")
+    data.add_argument("--column", help="value column")
+    data.add_argument("--last", type=_last, help="keep the last N observations ('all': keep all)")
+    data.set_defaults(handler=_cmd_data)
+    return parser
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from benchmarks import config, runner
+
+    cfg = config.load_config(args.config or config.DEFAULT_CONFIG)
+    names = None
+    if args.models is not None:
+        names = [name.strip() for name in args.models.split(",") if name.strip()]
+        if not names:
+            raise ConfigError("--models is empty; name at least one model, e.g. --models arima")
+    cfg = config.with_overrides(
+        cfg,
+        data={"source": args.source, "column": args.column, "date_column": args.date_column,
+              "last": args.last, "start": args.start, "end": args.end},
+        split={"test_size": args.test_size, "folds": args.folds, "horizon": args.horizon,
+               "step": args.step, "window": args.window},
+        models=names,
+        seed=args.seed,
+    )
+
+    def progress(label: str, fold, status: str) -> None:
+        if not args.quiet:
+            print(f"  {label:<16} fold {fold.index}: {status}", file=sys.stderr, flush=True)
+
+    outcome = runner.run(cfg, Path(args.out), progress)
+    print(outcome.text)
+    print(f"\nresults: {outcome.run_dir}")
+    return 0
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from models import available
+
+    print(tabulate(available().items(), headers=["model", "description"], tablefmt="plain"))
+    return 0
+
+
+def _cmd_data(args: argparse.Namespace) -> int:
+    from benchmarks.data import DataSpec, load
+
+    dataset = load(DataSpec(source=args.source, column=args.column, last=args.last))
+    rows = [(key, "; ".join(value) if isinstance(value, list | tuple) else value)
+            for key, value in dataset.describe().items()]
+    print(tabulate([*rows, ("sha256", dataset.sha256())], tablefmt="plain"))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except ForecastBenchError as exc:
+        print(f"forecast-bench: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("forecast-bench: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

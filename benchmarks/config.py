@@ -1,0 +1,151 @@
+"""Run configuration: a TOML file (or CLI options) -> a validated, frozen RunConfig."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from benchmarks.data import DataSpec
+from evaluation.splits import WalkForward
+from models import registry
+from models.base import Forecaster
+from models.errors import ConfigError
+
+DEFAULT_CONFIG = Path(__file__).parent / "configs" / "msft_daily.toml"
+REFERENCE = "naive"  # every run includes the random walk: ratios are taken against it
+TOP_LEVEL = ("name", "seed", "data", "split", "models")
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelEntry:
+    """One row of the comparison: a label, the registered model name and its parameters."""
+
+    label: str
+    model: str
+    params: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class RunConfig:
+    name: str
+    data: DataSpec
+    split: WalkForward
+    models: tuple[ModelEntry, ...]
+    seed: int = 0
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read and validate a TOML run configuration."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}; pass an existing .toml file")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}; fix the syntax") from None
+    return from_dict(raw, default_name=path.stem, where=str(path))
+
+
+def from_dict(raw: dict[str, Any], default_name: str = "run", where: str = "config") -> RunConfig:
+    _check_keys(raw, TOP_LEVEL, where)
+    data = _section(raw, "data", where)
+    split = _section(raw, "split", where)
+    _check_keys(data, [f.name for f in dataclasses.fields(DataSpec)], f"{where} [data]")
+    _check_keys(split, [f.name for f in dataclasses.fields(WalkForward)], f"{where} [split]")
+    models = tuple(_model_entry(label, params, where)
+                   for label, params in _section(raw, "models", where).items())
+    seed = raw.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError(f"{where}: seed must be a non-negative integer, got {seed!r}")
+    name = str(raw.get("name", default_name))
+    return RunConfig(name, DataSpec(**data), WalkForward(**split), models, seed)
+
+
+def with_overrides(cfg: RunConfig, data: dict[str, Any], split: dict[str, Any],
+                   models: list[str] | None, seed: int | None) -> RunConfig:
+    """A copy of `cfg` with CLI options applied (None values are ignored)."""
+    data = {k: v for k, v in data.items() if v is not None}
+    split = {k: v for k, v in split.items() if v is not None}
+    entries = cfg.models
+    if models is not None:
+        by_label = {entry.label: entry for entry in cfg.models}
+        entries = tuple(by_label.get(label) or _model_entry(label, {}, "--models")
+                        for label in models)
+    return dataclasses.replace(
+        cfg,
+        data=dataclasses.replace(cfg.data, **data),
+        split=dataclasses.replace(cfg.split, **split),
+        models=entries,
+        seed=cfg.seed if seed is None else seed,
+    )
+
+
+def build_models(cfg: RunConfig) -> dict[str, Forecaster]:
+    """Unfitted models by label, the naive reference first; the run seed fills unset seeds."""
+    entries = list(cfg.models)
+    if REFERENCE not in {entry.label for entry in entries}:
+        entries.insert(0, ModelEntry(REFERENCE, REFERENCE, {}))
+    built = {}
+    for entry in entries:
+        params = dict(entry.params)
+        fields = registry.get(entry.model).params()
+        if "seed" in fields and "seed" not in params:
+            params["seed"] = cfg.seed
+        built[entry.label] = registry.get(entry.model, **params)
+    return built
+
+
+def to_toml(cfg: RunConfig, models: dict[str, Forecaster]) -> str:
+    """The fully resolved configuration (every model parameter spelled out), as TOML."""
+    lines = [f"name = {_toml_value(cfg.name)}", f"seed = {cfg.seed}", ""]
+    for section, values in (("data", dataclasses.asdict(cfg.data)),
+                            ("split", dataclasses.asdict(cfg.split))):
+        lines += [f"[{section}]", *_toml_pairs(values), ""]
+    for label, model in models.items():
+        lines += [f"[models.{label}]", f"model = {_toml_value(model.name)}",
+                  *_toml_pairs(model.params()), ""]
+    return "\n".join(lines)
+
+
+def _model_entry(label: str, params: Any, where: str) -> ModelEntry:
+    if not isinstance(params, dict):
+        raise ConfigError(f"{where}: [models.{label}] must be a table of parameters")
+    params = dict(params)
+    name = params.pop("model", label)
+    registry.get(name, **params)  # validates the name and every parameter now, not mid-run
+    return ModelEntry(label, name, params)
+
+
+def _section(raw: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: '{key}' must be a table ([{key}]), got {value!r}")
+    return value
+
+
+def _check_keys(table: dict[str, Any], allowed: list[str] | tuple[str, ...], where: str) -> None:
+    for key in table:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise ConfigError(
+                f"{where}: unknown key '{key}'; {hint}allowed: {', '.join(allowed)}"
+            )
+
+
+def _toml_pairs(values: dict[str, Any]) -> list[str]:
+    return [f"{key} = {_toml_value(value)}" for key, value in values.items() if value is not None]
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'

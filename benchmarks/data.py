@@ -1,0 +1,386 @@
+"""Load and clean one series: built-in datasets (no network) or a user's CSV file.
+
+Data problems raise a one-line ``DataError`` naming the file, column, line (header = 1) and fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import warnings
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from models.errors import ConfigError, DataError
+
+DATASETS: dict[str, str] = {
+    "msft": "Microsoft daily prices 1986-03-13..2017-11-10 (pmdarima); Close, last 1260 days",
+    "sunspots": "Yearly sunspot activity 1700..2008 (statsmodels); column SUNACTIVITY",
+    "lynx": "Yearly Canadian lynx trappings 1821..1934 (pmdarima); column lynx",
+}
+FILLS = ("ffill", "interpolate", "none")
+MISSING = frozenset({"", "NA", "NaN", "nan", "null", "None", "N/A", "#N/A"})
+DATE_NAMES = ("date", "datetime", "timestamp", "time", "day")
+_DEFAULT_COLUMN = {"msft": "Close", "sunspots": "SUNACTIVITY", "lynx": "lynx"}
+_DEFAULT_LAST = {"msft": 1260}
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Which series to load and how to clean it (the ``[data]`` section of a config)."""
+
+    source: str = "msft"
+    column: str | None = None
+    date_column: str | None = None
+    start: str | None = None
+    end: str | None = None
+    last: int | str | None = None
+    fill: str = "ffill"
+    max_gap: int = 5
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.source, str) or not (
+            self.source in DATASETS or (self.source.startswith("csv:") and self.source[4:])
+        ):
+            close = difflib.get_close_matches(str(self.source).lower(), list(DATASETS), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ConfigError(
+                f"data.source {self.source!r} is not a known dataset; {hint}"
+                "use msft, sunspots, lynx, or csv:PATH"
+            )
+        if self.fill not in FILLS:
+            raise ConfigError(f"data.fill must be one of {', '.join(FILLS)}; got {self.fill!r}")
+        if isinstance(self.max_gap, bool) or not isinstance(self.max_gap, int) or self.max_gap < 0:
+            raise ConfigError(f"data.max_gap must be an integer >= 0; got {self.max_gap!r}")
+        last = self.last
+        is_int = isinstance(last, int | np.integer) and not isinstance(last, bool)
+        if not (last is None or last == "all" or (is_int and last > 0)):
+            raise ConfigError(f"data.last must be a positive integer or 'all'; got {last!r}")
+        if self.date_column is not None and not self.source.startswith("csv:"):
+            raise ConfigError(
+                f"data.date_column only applies to csv:PATH sources; remove it for {self.source!r}"
+            )
+        bounds = {name: _parse_bound(name, getattr(self, name)) for name in ("start", "end")}
+        if None not in bounds.values() and bounds["start"] > bounds["end"]:
+            raise ConfigError(
+                f"data.start ({self.start}) is after data.end ({self.end}); swap them"
+            )
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A cleaned series (float64, sorted unique DatetimeIndex named "date") and its provenance."""
+
+    series: pd.Series
+    source: str
+    column: str
+    n_filled: int
+    notes: tuple[str, ...]
+
+    def sha256(self) -> str:
+        """Deterministic hash of the ISO dates and float reprs of the series."""
+        digest = hashlib.sha256()
+        for stamp, value in zip(self.series.index, self.series.to_numpy(), strict=True):
+            digest.update(f"{stamp.isoformat()} {float(value)!r}\n".encode())
+        return digest.hexdigest()
+
+    def describe(self) -> dict[str, object]:
+        """Summary for reports: source, column, size, date range, min/max/mean, cleaning notes."""
+        values = self.series.to_numpy()
+        return {
+            "source": self.source,
+            "column": self.column,
+            "n": len(values),
+            "first_date": _iso(self.series.index[0]),
+            "last_date": _iso(self.series.index[-1]),
+            "min": float(values.min()),
+            "max": float(values.max()),
+            "mean": float(values.mean()),
+            "n_filled": self.n_filled,
+            "notes": list(self.notes),
+        }
+
+
+def load(spec: DataSpec) -> Dataset:
+    """Load, validate and clean the series described by ``spec``."""
+    if spec.source.startswith("csv:"):
+        path = Path(spec.source[4:]).expanduser()
+        label, source = str(path), f"csv:{path.resolve()}"
+        frame = _read_csv(path, label)
+        lines = np.arange(len(frame)) + 2
+        blank = (frame == "").all(axis=1).to_numpy()
+        frame, lines = frame[~blank], lines[~blank]
+        date_col = _date_column(frame, spec.date_column, label)
+        column = _value_column(frame, spec.column, date_col, label)
+        dates = _parse_dates(frame[date_col], lines, date_col, label)
+        values = _parse_values(frame[column], lines, column, label)
+    else:
+        label = source = spec.source
+        frame = _builtin(spec.source)
+        column = spec.column or _DEFAULT_COLUMN[spec.source]
+        if column not in frame.columns:
+            raise DataError(_not_found(column, label, list(frame.columns), "--column"))
+        dates = frame.index
+        values = frame[column].to_numpy(dtype=float)
+        lines = np.arange(len(frame)) + 2
+    _check_order(dates, lines, label)
+    if np.isnan(values).all():
+        raise DataError(
+            f"column {column!r} of {label} has no values (all {len(values)} cells are missing); "
+            "choose another column with --column"
+        )
+    last = _DEFAULT_LAST.get(spec.source) if spec.last is None else spec.last
+    keep = None if last is None or last == "all" else int(last)
+    series, n_filled, notes = _clean(dates, values, lines, column, label, spec, keep)
+    series.name = column
+    return Dataset(series, source, column, n_filled, tuple(notes))
+
+
+@cache
+def _builtin(name: str) -> pd.DataFrame:
+    """A built-in dataset as a frame of float columns indexed by date (cached)."""
+    if name == "msft":
+        from pmdarima.datasets import load_msft
+
+        raw = load_msft()
+        index = pd.to_datetime(raw["Date"], format="%Y-%m-%d")
+        frame = raw.drop(columns="Date").astype(float)
+    elif name == "sunspots":
+        import statsmodels.api as sm
+
+        raw = sm.datasets.sunspots.load_pandas().data
+        index = pd.to_datetime(raw["YEAR"].astype(int).astype(str), format="%Y")
+        frame = raw[["SUNACTIVITY"]].astype(float)
+    else:
+        from pmdarima.datasets import load_lynx
+
+        raw = load_lynx(as_series=True)
+        index = pd.to_datetime(raw.index.astype(str), format="%Y")
+        frame = pd.DataFrame({"lynx": raw.to_numpy(dtype=float)})
+    frame.index = pd.DatetimeIndex(index, name="date")
+    return frame
+
+
+def _read_csv(path: Path, label: str) -> pd.DataFrame:
+    """Read every cell as a string; line numbers stay aligned (blank lines are kept)."""
+    if not path.exists():
+        raise DataError(f"data file not found: {label}; check the path after 'csv:'")
+    if path.is_dir():
+        raise DataError(f"data path {label} is a directory; give a CSV file after 'csv:'")
+    try:
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig"
+        )
+    except pd.errors.EmptyDataError:
+        raise DataError(f"data file {label} is empty; it needs a header and data rows") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        why = str(exc).strip().splitlines()[-1]
+        raise DataError(f"cannot read {label} as a UTF-8 CSV file ({why}); fix the file") from None
+    frame = frame.fillna("").rename(columns=lambda name: str(name).strip())
+    if (frame == "").all(axis=1).all():
+        raise DataError(f"data file {label} has a header but no data rows; add data below it")
+    return frame
+
+
+def _date_column(frame: pd.DataFrame, wanted: str | None, label: str) -> str:
+    if wanted is not None:
+        if wanted not in frame.columns:
+            raise DataError(_not_found(wanted, label, list(frame.columns), "--date-column"))
+        return wanted
+    for name in frame.columns:
+        if name.lower() in DATE_NAMES:
+            return name
+    raise DataError(
+        f"no date column found in {label} (columns: {', '.join(frame.columns)}); "
+        "name it with --date-column"
+    )
+
+
+def _value_column(frame: pd.DataFrame, wanted: str | None, date_col: str, label: str) -> str:
+    others = [name for name in frame.columns if name != date_col]
+    if wanted is not None and wanted == date_col:
+        raise DataError(f"column {wanted!r} is the date column of {label}; choose another --column")
+    if wanted is not None:
+        if wanted not in others:
+            raise DataError(_not_found(wanted, label, others, "--column"))
+        return wanted
+    if "Close" in others:
+        return "Close"
+    if len(others) == 1:
+        return others[0]
+    what = "no value column" if not others else "several value columns"
+    raise DataError(
+        f"{label} has {what} besides {date_col!r} (columns: {', '.join(frame.columns)}); "
+        "choose one with --column"
+    )
+
+
+def _not_found(name: str, label: str, columns: list[str], option: str) -> str:
+    """'column X not found' message with the closest name (case-insensitive) as suggestion."""
+    lowered = {col.lower(): col for col in columns}
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=1)
+    hint = f"did you mean {lowered[close[0]]!r}?" if close else f"choose one with {option}"
+    return f"column {name!r} not found in {label}; {hint} (columns: {', '.join(columns)})"
+
+
+def _parse_dates(cells: pd.Series, lines: np.ndarray, column: str, label: str) -> pd.DatetimeIndex:
+    text = cells.str.strip()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+            if parsed.isna().any():
+                inferred = pd.to_datetime(text, errors="coerce")
+                if inferred.isna().sum() < parsed.isna().sum():
+                    parsed = inferred
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise DataError(
+            f"cannot parse the dates in column {column!r} of {label} ({exc}); "
+            "use one date format throughout, e.g. YYYY-MM-DD"
+        ) from None
+    bad = parsed.isna().to_numpy() | text.isin(MISSING).to_numpy()
+    if bad.any():
+        i = bad.argmax()
+        raise DataError(
+            f"cannot parse date {text.iloc[i]!r} in column {column!r} of {label} at line "
+            f"{lines[i]}; write every date in one format, e.g. YYYY-MM-DD, or delete the row"
+        )
+    index = pd.DatetimeIndex(parsed)
+    return index.tz_localize(None) if index.tz is not None else index
+
+
+def _parse_values(cells: pd.Series, lines: np.ndarray, column: str, label: str) -> np.ndarray:
+    text = cells.str.strip()
+    missing = text.isin(MISSING).to_numpy()
+    numbers = pd.to_numeric(text.where(~missing, "nan"), errors="coerce").to_numpy(dtype=float)
+    bad = np.isnan(numbers) & ~missing
+    if bad.any():
+        i = bad.argmax()
+        raise DataError(
+            f"non-numeric value {text.iloc[i]!r} in column {column!r} of {label} at line "
+            f"{lines[i]}; fix the cell or leave it empty to mark a missing value"
+        )
+    infinite = np.isinf(numbers)
+    if infinite.any():
+        i = infinite.argmax()
+        raise DataError(
+            f"infinite value {text.iloc[i]!r} in column {column!r} of {label} at line "
+            f"{lines[i]}; replace it with a number or leave the cell empty"
+        )
+    return numbers
+
+
+def _check_order(dates: pd.DatetimeIndex, lines: np.ndarray, label: str) -> None:
+    dup = dates.duplicated(keep="first")
+    if dup.any():
+        i = int(dup.argmax())
+        j = int(np.flatnonzero(dates == dates[i])[0])
+        raise DataError(
+            f"duplicate date {_iso(dates[i])} in {label} at lines {lines[j]} and {lines[i]}; "
+            "remove one of the rows"
+        )
+    if len(dates) > 1:
+        down = np.flatnonzero(dates[1:] < dates[:-1])
+        if len(down):
+            i = int(down[0]) + 1
+            raise DataError(
+                f"dates in {label} are not in increasing order: line {lines[i]} "
+                f"({_iso(dates[i])}) comes after line {lines[i - 1]} ({_iso(dates[i - 1])}); "
+                "sort the file by date"
+            )
+
+
+def _clean(
+    dates: pd.DatetimeIndex,
+    values: np.ndarray,
+    lines: np.ndarray,
+    column: str,
+    label: str,
+    spec: DataSpec,
+    last: int | None,
+) -> tuple[pd.Series, int, list[str]]:
+    """Filter by start/end, drop leading gaps, fill the rest, keep the last N observations."""
+    frame = pd.DataFrame(
+        {"value": values, "line": lines}, index=pd.DatetimeIndex(dates, name="date")
+    )
+    if spec.start is not None or spec.end is not None:
+        window = frame.loc[spec.start : spec.end]
+        wanted = f"{spec.start or 'the start'} .. {spec.end or 'the end'}"
+        covers = f"the data covers {_iso(frame.index[0])} .. {_iso(frame.index[-1])}"
+        if window.empty:
+            raise DataError(f"no rows in {label} between {wanted}; {covers}; widen data.start/end")
+        if window["value"].isna().all():
+            raise DataError(
+                f"all values of {column!r} in {label} between {wanted} are missing; "
+                "widen data.start/end"
+            )
+        frame = window
+    notes: list[str] = []
+    missing = frame["value"].isna().to_numpy()
+    lead = int(missing.argmin())
+    tail = int(missing[::-1].argmin()) if spec.fill == "interpolate" else 0
+    for count, where, rows in (
+        (lead, "leading", frame.iloc[:lead]),
+        (tail, "trailing", frame.iloc[len(frame) - tail :]),
+    ):
+        if count:
+            span = f"lines {rows['line'].iloc[0]}-{rows['line'].iloc[-1]}"
+            notes.append(f"dropped {count} {where} missing values in {column} ({span})")
+    frame = frame.iloc[lead : len(frame) - tail]
+    missing = frame["value"].isna().to_numpy()
+    for start, length in _runs(missing):
+        line = frame["line"].iloc[start]
+        if spec.fill == "none":
+            raise DataError(
+                f"missing value in column {column!r} of {label} at line {line}; "
+                "set data.fill = 'ffill' (or 'interpolate') or fill in the cell"
+            )
+        if length > spec.max_gap:
+            raise DataError(
+                f"{length} consecutive missing values in column {column!r} of {label} starting "
+                f"at line {line} (data.max_gap = {spec.max_gap}); fix the data or raise "
+                "data.max_gap"
+            )
+    if spec.fill == "ffill":
+        frame = frame.assign(value=frame["value"].ffill())
+    elif spec.fill == "interpolate":
+        frame = frame.assign(value=frame["value"].interpolate(method="linear"))
+    frame = frame.assign(filled=missing)
+    if last is not None and len(frame) < last:
+        notes.append(f"only {len(frame)} observations available (data.last = {last})")
+    elif last is not None:
+        frame = frame.iloc[-last:]
+    n_filled = int(frame["filled"].sum())
+    if n_filled:
+        verb = "forward-filled" if spec.fill == "ffill" else "linearly interpolated"
+        first = frame["line"].to_numpy()[frame["filled"].to_numpy().argmax()]
+        notes.append(f"{verb} {n_filled} missing values in {column} (first at line {first})")
+    return frame["value"].astype("float64"), n_filled, notes
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, length) of each run of True in ``mask``."""
+    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return [(int(s), int(e - s)) for s, e in zip(starts, ends, strict=True)]
+
+
+def _parse_bound(name: str, value: str | None) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        raise ConfigError(f"data.{name} must be an ISO date like 2015-01-31; got {value!r}")
+    return stamp
+
+
+def _iso(stamp: pd.Timestamp) -> str:
+    """Date only when the time is midnight, else the full ISO timestamp."""
+    return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()

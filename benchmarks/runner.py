@@ -1,0 +1,96 @@
+"""One benchmark run: load data, split once, run every model, write results/<run-id>/."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from benchmarks import results
+from benchmarks.config import RunConfig, build_models, to_toml
+from benchmarks.data import Dataset, load
+from evaluation import metrics, tables
+from evaluation.splits import Fold, folds_frame
+from evaluation.walk_forward import Progress, run_walk_forward
+
+
+@dataclasses.dataclass(frozen=True)
+class RunOutcome:
+    run_dir: Path
+    summary: pd.DataFrame
+    text: str  # what the terminal shows: the summary table and its notes
+
+
+def run(cfg: RunConfig, out_root: Path, progress: Progress | None = None) -> RunOutcome:
+    """Validate everything first (nothing is written for bad input), then run and write."""
+    started, created = time.perf_counter(), dt.datetime.now().astimezone()
+    dataset = load(cfg.data)
+    models = build_models(cfg)
+    min_train = max(model.min_train_size for model in models.values())
+    folds = cfg.split.split(len(dataset.series), min_train=min_train)
+    run_dir = results.new_run_dir(out_root, cfg.name)
+    results.write_text(run_dir / "config.toml", to_toml(cfg, models))
+    results.write_csv(run_dir / "folds.csv", folds_frame(folds, dataset.series.index))
+
+    outcome = run_walk_forward(dataset.series, folds, models, cfg.split.horizon, progress)
+    by_fold = metrics.scores_by_fold(outcome.forecasts)
+    summary = metrics.summarize(outcome.forecasts, outcome.status)
+    text = tables.summary_table(summary) + "\n\n" + "\n".join(
+        f"- {note}" for note in tables.summary_notes(summary, len(folds))
+    )
+    results.write_csv(run_dir / "forecasts.csv", outcome.forecasts)
+    results.write_csv(run_dir / "status.csv", outcome.status)
+    results.write_csv(run_dir / "metrics_by_fold.csv", by_fold)
+    results.write_csv(run_dir / "summary.csv", summary)
+    results.write_text(run_dir / "summary.md",
+                       _summary_markdown(run_dir.name, cfg, dataset, folds, text, by_fold,
+                                         outcome.status))
+    seconds = outcome.status.groupby("model", sort=False)[["fit_seconds", "predict_seconds"]]
+    results.write_json(run_dir / "manifest.json", {
+        "run_id": run_dir.name,
+        "status": "complete",
+        "created": created.isoformat(timespec="seconds"),
+        "config_name": cfg.name,
+        "seed": cfg.seed,
+        "data": {**dataset.describe(), "sha256": dataset.sha256()},
+        "n_folds": len(folds),
+        "wall_seconds": {
+            "total": round(time.perf_counter() - started, 3),
+            "models": {m: round(float(s), 3) for m, s in seconds.sum().sum(axis=1).items()},
+        },
+        **results.environment(),
+    })
+    return RunOutcome(run_dir, summary, text)
+
+
+def _summary_markdown(run_id: str, cfg: RunConfig, dataset: Dataset, folds: list[Fold],
+                      text: str, by_fold: pd.DataFrame, status: pd.DataFrame) -> str:
+    series = dataset.series
+    split = cfg.split
+    window = "expanding" if split.window == "expanding" else f"sliding ({split.window})"
+    parts = [
+        f"# forecast-bench run `{run_id}`",
+        "",
+        f"Data: `{dataset.source}` column `{dataset.column}`, {len(series)} values "
+        f"{series.index[0].date()} .. {series.index[-1].date()} (sha256 {dataset.sha256()[:12]}).",
+        *(f"Data note: {note}" for note in dataset.notes),
+        f"Split: {len(folds)} {window} fold(s), {sum(f.test_end - f.train_end for f in folds)} "
+        f"test values from {series.index[folds[0].train_end].date()}, horizon {split.horizon}, "
+        f"origins every {split.step} step(s); models refitted at each fold start.",
+        "",
+        "## Summary",
+        "",
+        text,
+        "",
+        "## RMSE per fold",
+        "",
+        tables.fold_table(by_fold),
+    ]
+    for title, table in (("Fitted models", tables.fitted_table(status)),
+                         ("Failures", tables.failures_table(status))):
+        if table:
+            parts += ["", f"## {title}", "", table]
+    return "\n".join(parts) + "\n"

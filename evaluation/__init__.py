@@ -1,0 +1,1 @@
+"""Walk-forward splits, the evaluation harness, metrics and tables."""

@@ -1,0 +1,119 @@
+"""Rolling-origin (walk-forward) splits, computed once per run and shared by every model."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from models.errors import ConfigError
+
+
+@dataclasses.dataclass(frozen=True)
+class Fold:
+    """Positions in the series: fit on [train_start, train_end), forecast from each origin.
+
+    An origin `o` is the number of observations seen: a forecast from `o` may use y[:o] only
+    and targets y[o], ..., y[o + horizon - 1], all inside the fold's test span
+    [train_end, test_end).
+    """
+
+    index: int
+    train_start: int
+    train_end: int
+    test_end: int
+    origins: tuple[int, ...]
+
+    @property
+    def train_size(self) -> int:
+        return self.train_end - self.train_start
+
+
+@dataclasses.dataclass(frozen=True)
+class WalkForward:
+    """Split the last `test_size` observations into `folds` consecutive test spans.
+
+    test_size: a count, or a fraction in (0, 1) of the series (0.2 = the tutorial's 80/20).
+    folds: number of test spans (sizes differ by at most one, earlier ones larger).
+    horizon: steps forecast from each origin; step: distance between origins.
+    window: "expanding" (train from the start) or an int (sliding window of that length).
+    The model is refitted at the start of every fold.
+    """
+
+    test_size: int | float = 252
+    folds: int = 4
+    horizon: int = 1
+    step: int = 1
+    window: int | str = "expanding"
+
+    def __post_init__(self) -> None:
+        for field in ("folds", "horizon", "step"):
+            value = getattr(self, field)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"split.{field} must be an integer >= 1, got {value!r}")
+        size = self.test_size
+        if isinstance(size, bool) or not isinstance(size, int | float) or size <= 0 or (
+            isinstance(size, float) and size >= 1
+        ):
+            raise ConfigError(
+                f"split.test_size must be a count >= 1 or a fraction in (0, 1), got {size!r}"
+            )
+        window = self.window
+        if window != "expanding" and (
+            isinstance(window, bool) or not isinstance(window, int) or window < 1
+        ):
+            raise ConfigError(
+                f"split.window must be 'expanding' or a window length >= 1, got {window!r}"
+            )
+
+    def n_test(self, n: int) -> int:
+        """Number of test observations for a series of length n."""
+        size = self.test_size
+        return round(n * size) if isinstance(size, float) else int(size)
+
+    def split(self, n: int, min_train: int = 2) -> list[Fold]:
+        """The folds for a series of `n` observations; ConfigError if it is too short."""
+        n_test = self.n_test(n)
+        first_train_end = n - n_test
+        needed = (self.window if isinstance(self.window, int) else min_train) + n_test
+        if first_train_end < min_train or n < needed:
+            raise ConfigError(
+                f"the series has {n} values but the split needs {needed} "
+                f"({n_test} to test + {needed - n_test} to train); lower split.test_size, "
+                f"shorten split.window, or load more data (data.last)"
+            )
+        if n_test < self.folds * self.horizon:
+            raise ConfigError(
+                f"split.test_size ({n_test}) is too small for {self.folds} folds with horizon "
+                f"{self.horizon}; each fold needs at least {self.horizon} test values"
+            )
+        sizes = [len(part) for part in np.array_split(np.arange(n_test), self.folds)]
+        folds, train_end = [], first_train_end
+        for index, size in enumerate(sizes):
+            test_end = train_end + size
+            start = 0 if self.window == "expanding" else train_end - int(self.window)
+            origins = tuple(range(train_end, test_end - self.horizon + 1, self.step))
+            folds.append(Fold(index, start, train_end, test_end, origins))
+            train_end = test_end
+        return folds
+
+
+def folds_frame(folds: list[Fold], dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """One row per fold with positions and dates, as written to folds.csv."""
+    rows = [
+        {
+            "fold": f.index,
+            "train_start": dates[f.train_start].date(),
+            "train_end": dates[f.train_end - 1].date(),
+            "test_start": dates[f.train_end].date(),
+            "test_end": dates[f.test_end - 1].date(),
+            "n_train": f.train_size,
+            "n_test": f.test_end - f.train_end,
+            "n_origins": len(f.origins),
+            "first_origin": f.origins[0],
+            "last_origin": f.origins[-1],
+        }
+        for f in folds
+    ]
+    return pd.DataFrame(rows)

@@ -1,0 +1,68 @@
+"""Comparison tables (tabulate): the summary, the per-fold scores, and the failures."""
+
+from __future__ import annotations
+
+import pandas as pd
+from tabulate import tabulate
+
+SUMMARY_HEADERS = {
+    "model": "model",
+    "rmse": "RMSE (pooled)",
+    "mae": "MAE (pooled)",
+    "rmse_fold_mean": "RMSE fold mean",
+    "rmse_fold_std": "RMSE fold std",
+    "rmse_vs_naive": "RMSE / naive",
+    "n_forecasts": "forecasts",
+    "folds_ok": "folds ok",
+    "seconds": "seconds",
+}
+
+
+def summary_table(summary: pd.DataFrame, fmt: str = "github") -> str:
+    """The headline comparison: one row per model, best pooled RMSE first."""
+    columns = [c for c in SUMMARY_HEADERS if c in summary.columns]
+    return tabulate(
+        _columns(summary[columns]), headers=[SUMMARY_HEADERS[c] for c in columns],
+        tablefmt=fmt, floatfmt=".4f", missingval="-",
+    )
+
+
+def fold_table(by_fold: pd.DataFrame, metric: str = "rmse", fmt: str = "github") -> str:
+    """One row per fold, one column per model: the metric on that fold alone."""
+    wide = by_fold.pivot(index="fold", columns="model", values=metric)
+    wide = wide[list(dict.fromkeys(by_fold.model))].reset_index()
+    return tabulate(_columns(wide), headers="keys", tablefmt=fmt, floatfmt=".4f",
+                    missingval="-")
+
+
+def failures_table(status: pd.DataFrame, fmt: str = "github") -> str:
+    """(model, fold) tasks that failed, with their reasons; empty string when none did."""
+    failed = status[status.status != "ok"][["model", "fold", "reason"]]
+    return tabulate(_columns(failed), headers="keys", tablefmt=fmt) if len(failed) else ""
+
+
+def fitted_table(status: pd.DataFrame, fmt: str = "github") -> str:
+    """What each model learned per fold (e.g. auto-ARIMA's order); '' when no model says."""
+    fitted = status[status.fitted.fillna("") != ""][["model", "fold", "fitted"]]
+    return tabulate(_columns(fitted), headers="keys", tablefmt=fmt) if len(fitted) else ""
+
+
+def summary_notes(summary: pd.DataFrame, n_folds: int) -> list[str]:
+    """Plain-words notes that say how each figure was computed."""
+    notes = [
+        "RMSE/MAE (pooled): over every forecast of the model across all folds.",
+        f"RMSE fold mean/std: over the {n_folds} fold(s), each fold's RMSE computed on its own"
+        " (std with ddof=1).",
+        "RMSE / naive: the model's RMSE divided by the random walk's on the same forecasts;"
+        " below 1 beats the random walk.",
+    ]
+    incomplete = summary[summary.folds_ok.str.split("/").map(lambda p: p[0] != p[1])]
+    if len(incomplete):
+        names = ", ".join(incomplete.model)
+        notes.append(f"Failed on some folds (scores cover only the folds that ran): {names}.")
+    return notes
+
+
+def _columns(frame: pd.DataFrame) -> dict[str, list]:
+    """Column lists keep each column's own type (a DataFrame's .values would upcast ints)."""
+    return {str(name): frame[name].tolist() for name in frame.columns}

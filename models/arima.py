@@ -1,0 +1,125 @@
+"""ARIMA/SARIMA through statsmodels' state-space SARIMAX; orders fixed or chosen by pmdarima.
+
+Fitted once per fold; forecasts from every origin of the fold come from one Kalman filter pass
+over the fold's data with the fitted parameters held fixed (no refit per origin).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+from models.base import Forecaster, ModelConfig
+from models.registry import register
+
+TRENDS = ("n", "c", "t", "ct")
+
+
+def _int_tuple(value: object, size: int, field: str) -> tuple[int, ...]:
+    items = tuple(value) if isinstance(value, list | tuple) else ()
+    if len(items) != size or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
+                                      for v in items):
+        raise ValueError(f"{field} must be {size} non-negative integers, got {value!r}")
+    return items
+
+
+@dataclasses.dataclass(frozen=True)
+class ArimaConfig(ModelConfig):
+    order: tuple[int, int, int] | str = "auto"  # (p, d, q), or "auto" for pmdarima.auto_arima
+    seasonal_order: tuple[int, int, int, int] = (0, 0, 0, 0)  # (P, D, Q, s); fixed orders only
+    trend: str | None = None  # n/c/t/ct; None: c if d+D == 0 else n (auto: pmdarima's choice)
+    seasonal_period: int = 1  # auto only: m > 1 also searches seasonal orders
+    max_p: int = 5  # auto only
+    max_d: int = 2  # auto only
+    max_q: int = 5  # auto only
+    maxiter: int = 50  # optimiser iterations per fit
+
+    def validate(self) -> None:
+        if self.order != "auto":
+            object.__setattr__(self, "order", _int_tuple(self.order, 3, "order"))
+        object.__setattr__(
+            self, "seasonal_order", _int_tuple(self.seasonal_order, 4, "seasonal_order")
+        )
+        if self.trend is not None and self.trend not in TRENDS:
+            raise ValueError(f"trend must be one of {', '.join(TRENDS)}, got {self.trend!r}")
+        for field, lowest in (("seasonal_period", 1), ("maxiter", 1), ("max_p", 0),
+                              ("max_d", 0), ("max_q", 0)):
+            value = getattr(self, field)
+            if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
+                raise ValueError(f"{field} must be an integer >= {lowest}, got {value!r}")
+
+
+@register("arima")
+class Arima(Forecaster):
+    """ARIMA (statsmodels SARIMAX), order fixed or auto-chosen by pmdarima on the training part."""
+
+    config_class = ArimaConfig
+
+    @property
+    def min_train_size(self) -> int:
+        if self.config.order == "auto":
+            return 20
+        p, d, q = self.config.order
+        big_p, big_d, big_q, s = self.config.seasonal_order
+        return max(10, 2 * (p + q + (big_p + big_q) * s) + d + big_d * s + 1)
+
+    def _fit(self, y: np.ndarray) -> None:
+        self.order_, self.seasonal_order_, self.trend_ = self._choose_order(y)
+        model = SARIMAX(y, order=self.order_, seasonal_order=self.seasonal_order_,
+                        trend=self.trend_)
+        self.result_ = model.fit(disp=False, maxiter=self.config.maxiter)
+
+    def describe_fit(self) -> str:
+        seasonal = f"{self.seasonal_order_}" if any(self.seasonal_order_) else ""
+        converged = self.result_.mle_retvals.get("converged", True)
+        return (f"ARIMA{self.order_}{seasonal} trend={self.trend_}"
+                + ("" if converged else " (optimiser did not converge)"))
+
+    def _choose_order(self, y: np.ndarray) -> tuple[tuple, tuple, str]:
+        cfg = self.config
+        if cfg.order != "auto":
+            integrated = cfg.order[1] + cfg.seasonal_order[1]
+            default_trend = "c" if integrated == 0 else "n"
+            return cfg.order, cfg.seasonal_order, cfg.trend or default_trend
+        import pmdarima  # slow import, only needed for auto orders
+
+        auto = pmdarima.auto_arima(
+            y, seasonal=cfg.seasonal_period > 1, m=cfg.seasonal_period, max_p=cfg.max_p,
+            max_d=cfg.max_d, max_q=cfg.max_q, stepwise=True, information_criterion="aic",
+            suppress_warnings=True, error_action="ignore",
+        )
+        trend = cfg.trend or ("c" if auto.with_intercept else "n")
+        return tuple(auto.order), tuple(auto.seasonal_order), trend
+
+    def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        return self.result_.apply(history).forecast(horizon)
+
+    def _predict_origins(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
+        """One filter pass with fixed parameters, then the state-space forecast recursion.
+
+        predicted_state[:, o] is the state at o given y[:o]; each later step applies
+        a <- c_t + T a and reads y = d_t + Z a. NaN padding lets the filter run past the last
+        origin so that time-varying intercepts (trends) exist for every target time.
+        """
+        last = int(origins.max())
+        padded = np.concatenate([y[:last], np.full(horizon, np.nan)])
+        filtered = self.result_.apply(padded)
+        ssm = filtered.model.ssm
+        design, transition = ssm["design"], ssm["transition"]
+        if design.ndim != 2 or transition.ndim != 2:  # time-varying system: loop over origins
+            return super()._predict_origins(y, origins, horizon)
+        obs_intercept, state_intercept = ssm["obs_intercept"], ssm["state_intercept"]
+        state = filtered.filter_results.predicted_state[:, origins]
+        out = np.empty((len(origins), horizon))
+        for step in range(horizon):
+            times = origins + step
+            out[:, step] = (_at(obs_intercept, times) + design @ state)[0]
+            state = _at(state_intercept, times) + transition @ state
+        return out
+
+
+def _at(vector: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Columns of a (possibly time-varying) intercept at `times`, shape (k, len(times))."""
+    return vector[:, times] if vector.ndim == 2 else vector[:, None]

@@ -1,0 +1,160 @@
+"""The forecaster interface every model implements (after scikit-learn and statsforecast).
+
+A model is fitted once on a training history, then forecasts `horizon` steps after the end of
+any history, reusing the fitted parameters. Subclasses implement `_fit` and `_predict`, and may
+override `_predict_origins` to forecast from many origins in one batched call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import pandas as pd
+
+from models.errors import ConfigError, ModelError, NotFittedError
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+    """Hyper-parameters of a model. Subclasses add fields and validate them in __post_init__."""
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ValueError naming the field and the allowed values; default: nothing to check."""
+
+
+class Forecaster(ABC):
+    """Fit on a history, then forecast from the end of any later history with fixed parameters.
+
+    `fit` writes `y_train_` (and model-specific attributes ending in `_`) and returns self;
+    it never changes `config`.
+    """
+
+    name: ClassVar[str] = ""
+    config_class: ClassVar[type[ModelConfig]] = ModelConfig
+    min_history: ClassVar[int] = 1  # fewest observations fit() and each forecast origin need
+
+    def __init__(self, **params: Any) -> None:
+        fields = {f.name for f in dataclasses.fields(self.config_class)}
+        unknown = sorted(set(params) - fields)
+        if unknown:
+            allowed = ", ".join(sorted(fields)) or "none"
+            raise ConfigError(
+                f"model '{self.name}' has no parameter {unknown[0]!r}; allowed: {allowed}"
+            )
+        try:
+            self.config = self.config_class(**params)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"model '{self.name}': {exc}") from None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.config})"
+
+    def params(self) -> dict[str, Any]:
+        """The resolved hyper-parameters, as stored in the run's config.toml."""
+        return dataclasses.asdict(self.config)
+
+    def clone(self) -> Self:
+        """An unfitted copy with the same hyper-parameters."""
+        return type(self)(**self.params())
+
+    @property
+    def min_train_size(self) -> int:
+        """Fewest training observations `fit` accepts (may depend on the config)."""
+        return self.min_history
+
+    # -- public template methods: checks live here, models implement the underscored ones --
+
+    def fit(self, y: pd.Series | np.ndarray) -> Self:
+        """Learn the parameters from `y`; writes `y_train_`."""
+        values = as_values(y, "y")
+        if len(values) < self.min_train_size:
+            raise ModelError(
+                f"model '{self.name}' needs at least {self.min_train_size} training values, "
+                f"got {len(values)}; use a longer training window"
+            )
+        self._fit(values)
+        self.y_train_ = values
+        return self
+
+    def predict(self, horizon: int, history: pd.Series | np.ndarray | None = None) -> np.ndarray:
+        """Forecast `horizon` steps after the end of `history` (default: the training data)."""
+        self._check_fitted()
+        horizon = check_horizon(horizon)
+        values = self.y_train_ if history is None else as_values(history, "history")
+        check_origins([len(values)], len(values), self.min_train_size)
+        return self._checked(self._predict(values, horizon), (horizon,))
+
+    def predict_origins(
+        self, y: pd.Series | np.ndarray, origins: Sequence[int], horizon: int
+    ) -> np.ndarray:
+        """Forecasts from many origins (shape len(origins) x horizon), seeing only y[:origin]."""
+        self._check_fitted()
+        horizon = check_horizon(horizon)
+        values = as_values(y, "y")
+        idx = check_origins(origins, len(values), self.min_train_size)
+        return self._checked(self._predict_origins(values, idx, horizon), (len(idx), horizon))
+
+    def describe_fit(self) -> str:
+        """One line on what fit() learned, e.g. the chosen ARIMA order; '' when nothing to say."""
+        return ""
+
+    # -- to implement --
+
+    @abstractmethod
+    def _fit(self, y: np.ndarray) -> None:
+        """Learn parameters from the training values `y` and store them in `attr_` fields."""
+
+    @abstractmethod
+    def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        """Forecast `horizon` values after the end of `history` with the fitted parameters."""
+
+    def _predict_origins(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
+        """Default: one `_predict` per origin. Override to batch."""
+        return np.vstack([self._predict(y[:o], horizon) for o in origins])
+
+    # -- helpers --
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "y_train_"):
+            raise NotFittedError(f"model '{self.name}' is not fitted; call fit(y) first")
+
+    def _checked(self, forecast: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        out = np.asarray(forecast, dtype=float)
+        if out.shape != shape:
+            raise ModelError(f"model '{self.name}' returned shape {out.shape}, expected {shape}")
+        return out
+
+
+def as_values(y: pd.Series | np.ndarray | Sequence[float], what: str) -> np.ndarray:
+    """A 1-D float64 copy of `y`; raises ModelError on NaN or inf."""
+    values = np.array(y, dtype=float).reshape(-1)
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        raise ModelError(f"{what} has a non-finite value at position {bad[0]}; clean the data")
+    return values
+
+
+def check_horizon(horizon: int) -> int:
+    if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
+        raise ModelError(f"horizon must be an integer >= 1, got {horizon!r}")
+    return int(horizon)
+
+
+def check_origins(origins: Sequence[int], n: int, min_history: int) -> np.ndarray:
+    """Origins as an int array; each must leave at least `min_history` values before it."""
+    idx = np.asarray(origins, dtype=int).reshape(-1)
+    if idx.size == 0:
+        raise ModelError("no forecast origins given")
+    if idx.min() < min_history or idx.max() > n:
+        raise ModelError(
+            f"forecast origins must lie in [{min_history}, {n}] for a series of {n} values; "
+            f"got {idx.min()}..{idx.max()}"
+        )
+    return idx

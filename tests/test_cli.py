@@ -1,0 +1,122 @@
+"""The command line, run as users run it: in a subprocess."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import random_walk
+
+RUN_FILES = {"config.toml", "manifest.json", "folds.csv", "forecasts.csv", "status.csv",
+             "metrics_by_fold.csv", "summary.csv", "summary.md"}
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "benchmarks", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def csv_file(tmp_path) -> Path:
+    y = random_walk(200, seed=5)
+    frame = pd.DataFrame({"Date": y.index.strftime("%Y-%m-%d"), "Open": y.values,
+                          "High": y.values + 1, "Low": y.values - 1, "Close": y.values,
+                          "Adj Close": y.values, "Volume": 1000})
+    path = tmp_path / "prices.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def run_ok(tmp_path: Path, csv_file: Path, *extra: str) -> Path:
+    out = tmp_path / "results"
+    done = cli("run", "--data", f"csv:{csv_file}", "--models", "naive,drift,arima",
+               "--test-size", "40", "--folds", "2", "--out", str(out), "--quiet", *extra,
+               cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def test_run_writes_every_file(tmp_path, csv_file):
+    out = run_ok(tmp_path, csv_file)
+    (run_dir,) = out.iterdir()
+    assert {p.name for p in run_dir.iterdir()} == RUN_FILES
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["n_folds"] == 2
+    assert len(manifest["data"]["sha256"]) == 64
+    assert manifest["packages"]["statsmodels"] and manifest["packages"]["numpy"]
+    assert set(manifest["wall_seconds"]["models"]) == {"naive", "drift", "arima"}
+    forecasts = pd.read_csv(run_dir / "forecasts.csv")
+    assert len(forecasts) == 3 * 40
+    summary = pd.read_csv(run_dir / "summary.csv")
+    assert set(summary.model) == {"naive", "drift", "arima"}
+    assert summary.set_index("model").loc["naive", "rmse_vs_naive"] == pytest.approx(1.0)
+    assert "RMSE (pooled)" in (run_dir / "summary.md").read_text()
+
+
+def test_a_new_run_never_touches_an_old_one(tmp_path, csv_file):
+    out = run_ok(tmp_path, csv_file)
+    (first,) = out.iterdir()
+    digest = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in first.iterdir()}
+    run_ok(tmp_path, csv_file, "--horizon", "2")
+    assert len(list(out.iterdir())) == 2
+    assert digest == {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in first.iterdir()}
+
+
+def test_default_benchmark_config_runs(tmp_path):
+    done = cli("run", "--models", "naive,drift", "--out", str(tmp_path / "r"), "--quiet",
+               cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "| drift" in done.stdout and "| naive" in done.stdout
+
+
+def test_models_and_data_commands(tmp_path):
+    listing = cli("models", cwd=tmp_path)
+    assert listing.returncode == 0
+    for name in ("naive", "drift", "seasonal_naive", "arima"):
+        assert name in listing.stdout
+    data = cli("data", "msft", cwd=tmp_path)
+    assert data.returncode == 0 and "1260" in data.stdout and "2017-11-10" in data.stdout
+
+
+def bad_cases(tmp: Path, csv_file: Path) -> list[tuple[list[str], str]]:
+    (tmp / "not_toml.toml").write_text("this is = = not toml")
+    (tmp / "unknown_key.toml").write_text("[split]\nfoldz = 3\n")
+    (tmp / "a_file").write_text("x")
+    base = ["run", "--data", f"csv:{csv_file}", "--quiet", "--out", str(tmp / "results")]
+    return [
+        (["run", "--data", "csv:missing.csv"], "not found"),
+        ([*base, "--column", "Clsoe"], "did you mean 'Close'"),
+        ([*base, "--models", "arimma"], "did you mean 'arima'"),
+        ([*base, "--window", "wide"], "--window"),
+        ([*base, "--test-size", "5000"], "lower split.test_size"),
+        ([*base, "--horizon", "0"], "horizon"),
+        (["run", str(tmp / "not_toml.toml")], "not valid TOML"),
+        (["run", str(tmp / "unknown_key.toml")], "did you mean 'folds'"),
+        (["run", "--data", f"csv:{csv_file}", "--test-size", "40", "--out", str(tmp / "a_file")],
+         "is a file"),
+        (["run", "--data", "nasdaq"], "not a known dataset"),
+        (["frobnicate"], "invalid choice"),
+    ]
+
+
+def test_bad_input_exits_2_with_one_line(tmp_path, csv_file):
+    for args, message in bad_cases(tmp_path, csv_file):
+        done = cli(*args, cwd=tmp_path)
+        assert done.returncode == 2, (args, done.stderr)
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1, (args, done.stderr)
+        assert message in lines[0], (args, lines[0])
+        assert "Traceback" not in done.stderr
+    assert not (tmp_path / "results").exists()  # nothing was written for bad input
+
+
+def test_result_files_are_readable_by_others(tmp_path, csv_file):
+    out = run_ok(tmp_path, csv_file)
+    (run_dir,) = out.iterdir()
+    assert all(p.stat().st_mode & 0o044 for p in run_dir.iterdir())  # not mkstemp's 0600

@@ -1,0 +1,131 @@
+"""One contract for every registered model (scikit-learn's check_estimator, for forecasters).
+
+A model added to the registry is picked up here automatically, with its default parameters
+unless FAST_PARAMS gives cheaper ones for tests.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import models
+from evaluation.splits import WalkForward
+from evaluation.walk_forward import run_walk_forward
+from models.base import Forecaster
+from models.errors import NotFittedError
+from tests.conftest import random_walk
+
+FAST_PARAMS: dict[str, list[dict]] = {
+    "arima": [{"order": [1, 1, 1]}, {"order": [2, 0, 0], "trend": "c"},
+              {"order": "auto", "max_p": 2, "max_q": 2}],
+}
+CASES = [
+    pytest.param(name, params, id=f"{name}-{i}")
+    for name in models.available()
+    for i, params in enumerate(FAST_PARAMS.get(name, [{}]))
+]
+HORIZONS = (1, 3)
+N_TRAIN = 120
+
+
+def make(name: str, params: dict) -> Forecaster:
+    return models.get(name, **params)
+
+
+def assert_no_lookahead(model: Forecaster, y: np.ndarray, origins: list[int], horizon: int):
+    """Perturb every value at or after each origin; its forecast must not move."""
+    base = model.predict_origins(y, origins, horizon)
+    rng = np.random.default_rng(123)
+    for row, origin in enumerate(origins):
+        changed = y.copy()
+        changed[origin:] += rng.normal(0, 25, len(y) - origin) + 40
+        again = model.predict_origins(changed, origins[: row + 1], horizon)
+        np.testing.assert_allclose(again[row], base[row], rtol=0, atol=1e-9,
+                                   err_msg=f"forecast from origin {origin} saw later values")
+
+
+@pytest.mark.parametrize(("name", "params"), CASES)
+class TestConformance:
+    def test_fit_returns_self_and_keeps_config(self, name, params, series):
+        model = make(name, params)
+        before = model.params()
+        assert model.fit(series[:N_TRAIN]) is model
+        assert model.params() == before
+        assert model.clone().params() == before
+
+    def test_predict_before_fit_raises(self, name, params, series):
+        model = make(name, params)
+        with pytest.raises(NotFittedError):
+            model.predict(1)
+        with pytest.raises(NotFittedError):
+            model.predict_origins(series, [N_TRAIN], 1)
+
+    @pytest.mark.parametrize("horizon", HORIZONS)
+    def test_shapes_and_batched_equals_loop(self, name, params, series, horizon):
+        model = make(name, params).fit(series[:N_TRAIN])
+        assert model.predict(horizon).shape == (horizon,)
+        y = series.to_numpy()
+        origins = list(range(N_TRAIN, len(y) - horizon + 1, 3))
+        batched = model.predict_origins(y, origins, horizon)
+        assert batched.shape == (len(origins), horizon)
+        assert np.isfinite(batched).all()
+        looped = np.vstack([model.predict(horizon, history=y[:o]) for o in origins])
+        np.testing.assert_allclose(batched, looped, rtol=0, atol=1e-8)
+
+    def test_same_seed_same_forecasts(self, name, params, series):
+        y = series.to_numpy()
+        origins = list(range(N_TRAIN, len(y) - 2))
+        first = make(name, params).fit(y[:N_TRAIN]).predict_origins(y, origins, 2)
+        second = make(name, params).fit(y[:N_TRAIN]).predict_origins(y, origins, 2)
+        np.testing.assert_array_equal(first, second)
+
+    @pytest.mark.parametrize("horizon", HORIZONS)
+    def test_no_lookahead(self, name, params, series, horizon):
+        model = make(name, params).fit(series[:N_TRAIN])
+        y = series.to_numpy()
+        assert_no_lookahead(model, y, [N_TRAIN, N_TRAIN + 7, len(y) - horizon], horizon)
+
+    def test_fit_sees_only_training_data(self, name, params, series):
+        y = series.to_numpy()
+        changed = y.copy()
+        changed[N_TRAIN:] *= 3
+        a = make(name, params).fit(y[:N_TRAIN]).predict_origins(y, [N_TRAIN], 2)
+        b = make(name, params).fit(changed[:N_TRAIN]).predict_origins(changed, [N_TRAIN], 2)
+        np.testing.assert_array_equal(a, b)
+
+    @pytest.mark.parametrize("window", ["expanding", 90])
+    def test_walk_forward_windows(self, name, params, window):
+        y = random_walk(200, seed=1)
+        split = WalkForward(test_size=40, folds=2, horizon=2, window=window)
+        folds = split.split(len(y))
+        result = run_walk_forward(y, folds, {name: make(name, params)}, horizon=2)
+        assert (result.status.status == "ok").all(), result.status.reason.tolist()
+        assert len(result.forecasts) == 2 * sum(len(f.origins) for f in folds)
+        assert np.isfinite(result.forecasts.y_pred).all()
+
+
+class _Peeking(Forecaster):
+    """A cheating model: its 'forecast' from an origin reads the value at the origin."""
+
+    def _fit(self, y):
+        pass
+
+    def _predict(self, history, horizon):
+        return np.full(horizon, history[-1])
+
+    def _predict_origins(self, y, origins, horizon):
+        ahead = np.minimum(origins, len(y) - 1)
+        return np.repeat(y[ahead, None], horizon, axis=1)
+
+
+def test_lookahead_check_catches_a_cheating_model(series):
+    y = series.to_numpy()
+    model = _Peeking().fit(y[:N_TRAIN])
+    with pytest.raises(AssertionError, match="saw later values"):
+        assert_no_lookahead(model, y, [N_TRAIN, N_TRAIN + 5], 1)
+
+
+def test_every_model_is_covered():
+    assert set(models.available()) >= {"naive", "drift", "seasonal_naive", "arima"}
+    assert {case.values[0] for case in CASES} == set(models.available())
