@@ -70,7 +70,9 @@ def _run_task(
         warnings.simplefilter("always")
         try:
             start = time.perf_counter()
-            model = prototype.clone().fit(fold_values[: fold.train_end - fold.train_start])
+            model = prototype.clone()
+            model.fit(fold_values[: fold.train_end - fold.train_start],
+                      leak=fold_values if model.leaky else None)
             info["fit_seconds"] = time.perf_counter() - start
             info["fitted"] = model.describe_fit()
             start = time.perf_counter()

@@ -39,6 +39,7 @@ class Forecaster(ABC):
     name: ClassVar[str] = ""
     config_class: ClassVar[type[ModelConfig]] = ModelConfig
     min_history: ClassVar[int] = 1  # fewest observations fit() and each forecast origin need
+    batch_tolerance: ClassVar[float] = 1e-8  # batched vs per-origin forecasts, absolute
 
     def __init__(self, **params: Any) -> None:
         fields = {f.name for f in dataclasses.fields(self.config_class)}
@@ -65,21 +66,35 @@ class Forecaster(ABC):
         return type(self)(**self.params())
 
     @property
+    def leaky(self) -> bool:
+        """True when an option deliberately lets fit() see the fold's test part (a known leak)."""
+        return False
+
+    @property
     def min_train_size(self) -> int:
         """Fewest training observations `fit` accepts (may depend on the config)."""
         return self.min_history
 
     # -- public template methods: checks live here, models implement the underscored ones --
 
-    def fit(self, y: pd.Series | np.ndarray) -> Self:
-        """Learn the parameters from `y`; writes `y_train_`."""
+    def fit(self, y: pd.Series | np.ndarray, leak: pd.Series | np.ndarray | None = None) -> Self:
+        """Learn the parameters from `y`; writes `y_train_`.
+
+        `leak` (the whole fold, test part included) is passed only to models whose `leaky` is
+        True, to reproduce a known mistake such as scaling with the whole series' min and max.
+        """
         values = as_values(y, "y")
         if len(values) < self.min_train_size:
             raise ModelError(
                 f"model '{self.name}' needs at least {self.min_train_size} training values, "
                 f"got {len(values)}; use a longer training window"
             )
-        self._fit(values)
+        if leak is None:
+            self._fit(values)
+        elif self.leaky:
+            self._fit(values, leak=as_values(leak, "leak"))
+        else:
+            raise ModelError(f"model '{self.name}' is not leaky; it must not be given test data")
         self.y_train_ = values
         return self
 

@@ -16,9 +16,13 @@ from models.base import Forecaster
 from models.errors import NotFittedError
 from tests.conftest import random_walk
 
+TINY_NET = {"look_back": 5, "units": [4, 3], "dense": [2], "epochs": 2, "batch_size": 16}
 FAST_PARAMS: dict[str, list[dict]] = {
     "arima": [{"order": [1, 1, 1]}, {"order": [2, 0, 0], "trend": "c"},
               {"order": "auto", "max_p": 2, "max_q": 2}],
+    "lstm": [TINY_NET, {**TINY_NET, "features": ["close", "ma7", "returns"], "target": "diff",
+                        "validation": 0.2, "patience": 1}],
+    "gru": [TINY_NET],
 }
 CASES = [
     pytest.param(name, params, id=f"{name}-{i}")
@@ -33,6 +37,18 @@ def make(name: str, params: dict) -> Forecaster:
     return models.get(name, **params)
 
 
+_FITTED: dict[str, Forecaster] = {}
+
+
+def fitted(name: str, params: dict) -> Forecaster:
+    """One model fitted on the first N_TRAIN values of the shared series, reused by the tests
+    that only forecast (fitting a network takes seconds)."""
+    key = f"{name}{sorted(params.items())}"
+    if key not in _FITTED:
+        _FITTED[key] = make(name, params).fit(random_walk()[:N_TRAIN])
+    return _FITTED[key]
+
+
 def assert_no_lookahead(model: Forecaster, y: np.ndarray, origins: list[int], horizon: int):
     """Perturb every value at or after each origin; its forecast must not move."""
     base = model.predict_origins(y, origins, horizon)
@@ -41,7 +57,7 @@ def assert_no_lookahead(model: Forecaster, y: np.ndarray, origins: list[int], ho
         changed = y.copy()
         changed[origin:] += rng.normal(0, 25, len(y) - origin) + 40
         again = model.predict_origins(changed, origins[: row + 1], horizon)
-        np.testing.assert_allclose(again[row], base[row], rtol=0, atol=1e-9,
+        np.testing.assert_allclose(again[row], base[row], rtol=0, atol=model.batch_tolerance,
                                    err_msg=f"forecast from origin {origin} saw later values")
 
 
@@ -63,7 +79,7 @@ class TestConformance:
 
     @pytest.mark.parametrize("horizon", HORIZONS)
     def test_shapes_and_batched_equals_loop(self, name, params, series, horizon):
-        model = make(name, params).fit(series[:N_TRAIN])
+        model = fitted(name, params)
         assert model.predict(horizon).shape == (horizon,)
         y = series.to_numpy()
         origins = list(range(N_TRAIN, len(y) - horizon + 1, 3))
@@ -71,18 +87,18 @@ class TestConformance:
         assert batched.shape == (len(origins), horizon)
         assert np.isfinite(batched).all()
         looped = np.vstack([model.predict(horizon, history=y[:o]) for o in origins])
-        np.testing.assert_allclose(batched, looped, rtol=0, atol=1e-8)
+        np.testing.assert_allclose(batched, looped, rtol=0, atol=model.batch_tolerance)
 
     def test_same_seed_same_forecasts(self, name, params, series):
         y = series.to_numpy()
         origins = list(range(N_TRAIN, len(y) - 2))
-        first = make(name, params).fit(y[:N_TRAIN]).predict_origins(y, origins, 2)
+        first = fitted(name, params).predict_origins(y, origins, 2)
         second = make(name, params).fit(y[:N_TRAIN]).predict_origins(y, origins, 2)
         np.testing.assert_array_equal(first, second)
 
     @pytest.mark.parametrize("horizon", HORIZONS)
     def test_no_lookahead(self, name, params, series, horizon):
-        model = make(name, params).fit(series[:N_TRAIN])
+        model = fitted(name, params)
         y = series.to_numpy()
         assert_no_lookahead(model, y, [N_TRAIN, N_TRAIN + 7, len(y) - horizon], horizon)
 
@@ -90,7 +106,7 @@ class TestConformance:
         y = series.to_numpy()
         changed = y.copy()
         changed[N_TRAIN:] *= 3
-        a = make(name, params).fit(y[:N_TRAIN]).predict_origins(y, [N_TRAIN], 2)
+        a = fitted(name, params).predict_origins(y, [N_TRAIN], 2)
         b = make(name, params).fit(changed[:N_TRAIN]).predict_origins(changed, [N_TRAIN], 2)
         np.testing.assert_array_equal(a, b)
 

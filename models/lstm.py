@@ -1,0 +1,209 @@
+"""LSTM/GRU forecasters (Keras 3 on TensorFlow, CPU). The `lstm` preset is the tutorial's net.
+
+LSTM(50, return_sequences=True) -> Dropout(0.2) -> LSTM(50) -> Dropout(0.2) -> Dense(25) ->
+Dense(1), Adam + MSE, 100 epochs, batch 32, on MinMax-scaled look-back windows of 60 closes.
+Scalers are fitted on the fold's training part only, unless `scaler_fit="all"` (the tutorial's
+leak, kept to measure it). Horizons > 1 are forecast recursively: each step's forecast is
+appended to the window and the features are recomputed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Any
+
+import numpy as np
+from sklearn.preprocessing import MinMaxScaler
+
+from models import windows
+from models.base import Forecaster, ModelConfig
+from models.registry import register
+
+CELLS = ("lstm", "gru")
+TARGETS = ("level", "diff")
+SCALER_FITS = ("train", "all")
+
+
+def _positive_ints(value: Any, field: str, allow_empty: bool = False) -> tuple[int, ...]:
+    items = tuple(value) if isinstance(value, list | tuple) else (value,)
+    ok = all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in items)
+    if not ok or (not items and not allow_empty):
+        raise ValueError(f"{field} must be a list of integers >= 1, got {value!r}")
+    return items
+
+
+@dataclasses.dataclass(frozen=True)
+class LstmConfig(ModelConfig):
+    features: tuple[str, ...] = ("close",)  # any of close, ma7, ma50, returns
+    look_back: int = 60  # days in each input window (the tutorial: 60, or 30)
+    units: tuple[int, ...] = (50, 50)  # one recurrent layer per entry
+    dense: tuple[int, ...] = (25,)  # hidden dense layers before the 1-unit output
+    dropout: float = 0.2  # after each recurrent layer
+    cell: str = "lstm"  # lstm or gru
+    epochs: int = 100
+    batch_size: int = 32
+    learning_rate: float = 0.001  # Adam
+    validation: float = 0.0  # chronological tail of the training windows held out; 0: none
+    patience: int = 0  # early stopping on the validation loss (best weights kept); 0: off
+    target: str = "level"  # level (the tutorial) or diff (change from the last close)
+    scaler_fit: str = "train"  # train, or all: the tutorial's leak (fit on the whole series)
+    seed: int = 0
+    n_seeds: int = 1  # networks trained with seeds seed, seed+1, ...; forecasts averaged
+
+    def validate(self) -> None:
+        set_ = object.__setattr__
+        features = _names(self.features)
+        unknown = [f for f in features if f not in windows.FEATURES]
+        if unknown or not features:
+            raise ValueError(f"features must be some of {', '.join(windows.FEATURES)}; "
+                             f"got {self.features!r}")
+        set_(self, "features", features)
+        set_(self, "units", _positive_ints(self.units, "units"))
+        set_(self, "dense", _positive_ints(self.dense, "dense", allow_empty=True))
+        for field in ("look_back", "epochs", "batch_size", "n_seeds"):
+            _positive_ints(getattr(self, field), field)
+        for field, allowed in (("cell", CELLS), ("target", TARGETS), ("scaler_fit", SCALER_FITS)):
+            if getattr(self, field) not in allowed:
+                raise ValueError(f"{field} must be one of {', '.join(allowed)}, "
+                                 f"got {getattr(self, field)!r}")
+        if not 0 <= self.dropout < 1 or not 0 <= self.validation < 1:
+            raise ValueError("dropout and validation must lie in [0, 1)")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be an integer >= 0, got {self.seed!r}")
+        if isinstance(self.patience, bool) or not isinstance(self.patience, int) or (
+                self.patience < 0):
+            raise ValueError(f"patience must be an integer >= 0, got {self.patience!r}")
+        if self.patience and not self.validation:
+            raise ValueError("patience needs a validation tail: set validation, e.g. 0.1")
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+class _Recurrent(Forecaster):
+    """Shared code of the `lstm` and `gru` forecasters (see the module docstring)."""
+
+    config_class = LstmConfig
+    batch_tolerance = 1e-5  # float32 networks: batch composition moves the last bits
+
+    @property
+    def leaky(self) -> bool:
+        return self.config.scaler_fit == "all"
+
+    @property
+    def min_train_size(self) -> int:
+        cfg = self.config
+        return windows.warmup(cfg.features) + cfg.look_back + max(8, cfg.batch_size // 4)
+
+    def _fit(self, y: np.ndarray, leak: np.ndarray | None = None) -> None:
+        cfg = self.config
+        warm = windows.warmup(cfg.features)
+        scale_source = y if leak is None else leak  # leak: the whole fold, test part included
+        self.scaler_ = MinMaxScaler().fit(windows.feature_matrix(scale_source, cfg.features)[warm:])
+        self.target_scaler_ = MinMaxScaler().fit(_targets(scale_source, cfg.target)[warm:, None])
+        rows = self.scaler_.transform(windows.feature_matrix(y, cfg.features)[warm:])
+        targets = self.target_scaler_.transform(_targets(y, cfg.target)[warm:, None])[:, 0]
+        x_train, y_train = windows.training_windows(rows, targets, cfg.look_back)
+        self.networks_, self.histories_ = [], []
+        for member in range(cfg.n_seeds):
+            network, history = _train(cfg, cfg.seed + member, x_train, y_train)
+            self.networks_.append(network)
+            self.histories_.append(history)
+
+    def describe_fit(self) -> str:
+        epochs = [len(h["loss"]) for h in self.histories_]
+        return (f"{self.config.cell.upper()} {list(self.config.units)}, "
+                f"{self.networks_[0].count_params()} params, epochs run {epochs}")
+
+    def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        return self._predict_origins(history, np.array([len(history)]), horizon)[0]
+
+    def _predict_origins(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
+        """Each network forecasts every origin in one batched predict per step."""
+        members = np.stack([self._recursive(net, y, origins, horizon) for net in self.networks_])
+        self.member_forecasts_ = members
+        return members.mean(axis=0)
+
+    def _recursive(self, network: Any, y: np.ndarray, origins: np.ndarray,
+                   horizon: int) -> np.ndarray:
+        cfg = self.config
+        length = windows.warmup(cfg.features) + cfg.look_back
+        paths = windows.origin_paths(y, origins, length)
+        out = np.empty((len(origins), horizon))
+        for step in range(horizon):
+            rows = windows.feature_matrix(paths, cfg.features)[:, -cfg.look_back:]
+            scaled = self.scaler_.transform(rows.reshape(-1, rows.shape[-1])).reshape(rows.shape)
+            raw = np.asarray(network(scaled.astype("float32"), training=False))  # one batch
+            value = self.target_scaler_.inverse_transform(raw.reshape(-1, 1))[:, 0]
+            out[:, step] = value + (paths[:, -1] if cfg.target == "diff" else 0.0)
+            paths = np.concatenate([paths[:, 1:], out[:, step:step + 1]], axis=1)
+        return out
+
+
+def _targets(x: np.ndarray, target: str) -> np.ndarray:
+    """What the network learns to predict at each time: the level or the change."""
+    return x if target == "level" else np.concatenate([[np.nan], np.diff(x)])
+
+
+def keras_module() -> Any:
+    """Import Keras quietly, on first use (TensorFlow takes seconds to import)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+    import tensorflow as tf
+
+    tf.get_logger().setLevel("ERROR")
+    tf.config.experimental.enable_op_determinism()
+    return keras
+
+
+def build_network(cfg: LstmConfig, n_features: int) -> Any:
+    """The stacked recurrent network: return_sequences on every recurrent layer but the last."""
+    keras = keras_module()
+    cell = keras.layers.LSTM if cfg.cell == "lstm" else keras.layers.GRU
+    layers: list[Any] = [keras.Input((cfg.look_back, n_features))]
+    for i, units in enumerate(cfg.units):
+        layers.append(cell(units, return_sequences=i < len(cfg.units) - 1))
+        if cfg.dropout:
+            layers.append(keras.layers.Dropout(cfg.dropout))
+    layers += [keras.layers.Dense(units) for units in cfg.dense]
+    layers.append(keras.layers.Dense(1))
+    network = keras.Sequential(layers)
+    network.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss="mse")
+    return network
+
+
+def _train(cfg: LstmConfig, seed: int, x: np.ndarray, y: np.ndarray) -> tuple[Any, dict]:
+    keras = keras_module()
+    keras.utils.set_random_seed(seed)
+    network = build_network(cfg, x.shape[-1])
+    callbacks = []
+    if cfg.patience:
+        callbacks.append(keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=cfg.patience, restore_best_weights=True))
+    # Keras takes validation_split from the end of the data before shuffling: a chronological tail
+    history = network.fit(
+        np.ascontiguousarray(x, dtype="float32"), y.astype("float32"), epochs=cfg.epochs,
+        batch_size=cfg.batch_size, validation_split=cfg.validation, callbacks=callbacks,
+        shuffle=True, verbose=0)
+    return network, {k: [float(v) for v in vals] for k, vals in history.history.items()}
+
+
+@register("lstm")
+class Lstm(_Recurrent):
+    """Stacked LSTM on look-back windows; the defaults are the reference tutorial's network."""
+
+
+@dataclasses.dataclass(frozen=True)
+class GruConfig(LstmConfig):
+    cell: str = "gru"
+
+
+@register("gru")
+class Gru(_Recurrent):
+    """The same network with GRU cells (Keras default reset_after=True)."""
+
+    config_class = GruConfig
