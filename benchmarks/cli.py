@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from tabulate import tabulate
 
+from evaluation.splits import Fold
+from evaluation.walk_forward import Progress
 from models.errors import ConfigError, ForecastBenchError
 
 
@@ -68,6 +71,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress lines")
     run.set_defaults(handler=_cmd_run)
 
+    tutorial = commands.add_parser(
+        "tutorial", help="reproduce the reference LSTM tutorial, then correct it")
+    tutorial.add_argument("config", nargs="?", help="TOML config (default: tutorial.toml)")
+    tutorial.add_argument("--epochs", type=int,
+                          help="override every network's epochs (the tutorial: 100)")
+    tutorial.add_argument("--out", default="results", help="results folder (default: results)")
+    tutorial.add_argument("--quiet", action="store_true", help="no progress lines")
+    tutorial.set_defaults(handler=_cmd_tutorial)
+
     models = commands.add_parser("models", help="list the registered models")
     models.set_defaults(handler=_cmd_models)
 
@@ -98,14 +110,36 @@ def _cmd_run(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
 
-    def progress(label: str, fold, status: str) -> None:
-        if not args.quiet:
-            print(f"  {label:<16} fold {fold.index}: {status}", file=sys.stderr, flush=True)
-
-    outcome = runner.run(cfg, Path(args.out), progress)
+    outcome = runner.run(cfg, Path(args.out), _progress(args.quiet))
     print(outcome.text)
     print(f"\nresults: {outcome.run_dir}")
     return 0
+
+
+def _cmd_tutorial(args: argparse.Namespace) -> int:
+    from benchmarks import config, tutorial
+
+    cfg = config.load_config(args.config or tutorial.TUTORIAL_CONFIG)
+    if args.epochs is not None:
+        cfg = config.with_model_params(cfg, epochs=args.epochs)
+    outcome = tutorial.run_tutorial(cfg, Path(args.out), _progress(args.quiet))
+    print((outcome.run_dir / "tutorial.md").read_text(encoding="utf-8"))
+    print(f"results: {outcome.run_dir}")
+    return 0
+
+
+def _progress(quiet: bool) -> Progress | None:
+    """A run-level progress line per finished (model, fold) task, on stderr."""
+    if quiet:
+        return None
+    started = time.perf_counter()
+
+    def report(label: str, fold: Fold, status: str, done: int, total: int) -> None:
+        elapsed = time.perf_counter() - started
+        print(f"  [{done}/{total}] {label} fold {fold.index}: {status} ({elapsed:.0f} s)",
+              file=sys.stderr, flush=True)
+
+    return report
 
 
 def _cmd_models(args: argparse.Namespace) -> int:

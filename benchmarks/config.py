@@ -83,6 +83,17 @@ def with_overrides(cfg: RunConfig, data: dict[str, Any], split: dict[str, Any],
     )
 
 
+def with_model_params(cfg: RunConfig, **params: Any) -> RunConfig:
+    """Set `params` on every model that has them (e.g. epochs for all networks)."""
+    entries = []
+    for entry in cfg.models:
+        fields = registry.get(entry.model).params()
+        extra = {k: v for k, v in params.items() if k in fields}
+        registry.get(entry.model, **{**entry.params, **extra})  # validate now
+        entries.append(dataclasses.replace(entry, params={**entry.params, **extra}))
+    return dataclasses.replace(cfg, models=tuple(entries))
+
+
 def build_models(cfg: RunConfig) -> dict[str, Forecaster]:
     """Unfitted models by label, the naive reference first; the run seed fills unset seeds."""
     entries = list(cfg.models)

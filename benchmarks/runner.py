@@ -14,12 +14,14 @@ from benchmarks.config import RunConfig, build_models, to_toml
 from benchmarks.data import Dataset, load
 from evaluation import metrics, tables
 from evaluation.splits import Fold, folds_frame
-from evaluation.walk_forward import Progress, run_walk_forward
+from evaluation.walk_forward import Progress, WalkForwardResult, run_walk_forward
 
 
 @dataclasses.dataclass(frozen=True)
 class RunOutcome:
     run_dir: Path
+    dataset: Dataset
+    result: WalkForwardResult
     summary: pd.DataFrame
     text: str  # what the terminal shows: the summary table and its notes
 
@@ -37,7 +39,7 @@ def run(cfg: RunConfig, out_root: Path, progress: Progress | None = None) -> Run
 
     outcome = run_walk_forward(dataset.series, folds, models, cfg.split.horizon, progress)
     by_fold = metrics.scores_by_fold(outcome.forecasts)
-    summary = metrics.summarize(outcome.forecasts, outcome.status)
+    summary = metrics.summarize(outcome.forecasts, outcome.status, members=outcome.members)
     text = tables.summary_table(summary) + "\n\n" + "\n".join(
         f"- {note}" for note in tables.summary_notes(summary, len(folds))
     )
@@ -45,6 +47,9 @@ def run(cfg: RunConfig, out_root: Path, progress: Progress | None = None) -> Run
     results.write_csv(run_dir / "status.csv", outcome.status)
     results.write_csv(run_dir / "metrics_by_fold.csv", by_fold)
     results.write_csv(run_dir / "summary.csv", summary)
+    if len(outcome.members):
+        results.write_csv(run_dir / "members.csv", outcome.members)
+    _plots(run_dir / "plots", cfg, outcome)
     results.write_text(run_dir / "summary.md",
                        _summary_markdown(run_dir.name, cfg, dataset, folds, text, by_fold,
                                          outcome.status))
@@ -63,7 +68,17 @@ def run(cfg: RunConfig, out_root: Path, progress: Progress | None = None) -> Run
         },
         **results.environment(),
     })
-    return RunOutcome(run_dir, summary, text)
+    return RunOutcome(run_dir, dataset, outcome, summary, text)
+
+
+def _plots(folder: Path, cfg: RunConfig, outcome: WalkForwardResult) -> None:
+    """Actual vs predicted (the tutorial's plot, every model) and training curves."""
+    from evaluation import plots  # matplotlib is imported only when a run writes plots
+
+    if len(outcome.forecasts):
+        plots.plot_actual_vs_predicted(outcome.forecasts, folder / "actual_vs_predicted.png",
+                                       title=f"{cfg.name}: actual vs predicted, step 1")
+    plots.plot_training_curves(outcome.histories, folder / "training_curves.png")
 
 
 def _summary_markdown(run_id: str, cfg: RunConfig, dataset: Dataset, folds: list[Fold],
@@ -87,7 +102,7 @@ def _summary_markdown(run_id: str, cfg: RunConfig, dataset: Dataset, folds: list
         "",
         "## RMSE per fold",
         "",
-        tables.fold_table(by_fold),
+        tables.fold_table(by_fold, leaky=frozenset(status.model[status.leaky])),
     ]
     for title, table in (("Fitted models", tables.fitted_table(status)),
                          ("Failures", tables.failures_table(status))):

@@ -12,6 +12,7 @@ SUMMARY_HEADERS = {
     "rmse_fold_mean": "RMSE fold mean",
     "rmse_fold_std": "RMSE fold std",
     "rmse_vs_naive": "RMSE / naive",
+    "rmse_seed_std": "RMSE seed std",
     "n_forecasts": "forecasts",
     "folds_ok": "folds ok",
     "seconds": "seconds",
@@ -21,18 +22,30 @@ SUMMARY_HEADERS = {
 def summary_table(summary: pd.DataFrame, fmt: str = "github") -> str:
     """The headline comparison: one row per model, best pooled RMSE first."""
     columns = [c for c in SUMMARY_HEADERS if c in summary.columns]
+    if "rmse_seed_std" in columns and summary.rmse_seed_std.isna().all():
+        columns.remove("rmse_seed_std")  # no model was trained with several seeds
+    shown = summary[columns].copy()
+    if "leaky" in summary.columns:
+        shown["model"] = marked(summary.model, set(summary.model[summary.leaky]))
     return tabulate(
-        _columns(summary[columns]), headers=[SUMMARY_HEADERS[c] for c in columns],
+        _columns(shown), headers=[SUMMARY_HEADERS[c] for c in columns],
         tablefmt=fmt, floatfmt=".4f", missingval="-",
     )
 
 
-def fold_table(by_fold: pd.DataFrame, metric: str = "rmse", fmt: str = "github") -> str:
+def marked(labels: pd.Series | list[str], leaky: set[str]) -> list[str]:
+    """Model labels with ' (leaky)' after those that saw the test period while fitting."""
+    return [f"{label} (leaky)" if label in leaky else label for label in labels]
+
+
+def fold_table(by_fold: pd.DataFrame, metric: str = "rmse", fmt: str = "github",
+               leaky: frozenset[str] = frozenset()) -> str:
     """One row per fold, one column per model: the metric on that fold alone."""
     wide = by_fold.pivot(index="fold", columns="model", values=metric)
-    wide = wide[list(dict.fromkeys(by_fold.model))].reset_index()
-    return tabulate(_columns(wide), headers="keys", tablefmt=fmt, floatfmt=".4f",
-                    missingval="-")
+    wide = wide[list(dict.fromkeys(by_fold.model))]
+    wide.columns = marked(list(wide.columns), set(leaky))
+    return tabulate(_columns(wide.reset_index()), headers="keys", tablefmt=fmt,
+                    floatfmt=".4f", missingval="-")
 
 
 def failures_table(status: pd.DataFrame, fmt: str = "github") -> str:
@@ -56,6 +69,12 @@ def summary_notes(summary: pd.DataFrame, n_folds: int) -> list[str]:
         "RMSE / naive: the model's RMSE divided by the random walk's on the same forecasts;"
         " below 1 beats the random walk.",
     ]
+    if "rmse_seed_std" in summary.columns and summary.rmse_seed_std.notna().any():
+        notes.append("RMSE seed std: models trained with several seeds forecast their mean;"
+                     " this is the std (ddof=1) of the single seeds' pooled RMSEs.")
+    if "leaky" in summary.columns and summary.leaky.any():
+        notes.append("(leaky): the model saw the test period while fitting (the tutorial's"
+                     " scaler fitted on all data); its score is not an honest forecast.")
     incomplete = summary[summary.folds_ok.str.split("/").map(lambda p: p[0] != p[1])]
     if len(incomplete):
         names = ", ".join(incomplete.model)
@@ -65,4 +84,9 @@ def summary_notes(summary: pd.DataFrame, n_folds: int) -> list[str]:
 
 def _columns(frame: pd.DataFrame) -> dict[str, list]:
     """Column lists keep each column's own type (a DataFrame's .values would upcast ints)."""
-    return {str(name): frame[name].tolist() for name in frame.columns}
+    return {str(name): [None if _is_nan(v) else v for v in frame[name].tolist()]
+            for name in frame.columns}
+
+
+def _is_nan(value: object) -> bool:
+    return isinstance(value, float) and value != value

@@ -14,19 +14,25 @@ from evaluation.splits import Fold
 from models.base import Forecaster
 
 FORECAST_COLUMNS = ["model", "fold", "origin", "target", "step", "y_true", "y_pred"]
-STATUS_COLUMNS = ["model", "fold", "status", "reason", "fitted", "fit_seconds",
+STATUS_COLUMNS = ["model", "fold", "status", "reason", "leaky", "fitted", "fit_seconds",
                   "predict_seconds", "warnings"]
 
 
 @dataclasses.dataclass(frozen=True)
 class WalkForwardResult:
-    """forecasts: one row per (model, fold, origin, step); status: one row per (model, fold)."""
+    """forecasts: one row per (model, fold, origin, step); status: one row per (model, fold).
+
+    members: forecasts of each ensemble member (a model trained with several seeds), with a
+    `member` column; histories: per model, one training history (loss per epoch) per fold.
+    """
 
     forecasts: pd.DataFrame
     status: pd.DataFrame
+    members: pd.DataFrame
+    histories: dict[str, list[dict[str, list[float]]]]
 
 
-Progress = Callable[[str, Fold, str], None]
+Progress = Callable[[str, Fold, str, int, int], None]  # label, fold, status, done, total
 
 
 def run_walk_forward(
@@ -43,34 +49,48 @@ def run_walk_forward(
     """
     values = y.to_numpy(dtype=float)
     dates = y.index
-    forecast_parts, status_rows = [], []
+    forecast_parts, member_parts, status_rows = [], [], []
+    histories: dict[str, list[dict[str, list[float]]]] = {}
+    total, done = len(models) * len(folds), 0
     for label, prototype in models.items():
         for fold in folds:
-            row, forecast = _run_task(prototype, values, fold, horizon)
+            done += 1
+            row, model, forecast = _run_task(prototype, values, fold, horizon)
             status_rows.append({"model": label, "fold": fold.index, **row})
             if forecast is not None:
                 forecast_parts.append(_long_rows(label, fold, forecast, values, dates))
+                members = getattr(model, "member_forecasts_", [])
+                for member, member_forecast in enumerate(members if len(members) > 1 else []):
+                    part = _long_rows(label, fold, member_forecast, values, dates)
+                    member_parts.append(part.assign(member=member))
+            for history in getattr(model, "histories_", [])[:1]:  # the first seed's curve
+                histories.setdefault(label, []).append(history)
             if progress is not None:
-                progress(label, fold, row["status"])
-    forecasts = (
-        pd.concat(forecast_parts, ignore_index=True) if forecast_parts
-        else pd.DataFrame(columns=FORECAST_COLUMNS)
+                progress(label, fold, row["status"], done, total)
+    return WalkForwardResult(
+        _concat(forecast_parts, FORECAST_COLUMNS),
+        pd.DataFrame(status_rows, columns=STATUS_COLUMNS),
+        _concat(member_parts, [*FORECAST_COLUMNS, "member"]),
+        histories,
     )
-    return WalkForwardResult(forecasts, pd.DataFrame(status_rows, columns=STATUS_COLUMNS))
+
+
+def _concat(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
 def _run_task(
     prototype: Forecaster, values: np.ndarray, fold: Fold, horizon: int
-) -> tuple[dict, np.ndarray | None]:
+) -> tuple[dict, Forecaster, np.ndarray | None]:
     """Fit on the fold's training part, forecast from its origins; never raises."""
     fold_values = values[fold.train_start:fold.test_end]
     origins = np.asarray(fold.origins) - fold.train_start
-    info = {"fitted": "", "fit_seconds": np.nan, "predict_seconds": np.nan}
+    model = prototype.clone()
+    info = {"leaky": model.leaky, "fitted": "", "fit_seconds": np.nan, "predict_seconds": np.nan}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             start = time.perf_counter()
-            model = prototype.clone()
             model.fit(fold_values[: fold.train_end - fold.train_start],
                       leak=fold_values if model.leaky else None)
             info["fit_seconds"] = time.perf_counter() - start
@@ -84,7 +104,8 @@ def _run_task(
         except Exception as exc:  # one model failing must not end the run
             forecast, status, reason = None, "failed", _one_line(exc)
     notes = sorted({f"{w.category.__name__}: {_one_line(w.message)}" for w in caught})
-    return {"status": status, "reason": reason, **info, "warnings": " | ".join(notes)}, forecast
+    row = {"status": status, "reason": reason, **info, "warnings": " | ".join(notes)}
+    return row, model, forecast
 
 
 def _long_rows(

@@ -9,8 +9,11 @@ appended to the window and the features are recomputed.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -149,11 +152,31 @@ def _targets(x: np.ndarray, target: str) -> np.ndarray:
     return x if target == "level" else np.concatenate([[np.nan], np.diff(x)])
 
 
+@contextlib.contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null: TensorFlow's C++ logger writes there before absl is
+    initialised, ignoring TF_CPP_MIN_LOG_LEVEL. Python exceptions still propagate; set
+    FORECAST_BENCH_TF_LOGS=1 to see the native logs."""
+    if os.environ.get("FORECAST_BENCH_TF_LOGS") == "1":
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def keras_module() -> Any:
     """Import Keras quietly, on first use (TensorFlow takes seconds to import)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
-    import tensorflow as tf
+    with native_stderr_silenced():
+        import keras
+        import tensorflow as tf
 
     tf.get_logger().setLevel("ERROR")
     tf.config.experimental.enable_op_determinism()
@@ -185,10 +208,11 @@ def _train(cfg: LstmConfig, seed: int, x: np.ndarray, y: np.ndarray) -> tuple[An
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=cfg.patience, restore_best_weights=True))
     # Keras takes validation_split from the end of the data before shuffling: a chronological tail
-    history = network.fit(
-        np.ascontiguousarray(x, dtype="float32"), y.astype("float32"), epochs=cfg.epochs,
-        batch_size=cfg.batch_size, validation_split=cfg.validation, callbacks=callbacks,
-        shuffle=True, verbose=0)
+    with native_stderr_silenced():
+        history = network.fit(
+            np.ascontiguousarray(x, dtype="float32"), y.astype("float32"), epochs=cfg.epochs,
+            batch_size=cfg.batch_size, validation_split=cfg.validation, callbacks=callbacks,
+            shuffle=True, verbose=0)
     return network, {k: [float(v) for v in vals] for k, vals in history.history.items()}
 
 

@@ -70,3 +70,32 @@ def test_fold_table_keeps_integer_folds():
                             "rmse": [0.5, 0.25], "mae": [0.5, 0.25]})
     text = tables.fold_table(by_fold)
     assert "|      0 |" in text and "0.2500" in text
+
+
+def test_seed_spread_is_the_std_of_member_rmses():
+    members = pd.concat([frame("m", 0, [0.0, 0.0], [1.0, 1.0]).assign(member=0),
+                         frame("m", 0, [0.0, 0.0], [3.0, 3.0]).assign(member=1),
+                         frame("m", 0, [0.0, 0.0], [2.0, 2.0]).assign(member=2)])
+    assert metrics.seed_spread(members, "m") == pytest.approx(np.std([1, 3, 2], ddof=1))
+    assert np.isnan(metrics.seed_spread(members[members.member == 0], "m"))
+    mean_forecast = frame("m", 0, [0.0, 0.0], [2.0, 2.0])
+    summary = metrics.summarize(mean_forecast, status(["m"], folds=1), reference="m",
+                                members=members)
+    assert summary.rmse_seed_std.iloc[0] == pytest.approx(1.0)
+    assert "RMSE seed std" in tables.summary_table(summary)
+
+
+def test_leaky_models_are_marked_in_tables():
+    st = status(["naive", "cheat"], folds=1).assign(leaky=[False, True])
+    forecasts = pd.concat([frame("naive", 0, [0.0], [1.0]), frame("cheat", 0, [0.0], [0.5])])
+    summary = metrics.summarize(forecasts, st)
+    table = tables.summary_table(summary)
+    assert "cheat (leaky)" in table and "naive (leaky)" not in table
+    assert any("(leaky)" in note for note in tables.summary_notes(summary, 1))
+
+
+def test_fold_table_marks_leaky_models():
+    by_fold = pd.DataFrame({"model": ["a", "b"], "fold": [0, 0], "n": [1, 1],
+                            "rmse": [0.5, 0.25], "mae": [0.5, 0.25]})
+    text = tables.fold_table(by_fold, leaky=frozenset({"b"}))
+    assert "b (leaky)" in text and "a (leaky)" not in text
