@@ -21,6 +21,7 @@ from sklearn.preprocessing import MinMaxScaler
 
 from models import windows
 from models.base import Forecaster, ModelConfig
+from models.errors import ModelError
 from models.registry import register
 
 CELLS = ("lstm", "gru")
@@ -64,21 +65,23 @@ class LstmConfig(ModelConfig):
         set_(self, "features", features)
         set_(self, "units", _positive_ints(self.units, "units"))
         set_(self, "dense", _positive_ints(self.dense, "dense", allow_empty=True))
-        for field in ("look_back", "epochs", "batch_size", "n_seeds"):
-            _positive_ints(getattr(self, field), field)
+        for field, lowest in (("look_back", 1), ("epochs", 1), ("batch_size", 1),
+                              ("n_seeds", 1), ("seed", 0), ("patience", 0)):
+            value = getattr(self, field)
+            if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
+                raise ValueError(f"{field} must be an integer >= {lowest}, got {value!r}")
         for field, allowed in (("cell", CELLS), ("target", TARGETS), ("scaler_fit", SCALER_FITS)):
             if getattr(self, field) not in allowed:
                 raise ValueError(f"{field} must be one of {', '.join(allowed)}, "
                                  f"got {getattr(self, field)!r}")
-        if not 0 <= self.dropout < 1 or not 0 <= self.validation < 1:
-            raise ValueError("dropout and validation must lie in [0, 1)")
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed must be an integer >= 0, got {self.seed!r}")
-        if isinstance(self.patience, bool) or not isinstance(self.patience, int) or (
-                self.patience < 0):
-            raise ValueError(f"patience must be an integer >= 0, got {self.patience!r}")
+        for field, low, high in (("dropout", 0, 1), ("validation", 0, 1),
+                                 ("learning_rate", 0, float("inf"))):
+            value = getattr(self, field)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                    low <= value < high) or (field == "learning_rate" and value == 0):
+                raise ValueError(f"{field} must be a number in [{low}, {high}), got {value!r}"
+                                 if field != "learning_rate" else
+                                 f"learning_rate must be a number > 0, got {value!r}")
         if self.patience and not self.validation:
             raise ValueError("patience needs a validation tail: set validation, e.g. 0.1")
 
@@ -104,6 +107,9 @@ class _Recurrent(Forecaster):
 
     def _fit(self, y: np.ndarray, leak: np.ndarray | None = None) -> None:
         cfg = self.config
+        if self.leaky and leak is None:
+            raise ModelError("scaler_fit='all' scales with the whole series: call "
+                             "fit(train, leak=whole_series), as the walk-forward harness does")
         warm = windows.warmup(cfg.features)
         scale_source = y if leak is None else leak  # leak: the whole fold, test part included
         self.scaler_ = MinMaxScaler().fit(windows.feature_matrix(scale_source, cfg.features)[warm:])
@@ -224,6 +230,11 @@ class Lstm(_Recurrent):
 @dataclasses.dataclass(frozen=True)
 class GruConfig(LstmConfig):
     cell: str = "gru"
+
+    def validate(self) -> None:
+        super().validate()
+        if self.cell != "gru":
+            raise ValueError(f"the gru model has cell 'gru'; use the lstm model for {self.cell!r}")
 
 
 @register("gru")

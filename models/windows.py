@@ -38,8 +38,10 @@ def feature_matrix(x: np.ndarray, features: tuple[str, ...]) -> np.ndarray:
 
 def trailing_mean(x: np.ndarray, k: int) -> np.ndarray:
     """Mean of x[t-k+1 .. t] along the last axis; NaN for t < k-1."""
-    cumulative = np.cumsum(x, axis=-1)
     out = np.full(x.shape, np.nan)
+    if x.shape[-1] < k:
+        return out
+    cumulative = np.cumsum(x, axis=-1)
     out[..., k - 1] = cumulative[..., k - 1] / k
     out[..., k:] = (cumulative[..., k:] - cumulative[..., :-k]) / k
     return out

@@ -362,12 +362,6 @@ def test_bad_config_raises_naming_the_field(params, field):
 
 
 @pytest.mark.parametrize("field", ["look_back", "epochs", "batch_size", "n_seeds"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="LstmConfig.validate checks look_back/epochs/batch_size/n_seeds with "
-    "_positive_ints, which accepts a list, and discards the result: look_back=[5] is kept "
-    "as a list and only fails later (TypeError in min_train_size / Keras)",
-)
 def test_scalar_int_fields_reject_lists(field):
     with pytest.raises(ConfigError, match=field):
         models.get("lstm", **{field: [5]})
@@ -431,3 +425,13 @@ def test_leaky_model_runs_through_the_harness(harness_run):
     np.testing.assert_array_equal(harness_run.leak, whole)  # the fold's test part included
     np.testing.assert_array_equal(harness_run.model.scaler_.data_max_, [whole.max()])
     assert whole.max() > harness_run.values.max()  # so the leak changed the scaling
+
+
+def test_leaky_option_needs_the_whole_series_and_gru_stays_gru():
+    with pytest.raises(models.ModelError, match="leak=whole_series"):
+        models.get("lstm", scaler_fit="all", look_back=5, units=[2], epochs=1).fit(
+            np.linspace(1.0, 2.0, 60))
+    with pytest.raises(ConfigError, match="cell 'gru'"):
+        models.get("gru", cell="lstm")
+    with pytest.raises(ConfigError, match="learning_rate"):
+        models.get("lstm", learning_rate=True)

@@ -139,11 +139,6 @@ def test_features_are_trailing_in_batch():
     np.testing.assert_array_equal(again[:, : t + 1], base[:, : t + 1])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="windows.trailing_mean indexes out[..., k-1] unconditionally: a series shorter "
-    "than a moving-average window raises IndexError instead of giving all-NaN rows",
-)
 def test_feature_matrix_shorter_than_warmup_is_all_nan():
     got = windows.feature_matrix(np.arange(1.0, 11.0), ("ma50",))
     assert got.shape == (10, 1)
