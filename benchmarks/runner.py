@@ -76,7 +76,9 @@ def _plots(folder: Path, cfg: RunConfig, outcome: WalkForwardResult) -> None:
     from evaluation import plots  # matplotlib is imported only when a run writes plots
 
     if len(outcome.forecasts):
-        plots.plot_actual_vs_predicted(outcome.forecasts, folder / "actual_vs_predicted.png",
+        leaky = set(outcome.status.model[outcome.status.leaky])
+        shown = outcome.forecasts.assign(model=tables.marked(outcome.forecasts.model, leaky))
+        plots.plot_actual_vs_predicted(shown, folder / "actual_vs_predicted.png",
                                        title=f"{cfg.name}: actual vs predicted, step 1")
     plots.plot_training_curves(outcome.histories, folder / "training_curves.png")
 

@@ -78,11 +78,15 @@ def _versus(model: float | None, naive: float) -> str:
     return f": the tutorial's LSTM is {verdict}, at {model / naive:.3f}x the random walk's error"
 
 
+def _p(value: float) -> str:
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
 def _stationarity_words(tests: pd.DataFrame) -> str:
     adf = tests[tests.test == "ADF"].set_index("series")
     if not {"price", "returns"} <= set(adf.index):
         return ""
-    return (f"ADF test: price p = {adf.pvalue['price']:.3f} ({adf.verdict['price']}); daily "
-            f"returns p = {adf.pvalue['returns']:.3g} ({adf.verdict['returns']}). A network fed "
+    return (f"ADF test: price p = {_p(adf.pvalue['price'])} ({adf.verdict['price']}); daily "
+            f"returns p = {_p(adf.pvalue['returns'])} ({adf.verdict['returns']}). A network fed "
             "price levels of a series with a unit root mostly learns that tomorrow is close to "
             "today, which is the random walk.")

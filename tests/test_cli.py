@@ -14,7 +14,12 @@ import pytest
 from tests.conftest import random_walk
 
 RUN_FILES = {"config.toml", "manifest.json", "folds.csv", "forecasts.csv", "status.csv",
-             "metrics_by_fold.csv", "summary.csv", "summary.md"}
+             "metrics_by_fold.csv", "summary.csv", "summary.md", "plots"}
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -46,6 +51,7 @@ def test_run_writes_every_file(tmp_path, csv_file):
     out = run_ok(tmp_path, csv_file)
     (run_dir,) = out.iterdir()
     assert {p.name for p in run_dir.iterdir()} == RUN_FILES
+    assert {p.name for p in (run_dir / "plots").iterdir()} == {"actual_vs_predicted.png"}
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["n_folds"] == 2
     assert len(manifest["data"]["sha256"]) == 64
@@ -62,10 +68,10 @@ def test_run_writes_every_file(tmp_path, csv_file):
 def test_a_new_run_never_touches_an_old_one(tmp_path, csv_file):
     out = run_ok(tmp_path, csv_file)
     (first,) = out.iterdir()
-    digest = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in first.iterdir()}
+    before = digests(first)
     run_ok(tmp_path, csv_file, "--horizon", "2")
     assert len(list(out.iterdir())) == 2
-    assert digest == {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in first.iterdir()}
+    assert len(before) == len(RUN_FILES) and digests(first) == before
 
 
 def test_default_benchmark_config_runs(tmp_path):
@@ -119,4 +125,5 @@ def test_bad_input_exits_2_with_one_line(tmp_path, csv_file):
 def test_result_files_are_readable_by_others(tmp_path, csv_file):
     out = run_ok(tmp_path, csv_file)
     (run_dir,) = out.iterdir()
-    assert all(p.stat().st_mode & 0o044 for p in run_dir.iterdir())  # not mkstemp's 0600
+    files = [p for p in run_dir.rglob("*") if p.is_file()]
+    assert all(p.stat().st_mode & 0o044 for p in files)  # not mkstemp's 0600
