@@ -19,6 +19,7 @@ lint: $(STAMP)
 
 speed: $(STAMP)
 	$(BIN)/python benchmarks/speed/arima_walk_forward.py
+	$(BIN)/python benchmarks/speed/lstm_walk_forward.py
 
 install: $(STAMP)
 

@@ -146,7 +146,9 @@ class _Recurrent(Forecaster):
         for step in range(horizon):
             rows = windows.feature_matrix(paths, cfg.features)[:, -cfg.look_back:]
             scaled = self.scaler_.transform(rows.reshape(-1, rows.shape[-1])).reshape(rows.shape)
-            raw = np.asarray(network(scaled.astype("float32"), training=False))  # one batch
+            # one compiled call on every origin's window; float64 before unscaling, or every
+            # forecast would be a price rounded to float32 (7.6e-6 at $73)
+            raw = np.asarray(network.predict_on_batch(scaled.astype("float32")), dtype=float)
             value = self.target_scaler_.inverse_transform(raw.reshape(-1, 1))[:, 0]
             out[:, step] = value + (paths[:, -1] if cfg.target == "diff" else 0.0)
             paths = np.concatenate([paths[:, 1:], out[:, step:step + 1]], axis=1)

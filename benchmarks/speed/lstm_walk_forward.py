@@ -4,7 +4,8 @@ Usage: python benchmarks/speed/lstm_walk_forward.py [--runs 3] [--epochs 5] [--o
 
 One fold of the default config's data: the preset `lstm` is fitted on all but the last
 test_size values, then forecasts those test_size origins one step ahead, once with one batched
-network call and once with one call per origin. The two must agree to 1e-5 (float32 network).
+network call and once with one call per origin. The two must agree to 1e-6 of the price (a
+float32 network's output moves by a few float32 steps with the batch size).
 """
 
 import os
@@ -38,7 +39,9 @@ from benchmarks.results import write_text
 from models import windows
 from models.lstm import keras_module
 
-TOLERANCE = 1e-5
+# Relative to the forecast's size: a float32 network's output moves by a few float32 steps with
+# the batch's size (batch-dependent kernels), which is ~1e-5 in price units at $70.
+REL_TOLERANCE = 1e-6
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 T = TypeVar("T")
 
@@ -114,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"per-origin predict: median {statistics.median(single_s):.3f} s", flush=True)
 
     diff = float(np.max(np.abs(batched[-1] - single[-1])))
-    passed = diff <= TOLERANCE
+    relative = diff / float(np.max(np.abs(single[-1])))
+    passed = relative <= REL_TOLERANCE
     ratio = statistics.median(single_s) / statistics.median(batched_s)
     rmse = float(np.sqrt(np.mean((batched[-1][:, 0] - values[origins]) ** 2)))
     peak = peak_rss_mib()
@@ -147,8 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         f"- s/epoch = fit wall time / {args.epochs} epochs, so it includes the one-off graph "
         "tracing of the first epoch and network construction",
         f"- final training loss {losses[-1]:.6g}; identical across the {args.runs} fits: {same}",
-        f"- batched vs per-origin: max |diff| {diff:.3g} -> {'PASS' if passed else 'FAIL'} "
-        f"(tolerance {TOLERANCE:g}); RMSE of the batched forecasts {rmse:.4f}",
+        f"- batched vs per-origin: max |diff| {diff:.3g} (relative {relative:.2g}) -> "
+        f"{'PASS' if passed else 'FAIL'} (relative tolerance {REL_TOLERANCE:g}); RMSE of the "
+        f"batched forecasts {rmse:.4f}",
         f"- memory: RSS {rss_before_tf:.0f} MiB before importing TensorFlow (data loaded), "
         f"{rss_after_tf:.0f} MiB after; peak RSS {peak:.0f} MiB (ru_maxrss, whole run)",
         f"- machine: {os.cpu_count()} CPUs, {platform.platform()}, "
