@@ -110,7 +110,9 @@ def build_models(cfg: RunConfig) -> dict[str, Forecaster]:
 
 
 def to_toml(cfg: RunConfig, models: dict[str, Forecaster]) -> str:
-    """The fully resolved configuration (every model parameter spelled out), as TOML."""
+    """The fully resolved configuration (every model parameter spelled out), as TOML.
+
+    A small writer suffices: configs hold only scalars, arrays and (inline) tables."""
     lines = [f"name = {_toml_value(cfg.name)}", f"seed = {cfg.seed}", ""]
     for section, values in (("data", dataclasses.asdict(cfg.data)),
                             ("split", dataclasses.asdict(cfg.split))):
@@ -158,5 +160,7 @@ def _toml_value(value: Any) -> str:
         return repr(value)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):  # an inline table, e.g. a hybrid's linear_params
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{text}"'

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import warnings
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmarks import csv_input
 from models.errors import ConfigError, DataError
 
 DATASETS: dict[str, str] = {
@@ -23,8 +23,7 @@ DATASETS: dict[str, str] = {
     "lynx": "Yearly Canadian lynx trappings 1821..1934 (pmdarima); column lynx",
 }
 FILLS = ("ffill", "interpolate", "none")
-MISSING = frozenset({"", "NA", "NaN", "nan", "null", "None", "N/A", "#N/A"})
-DATE_NAMES = ("date", "datetime", "timestamp", "time", "day")
+TRANSFORMS = ("none", "log", "log10")
 _DEFAULT_COLUMN = {"msft": "Close", "sunspots": "SUNACTIVITY", "lynx": "lynx"}
 _DEFAULT_LAST = {"msft": 1260}
 
@@ -41,6 +40,7 @@ class DataSpec:
     last: int | str | None = None
     fill: str = "ffill"
     max_gap: int = 5
+    transform: str = "none"  # none, log or log10 (e.g. Zhang's log10 lynx series)
 
     def __post_init__(self) -> None:
         if not isinstance(self.source, str) or not (
@@ -52,6 +52,9 @@ class DataSpec:
                 f"data.source {self.source!r} is not a known dataset; {hint}"
                 "use msft, sunspots, lynx, or csv:PATH"
             )
+        if self.transform not in TRANSFORMS:
+            raise ConfigError(f"data.transform must be one of {', '.join(TRANSFORMS)}; "
+                              f"got {self.transform!r}")
         if self.fill not in FILLS:
             raise ConfigError(f"data.fill must be one of {', '.join(FILLS)}; got {self.fill!r}")
         if isinstance(self.max_gap, bool) or not isinstance(self.max_gap, int) or self.max_gap < 0:
@@ -110,20 +113,20 @@ def load(spec: DataSpec) -> Dataset:
     if spec.source.startswith("csv:"):
         path = Path(spec.source[4:]).expanduser()
         label, source = str(path), f"csv:{path.resolve()}"
-        frame = _read_csv(path, label)
+        frame = csv_input.read_csv(path, label)
         lines = np.arange(len(frame)) + 2
         blank = (frame == "").all(axis=1).to_numpy()
         frame, lines = frame[~blank], lines[~blank]
-        date_col = _date_column(frame, spec.date_column, label)
-        column = _value_column(frame, spec.column, date_col, label)
-        dates = _parse_dates(frame[date_col], lines, date_col, label)
-        values = _parse_values(frame[column], lines, column, label)
+        date_col = csv_input.date_column(frame, spec.date_column, label)
+        column = csv_input.value_column(frame, spec.column, date_col, label)
+        dates = csv_input.parse_dates(frame[date_col], lines, date_col, label)
+        values = csv_input.parse_values(frame[column], lines, column, label)
     else:
         label = source = spec.source
         frame = _builtin(spec.source)
         column = spec.column or _DEFAULT_COLUMN[spec.source]
         if column not in frame.columns:
-            raise DataError(_not_found(column, label, list(frame.columns), "--column"))
+            raise DataError(csv_input.not_found(column, label, list(frame.columns), "--column"))
         dates = frame.index
         values = frame[column].to_numpy(dtype=float)
         lines = np.arange(len(frame)) + 2
@@ -136,6 +139,9 @@ def load(spec: DataSpec) -> Dataset:
     last = _DEFAULT_LAST.get(spec.source) if spec.last is None else spec.last
     keep = None if last is None or last == "all" else int(last)
     series, n_filled, notes = _clean(dates, values, lines, column, label, spec, keep)
+    if spec.transform != "none":
+        series = _transformed(series, spec.transform, column, label)
+        notes.append(f"values are the {spec.transform} of {column}")
     series.name = column
     return Dataset(series, source, column, n_filled, tuple(notes))
 
@@ -163,115 +169,6 @@ def _builtin(name: str) -> pd.DataFrame:
         frame = pd.DataFrame({"lynx": raw.to_numpy(dtype=float)})
     frame.index = pd.DatetimeIndex(index, name="date")
     return frame
-
-
-def _read_csv(path: Path, label: str) -> pd.DataFrame:
-    """Read every cell as a string; line numbers stay aligned (blank lines are kept)."""
-    if not path.exists():
-        raise DataError(f"data file not found: {label}; check the path after 'csv:'")
-    if path.is_dir():
-        raise DataError(f"data path {label} is a directory; give a CSV file after 'csv:'")
-    try:
-        frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig"
-        )
-    except pd.errors.EmptyDataError:
-        raise DataError(f"data file {label} is empty; it needs a header and data rows") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        why = str(exc).strip().splitlines()[-1]
-        raise DataError(f"cannot read {label} as a UTF-8 CSV file ({why}); fix the file") from None
-    frame = frame.fillna("").rename(columns=lambda name: str(name).strip())
-    if (frame == "").all(axis=1).all():
-        raise DataError(f"data file {label} has a header but no data rows; add data below it")
-    return frame
-
-
-def _date_column(frame: pd.DataFrame, wanted: str | None, label: str) -> str:
-    if wanted is not None:
-        if wanted not in frame.columns:
-            raise DataError(_not_found(wanted, label, list(frame.columns), "--date-column"))
-        return wanted
-    for name in frame.columns:
-        if name.lower() in DATE_NAMES:
-            return name
-    raise DataError(
-        f"no date column found in {label} (columns: {', '.join(frame.columns)}); "
-        "name it with --date-column"
-    )
-
-
-def _value_column(frame: pd.DataFrame, wanted: str | None, date_col: str, label: str) -> str:
-    others = [name for name in frame.columns if name != date_col]
-    if wanted is not None and wanted == date_col:
-        raise DataError(f"column {wanted!r} is the date column of {label}; choose another --column")
-    if wanted is not None:
-        if wanted not in others:
-            raise DataError(_not_found(wanted, label, others, "--column"))
-        return wanted
-    if "Close" in others:
-        return "Close"
-    if len(others) == 1:
-        return others[0]
-    what = "no value column" if not others else "several value columns"
-    raise DataError(
-        f"{label} has {what} besides {date_col!r} (columns: {', '.join(frame.columns)}); "
-        "choose one with --column"
-    )
-
-
-def _not_found(name: str, label: str, columns: list[str], option: str) -> str:
-    """'column X not found' message with the closest name (case-insensitive) as suggestion."""
-    lowered = {col.lower(): col for col in columns}
-    close = difflib.get_close_matches(name.lower(), list(lowered), n=1)
-    hint = f"did you mean {lowered[close[0]]!r}?" if close else f"choose one with {option}"
-    return f"column {name!r} not found in {label}; {hint} (columns: {', '.join(columns)})"
-
-
-def _parse_dates(cells: pd.Series, lines: np.ndarray, column: str, label: str) -> pd.DatetimeIndex:
-    text = cells.str.strip()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-            if parsed.isna().any():
-                inferred = pd.to_datetime(text, errors="coerce")
-                if inferred.isna().sum() < parsed.isna().sum():
-                    parsed = inferred
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise DataError(
-            f"cannot parse the dates in column {column!r} of {label} ({exc}); "
-            "use one date format throughout, e.g. YYYY-MM-DD"
-        ) from None
-    bad = parsed.isna().to_numpy() | text.isin(MISSING).to_numpy()
-    if bad.any():
-        i = bad.argmax()
-        raise DataError(
-            f"cannot parse date {text.iloc[i]!r} in column {column!r} of {label} at line "
-            f"{lines[i]}; write every date in one format, e.g. YYYY-MM-DD, or delete the row"
-        )
-    index = pd.DatetimeIndex(parsed)
-    return index.tz_localize(None) if index.tz is not None else index
-
-
-def _parse_values(cells: pd.Series, lines: np.ndarray, column: str, label: str) -> np.ndarray:
-    text = cells.str.strip()
-    missing = text.isin(MISSING).to_numpy()
-    numbers = pd.to_numeric(text.where(~missing, "nan"), errors="coerce").to_numpy(dtype=float)
-    bad = np.isnan(numbers) & ~missing
-    if bad.any():
-        i = bad.argmax()
-        raise DataError(
-            f"non-numeric value {text.iloc[i]!r} in column {column!r} of {label} at line "
-            f"{lines[i]}; fix the cell or leave it empty to mark a missing value"
-        )
-    infinite = np.isinf(numbers)
-    if infinite.any():
-        i = infinite.argmax()
-        raise DataError(
-            f"infinite value {text.iloc[i]!r} in column {column!r} of {label} at line "
-            f"{lines[i]}; replace it with a number or leave the cell empty"
-        )
-    return numbers
 
 
 def _check_order(dates: pd.DatetimeIndex, lines: np.ndarray, label: str) -> None:
@@ -379,6 +276,17 @@ def _parse_bound(name: str, value: str | None) -> pd.Timestamp | None:
     if pd.isna(stamp):
         raise ConfigError(f"data.{name} must be an ISO date like 2015-01-31; got {value!r}")
     return stamp
+
+
+def _transformed(series: pd.Series, transform: str, column: str, label: str) -> pd.Series:
+    bad = np.flatnonzero(series.to_numpy() <= 0)
+    if bad.size:
+        raise DataError(
+            f"data.transform = {transform!r} needs positive values, but {column!r} of {label} is "
+            f"{series.iloc[bad[0]]:g} on {_iso(series.index[bad[0]])}; drop the transform or "
+            "choose a positive column"
+        )
+    return np.log10(series) if transform == "log10" else np.log(series)
 
 
 def _iso(stamp: pd.Timestamp) -> str:

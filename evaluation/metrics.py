@@ -40,11 +40,14 @@ def relative_rmse(forecasts: pd.DataFrame, model: str, reference: str) -> float:
     return rmse(both.y_true, both.y_pred) / rmse(both.y_true, both.y_pred_ref)
 
 
-def seed_spread(members: pd.DataFrame, model: str) -> float:
-    """Std (ddof=1) over ensemble members of each member's pooled RMSE; NaN without members."""
+def seed_spread(members: pd.DataFrame, model: str) -> tuple[float, float]:
+    """Mean and std (ddof=1) over ensemble members of each member's pooled RMSE (NaN, NaN
+    without several members)."""
     mine = members[members.model == model]
     scores = [rmse(part.y_true, part.y_pred) for _, part in mine.groupby("member")]
-    return float(np.std(scores, ddof=1)) if len(scores) > 1 else float("nan")
+    if len(scores) < 2:
+        return float("nan"), float("nan")
+    return float(np.mean(scores)), float(np.std(scores, ddof=1))
 
 
 def summarize(
@@ -53,9 +56,10 @@ def summarize(
 ) -> pd.DataFrame:
     """One row per model, best pooled RMSE first; failed models last with NaN scores.
 
-    rmse/mae: pooled over every forecast the model made (an ensemble's mean forecast).
+    rmse/mse/mae: pooled over every forecast the model made (an ensemble's mean forecast);
+    mae is Zhang (2003)'s MAD, the mean absolute deviation of the errors.
     *_fold_mean/_std: over folds (std with ddof=1; NaN for one fold). rmse_vs_<reference>:
-    ratio on shared forecasts. rmse_seed_std: spread of the members' RMSEs.
+    ratio on shared forecasts. rmse_seed_mean/_std: over the members' own RMSEs.
     """
     by_fold = scores_by_fold(forecasts)
     members = members if members is not None else pd.DataFrame(columns=["model", "member"])
@@ -63,16 +67,19 @@ def summarize(
     for model, runs in status.groupby("model", sort=False):
         mine = forecasts[forecasts.model == model]
         folds = by_fold[by_fold.model == model]
+        seed_mean, seed_std = seed_spread(members, model)
         rows.append({
             "model": model,
             "leaky": bool(runs.get("leaky", pd.Series([False])).any()),
             "rmse": rmse(mine.y_true, mine.y_pred),
+            "mse": rmse(mine.y_true, mine.y_pred) ** 2,
             "mae": mae(mine.y_true, mine.y_pred),
             "rmse_fold_mean": folds.rmse.mean(),
             "rmse_fold_std": folds.rmse.std(ddof=1),
             "mae_fold_mean": folds.mae.mean(),
             f"rmse_vs_{reference}": relative_rmse(forecasts, model, reference),
-            "rmse_seed_std": seed_spread(members, model),
+            "rmse_seed_mean": seed_mean,
+            "rmse_seed_std": seed_std,
             "n_forecasts": len(mine),
             "folds_ok": f"{(runs.status == 'ok').sum()}/{len(runs)}",
             "seconds": runs.fit_seconds.sum() + runs.predict_seconds.sum(),

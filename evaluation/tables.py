@@ -8,10 +8,12 @@ from tabulate import tabulate
 SUMMARY_HEADERS = {
     "model": "model",
     "rmse": "RMSE (pooled)",
+    "mse": "MSE (pooled)",
     "mae": "MAE (pooled)",
     "rmse_fold_mean": "RMSE fold mean",
     "rmse_fold_std": "RMSE fold std",
     "rmse_vs_naive": "RMSE / naive",
+    "rmse_seed_mean": "RMSE seed mean",
     "rmse_seed_std": "RMSE seed std",
     "n_forecasts": "forecasts",
     "folds_ok": "folds ok",
@@ -23,7 +25,7 @@ def summary_table(summary: pd.DataFrame, fmt: str = "github") -> str:
     """The headline comparison: one row per model, best pooled RMSE first."""
     columns = [c for c in SUMMARY_HEADERS if c in summary.columns]
     if "rmse_seed_std" in columns and summary.rmse_seed_std.isna().all():
-        columns.remove("rmse_seed_std")  # no model was trained with several seeds
+        columns = [c for c in columns if not c.startswith("rmse_seed")]  # no multi-seed model
     shown = summary[columns].copy()
     if "leaky" in summary.columns:
         shown["model"] = marked(summary.model, set(summary.model[summary.leaky]))
@@ -63,15 +65,17 @@ def fitted_table(status: pd.DataFrame, fmt: str = "github") -> str:
 def summary_notes(summary: pd.DataFrame, n_folds: int) -> list[str]:
     """Plain-words notes that say how each figure was computed."""
     notes = [
-        "RMSE/MAE (pooled): over every forecast of the model across all folds.",
+        "RMSE/MSE/MAE (pooled): over every forecast of the model across all folds; MAE is the"
+        " MAD (mean absolute deviation of the errors) of Zhang (2003).",
         f"RMSE fold mean/std: over the {n_folds} fold(s), each fold's RMSE computed on its own"
         " (std with ddof=1).",
         "RMSE / naive: the model's RMSE divided by the random walk's on the same forecasts;"
         " below 1 beats the random walk.",
     ]
     if "rmse_seed_std" in summary.columns and summary.rmse_seed_std.notna().any():
-        notes.append("RMSE seed std: models trained with several seeds forecast their mean;"
-                     " this is the std (ddof=1) of the single seeds' pooled RMSEs.")
+        notes.append("RMSE seed mean/std: models trained with several seeds forecast their"
+                     " mean (the RMSE column); these are the mean and std (ddof=1) of each"
+                     " single seed's pooled RMSE.")
     if "leaky" in summary.columns and summary.leaky.any():
         notes.append("(leaky): the model saw the test period while fitting (the tutorial's"
                      " scaler fitted on all data); its score is not an honest forecast.")

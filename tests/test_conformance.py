@@ -23,6 +23,12 @@ FAST_PARAMS: dict[str, list[dict]] = {
     "lstm": [TINY_NET, {**TINY_NET, "features": ["close", "ma7", "returns"], "target": "diff",
                         "validation": 0.2, "patience": 1}],
     "gru": [TINY_NET],
+    "mlp": [{"lags": 3, "hidden": [3], "max_iter": 200},
+            {"lags": 2, "hidden": [4, 2], "activation": "tanh", "n_seeds": 2}],
+    "hybrid": [{"linear_params": {"order": [1, 1, 0]}, "residual": "mlp",
+                "residual_params": {"lags": 2, "hidden": [3], "max_iter": 200}},
+               {"linear_params": {"order": [1, 0, 0]}, "residual": "lstm",
+                "residual_params": {**TINY_NET, "look_back": 3}, "residuals": "out_of_sample"}],
 }
 CASES = [
     pytest.param(name, params, id=f"{name}-{i}")

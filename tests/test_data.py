@@ -365,3 +365,15 @@ def test_describe(tmp_path: Path) -> None:
     assert summary["min"] == 2.0 and summary["max"] == 8.0
     assert math.isclose(summary["mean"], 4.0)  # type: ignore[arg-type]
     assert summary["notes"] == ["forward-filled 1 missing values in Close (first at line 3)"]
+
+
+def test_log10_transform_and_its_errors(tmp_path):
+    lynx = load(DataSpec(source="lynx", transform="log10"))
+    assert lynx.series.iloc[0] == pytest.approx(math.log10(269.0), rel=1e-12)
+    assert any("log10" in note for note in lynx.notes)
+    path = tmp_path / "zero.csv"
+    path.write_text("Date,Close\n2020-01-01,1\n2020-01-02,0\n")
+    with pytest.raises(DataError, match=r"needs positive values.*2020-01-02"):
+        load(DataSpec(source=f"csv:{path}", transform="log"))
+    with pytest.raises(ConfigError, match=r"data\.transform"):
+        DataSpec(transform="sqrt")

@@ -35,6 +35,7 @@ def test_pooled_differs_from_fold_mean():
     summary = metrics.summarize(forecasts, status(["a"]), reference="a")
     row = summary.iloc[0]
     assert row.rmse == pytest.approx(np.sqrt((2 * 1 + 4 * 9) / 6))
+    assert row.mse == pytest.approx((2 * 1 + 4 * 9) / 6)
     assert row.rmse_fold_mean == pytest.approx(2.0)
     assert row.rmse_fold_std == pytest.approx(np.std([1.0, 3.0], ddof=1))
     assert row.n_forecasts == 6 and row.folds_ok == "2/2"
@@ -76,8 +77,8 @@ def test_seed_spread_is_the_std_of_member_rmses():
     members = pd.concat([frame("m", 0, [0.0, 0.0], [1.0, 1.0]).assign(member=0),
                          frame("m", 0, [0.0, 0.0], [3.0, 3.0]).assign(member=1),
                          frame("m", 0, [0.0, 0.0], [2.0, 2.0]).assign(member=2)])
-    assert metrics.seed_spread(members, "m") == pytest.approx(np.std([1, 3, 2], ddof=1))
-    assert np.isnan(metrics.seed_spread(members[members.member == 0], "m"))
+    assert metrics.seed_spread(members, "m") == pytest.approx((2.0, np.std([1, 3, 2], ddof=1)))
+    assert np.isnan(metrics.seed_spread(members[members.member == 0], "m")).all()
     mean_forecast = frame("m", 0, [0.0, 0.0], [2.0, 2.0])
     summary = metrics.summarize(mean_forecast, status(["m"], folds=1), reference="m",
                                 members=members)

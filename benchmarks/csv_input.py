@@ -1,0 +1,124 @@
+"""Reading a user's CSV: every cell as text, so bad cells can be named by line and column."""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from models.errors import DataError
+
+MISSING = frozenset({"", "NA", "NaN", "nan", "null", "None", "N/A", "#N/A"})
+DATE_NAMES = ("date", "datetime", "timestamp", "time", "day")
+
+
+def read_csv(path: Path, label: str) -> pd.DataFrame:
+    """Read every cell as a string; line numbers stay aligned (blank lines are kept)."""
+    if not path.exists():
+        raise DataError(f"data file not found: {label}; check the path after 'csv:'")
+    if path.is_dir():
+        raise DataError(f"data path {label} is a directory; give a CSV file after 'csv:'")
+    try:
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig"
+        )
+    except pd.errors.EmptyDataError:
+        raise DataError(f"data file {label} is empty; it needs a header and data rows") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        why = str(exc).strip().splitlines()[-1]
+        raise DataError(f"cannot read {label} as a UTF-8 CSV file ({why}); fix the file") from None
+    frame = frame.fillna("").rename(columns=lambda name: str(name).strip())
+    if (frame == "").all(axis=1).all():
+        raise DataError(f"data file {label} has a header but no data rows; add data below it")
+    return frame
+
+
+def date_column(frame: pd.DataFrame, wanted: str | None, label: str) -> str:
+    if wanted is not None:
+        if wanted not in frame.columns:
+            raise DataError(not_found(wanted, label, list(frame.columns), "--date-column"))
+        return wanted
+    for name in frame.columns:
+        if name.lower() in DATE_NAMES:
+            return name
+    raise DataError(
+        f"no date column found in {label} (columns: {', '.join(frame.columns)}); "
+        "name it with --date-column"
+    )
+
+
+def value_column(frame: pd.DataFrame, wanted: str | None, date_col: str, label: str) -> str:
+    others = [name for name in frame.columns if name != date_col]
+    if wanted is not None and wanted == date_col:
+        raise DataError(f"column {wanted!r} is the date column of {label}; choose another --column")
+    if wanted is not None:
+        if wanted not in others:
+            raise DataError(not_found(wanted, label, others, "--column"))
+        return wanted
+    if "Close" in others:
+        return "Close"
+    if len(others) == 1:
+        return others[0]
+    what = "no value column" if not others else "several value columns"
+    raise DataError(
+        f"{label} has {what} besides {date_col!r} (columns: {', '.join(frame.columns)}); "
+        "choose one with --column"
+    )
+
+
+def not_found(name: str, label: str, columns: list[str], option: str) -> str:
+    """'column X not found' message with the closest name (case-insensitive) as suggestion."""
+    lowered = {col.lower(): col for col in columns}
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=1)
+    hint = f"did you mean {lowered[close[0]]!r}?" if close else f"choose one with {option}"
+    return f"column {name!r} not found in {label}; {hint} (columns: {', '.join(columns)})"
+
+
+def parse_dates(cells: pd.Series, lines: np.ndarray, column: str, label: str) -> pd.DatetimeIndex:
+    text = cells.str.strip()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+            if parsed.isna().any():
+                inferred = pd.to_datetime(text, errors="coerce")
+                if inferred.isna().sum() < parsed.isna().sum():
+                    parsed = inferred
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise DataError(
+            f"cannot parse the dates in column {column!r} of {label} ({exc}); "
+            "use one date format throughout, e.g. YYYY-MM-DD"
+        ) from None
+    bad = parsed.isna().to_numpy() | text.isin(MISSING).to_numpy()
+    if bad.any():
+        i = bad.argmax()
+        raise DataError(
+            f"cannot parse date {text.iloc[i]!r} in column {column!r} of {label} at line "
+            f"{lines[i]}; write every date in one format, e.g. YYYY-MM-DD, or delete the row"
+        )
+    index = pd.DatetimeIndex(parsed)
+    return index.tz_localize(None) if index.tz is not None else index
+
+
+def parse_values(cells: pd.Series, lines: np.ndarray, column: str, label: str) -> np.ndarray:
+    text = cells.str.strip()
+    missing = text.isin(MISSING).to_numpy()
+    numbers = pd.to_numeric(text.where(~missing, "nan"), errors="coerce").to_numpy(dtype=float)
+    bad = np.isnan(numbers) & ~missing
+    if bad.any():
+        i = bad.argmax()
+        raise DataError(
+            f"non-numeric value {text.iloc[i]!r} in column {column!r} of {label} at line "
+            f"{lines[i]}; fix the cell or leave it empty to mark a missing value"
+        )
+    infinite = np.isinf(numbers)
+    if infinite.any():
+        i = infinite.argmax()
+        raise DataError(
+            f"infinite value {text.iloc[i]!r} in column {column!r} of {label} at line "
+            f"{lines[i]}; replace it with a number or leave the cell empty"
+        )
+    return numbers
