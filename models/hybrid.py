@@ -18,6 +18,7 @@ import numpy as np
 
 from models import registry
 from models.base import Forecaster, ModelConfig
+from models.mlp import MlpConfig, train_networks
 
 RESIDUALS = ("in_sample", "out_of_sample")
 
@@ -30,13 +31,14 @@ class HybridConfig(ModelConfig):
     residual_params: dict[str, Any] = dataclasses.field(default_factory=dict)
     residuals: str = "in_sample"  # or out_of_sample
     inner_folds: int = 4  # out_of_sample: linear refits over the training part's second half
+    value_lags: int = 0  # > 0: the residual model (mlp) also sees the last value_lags values
     seed: int = 0  # passed to the residual model unless residual_params sets one
 
     def validate(self) -> None:
         if self.residuals not in RESIDUALS:
             raise ValueError(f"residuals must be one of {', '.join(RESIDUALS)}, "
                              f"got {self.residuals!r}")
-        for field, lowest in (("inner_folds", 1), ("seed", 0)):
+        for field, lowest in (("inner_folds", 1), ("seed", 0), ("value_lags", 0)):
             value = getattr(self, field)
             if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
                 raise ValueError(f"{field} must be an integer >= {lowest}, got {value!r}")
@@ -45,6 +47,9 @@ class HybridConfig(ModelConfig):
                 raise ValueError(f"{field} must be a table of parameters")
         self.make_linear()  # unknown names or parameters fail now, not mid-run
         self.make_residual()
+        if self.value_lags and self.residual != "mlp":
+            raise ValueError("value_lags needs residual = 'mlp' (a model of two input series); "
+                             f"got residual = {self.residual!r}")
 
     def make_linear(self) -> Forecaster:
         return registry.get(self.linear, **self.linear_params)
@@ -71,7 +76,8 @@ class Hybrid(Forecaster):
     @property
     def min_train_size(self) -> int:
         cfg = self.config
-        needed = cfg.make_linear().min_train_size + cfg.make_residual().min_train_size
+        needed = (cfg.make_linear().min_train_size + cfg.make_residual().min_train_size
+                  + cfg.value_lags)
         return 2 * needed if cfg.residuals == "out_of_sample" else needed
 
     def _fit(self, y: np.ndarray) -> None:
@@ -79,19 +85,25 @@ class Hybrid(Forecaster):
         self.linear_ = cfg.make_linear().fit(y)
         self.residual_start_ = self.linear_.min_train_size
         if cfg.residuals == "in_sample":
-            residuals = self._residuals(self.linear_, y, self.residual_start_, len(y))
+            first = self.residual_start_
+            residuals = self._residuals(self.linear_, y, first, len(y))
         else:
-            residuals = self._out_of_sample_residuals(y)
-        self.residual_ = cfg.make_residual().fit(residuals)
+            first, residuals = self._out_of_sample_residuals(y)
+        if cfg.value_lags:
+            learner = _ResidualsAndValues(cfg.make_residual().config, cfg.value_lags)
+            self.residual_ = learner.fit(residuals, y, first)
+        else:
+            self.residual_ = cfg.make_residual().fit(residuals)
 
-    def _out_of_sample_residuals(self, y: np.ndarray) -> np.ndarray:
-        """One-step errors over y's second half, each from a linear model fitted before it."""
+    def _out_of_sample_residuals(self, y: np.ndarray) -> tuple[int, np.ndarray]:
+        """One-step errors over y's second half, each from a linear model fitted before it;
+        returns the position of the first error and the errors."""
         cuts = np.linspace(len(y) // 2, len(y), self.config.inner_folds + 1).astype(int)
         parts = [
             self._residuals(self.config.make_linear().fit(y[:start]), y, start, end)
             for start, end in itertools.pairwise(cuts) if end > start
         ]
-        return np.concatenate(parts)
+        return int(cuts[0]), np.concatenate(parts)
 
     @staticmethod
     def _residuals(linear: Forecaster, y: np.ndarray, start: int, end: int) -> np.ndarray:
@@ -112,8 +124,60 @@ class Hybrid(Forecaster):
         start = self.residual_start_
         linear = self.linear_.predict_origins(y, origins, horizon)
         residuals = self._residuals(self.linear_, y, start, int(origins.max()))
-        residual = self.residual_.predict_origins(residuals, origins - start, horizon)
-        members = getattr(self.residual_, "member_forecasts_", [])
+        if self.config.value_lags:
+            members = self.residual_.forecast(residuals, y, start, origins, linear)
+            residual = members.mean(axis=0)
+        else:
+            residual = self.residual_.predict_origins(residuals, origins - start, horizon)
+            members = getattr(self.residual_, "member_forecasts_", [])
         if len(members) > 1:
             self.member_forecasts_ = linear[None] + members
         return linear + residual
+
+
+class _ResidualsAndValues:
+    """The residual model when lagged values are inputs too: MLPs on the last `lags` residuals
+    and the last `value_lags` values, both standardised with training statistics. Multi-step
+    forecasts are recursive: each step's residual and value forecasts extend the paths."""
+
+    def __init__(self, config: MlpConfig, value_lags: int) -> None:
+        self.config, self.value_lags = config, value_lags
+
+    def fit(self, residuals: np.ndarray, y: np.ndarray, first: int) -> _ResidualsAndValues:
+        """residuals[i] is the error at time first + i; y holds the values from time 0."""
+        lags, value_lags = self.config.lags, self.value_lags
+        self.scales_ = (residuals.mean(), residuals.std() or 1.0, y.mean(), y.std() or 1.0)
+        targets = np.arange(first + lags, len(y))
+        targets = targets[targets >= value_lags]
+        inputs = self._inputs(residuals[targets[:, None] - first - lags + np.arange(lags)],
+                              y[targets[:, None] - value_lags + np.arange(value_lags)])
+        r_mean, r_scale = self.scales_[:2]
+        self.networks_ = train_networks(self.config, inputs,
+                                        (residuals[targets - first] - r_mean) / r_scale)
+        return self
+
+    def _inputs(self, residual_paths: np.ndarray, value_paths: np.ndarray) -> np.ndarray:
+        r_mean, r_scale, y_mean, y_scale = self.scales_
+        return np.hstack([(residual_paths - r_mean) / r_scale, (value_paths - y_mean) / y_scale])
+
+    def describe_fit(self) -> str:
+        return (f"MLP on {self.config.lags} residual and {self.value_lags} value lags, "
+                f"iterations {[net.n_iter_ for net in self.networks_]}")
+
+    def forecast(self, residuals: np.ndarray, y: np.ndarray, first: int, origins: np.ndarray,
+                 linear: np.ndarray) -> np.ndarray:
+        """Residual forecasts of every network: shape (members, origins, horizon)."""
+        lags, value_lags = self.config.lags, self.value_lags
+        r_mean, r_scale = self.scales_[:2]
+        members = []
+        for network in self.networks_:
+            r_paths = residuals[origins[:, None] - first - lags + np.arange(lags)]
+            v_paths = y[origins[:, None] - value_lags + np.arange(value_lags)]
+            out = np.empty(linear.shape)
+            for step in range(linear.shape[1]):
+                out[:, step] = network.predict(self._inputs(r_paths, v_paths)) * r_scale + r_mean
+                value = linear[:, step] + out[:, step]
+                r_paths = np.concatenate([r_paths[:, 1:], out[:, step:step + 1]], axis=1)
+                v_paths = np.concatenate([v_paths[:, 1:], value[:, None]], axis=1)
+            members.append(out)
+        return np.stack(members)

@@ -65,12 +65,7 @@ class Mlp(Forecaster):
         z = (y - self.mean_) / self.scale_
         inputs = sliding_window_view(z, cfg.lags)[:-1]  # z[i:i+lags] predicts z[i+lags]
         targets = z[cfg.lags:]
-        self.networks_ = [
-            MLPRegressor(hidden_layer_sizes=cfg.hidden, activation=cfg.activation,
-                         solver=cfg.solver, alpha=cfg.alpha, max_iter=cfg.max_iter,
-                         random_state=cfg.seed + member).fit(inputs, targets)
-            for member in range(cfg.n_seeds)
-        ]
+        self.networks_ = train_networks(cfg, inputs, targets)
 
     def describe_fit(self) -> str:
         cfg = self.config
@@ -92,3 +87,13 @@ class Mlp(Forecaster):
             members.append(out * self.scale_ + self.mean_)
         self.member_forecasts_ = np.stack(members)
         return self.member_forecasts_.mean(axis=0)
+
+
+def train_networks(cfg: MlpConfig, inputs: np.ndarray, targets: np.ndarray) -> list[MLPRegressor]:
+    """One fitted MLPRegressor per seed (seed, seed+1, ...), with the config's settings."""
+    return [
+        MLPRegressor(hidden_layer_sizes=cfg.hidden, activation=cfg.activation, solver=cfg.solver,
+                     alpha=cfg.alpha, max_iter=cfg.max_iter,
+                     random_state=cfg.seed + member).fit(inputs, targets)
+        for member in range(cfg.n_seeds)
+    ]

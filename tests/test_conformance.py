@@ -28,7 +28,10 @@ FAST_PARAMS: dict[str, list[dict]] = {
     "hybrid": [{"linear_params": {"order": [1, 1, 0]}, "residual": "mlp",
                 "residual_params": {"lags": 2, "hidden": [3], "max_iter": 200}},
                {"linear_params": {"order": [1, 0, 0]}, "residual": "lstm",
-                "residual_params": {**TINY_NET, "look_back": 3}, "residuals": "out_of_sample"}],
+                "residual_params": {**TINY_NET, "look_back": 3}, "residuals": "out_of_sample"},
+               {"linear_params": {"order": [1, 1, 0]}, "residual": "mlp", "value_lags": 3,
+                "residual_params": {"lags": 2, "hidden": [3], "n_seeds": 2},
+                "residuals": "out_of_sample"}],
 }
 CASES = [
     pytest.param(name, params, id=f"{name}-{i}")

@@ -83,6 +83,27 @@ def test_hybrid_does_not_hurt_much_on_a_linear_series():
     assert rmse["hybrid"] < 1.05 * rmse["arima"], rmse
 
 
+def test_value_lags_let_the_residual_model_see_the_values():
+    """Innovations driven by the last value: u_t = 2 cos(1.5 y_{t-1}) + e_t. Residual lags alone
+    hardly reveal y_{t-1}; with one value lag the network can learn it."""
+    rng = np.random.default_rng(1)
+    n, e = 500, rng.normal(0, 0.5, 500)
+    y = np.zeros(n)
+    for t in range(1, n):
+        y[t] = 0.6 * y[t - 1] + 2 * np.cos(1.5 * y[t - 1]) + e[t]
+    series = pd.Series(10 + y, index=pd.bdate_range("2000-01-03", periods=n))
+    folds = WalkForward(test_size=100, folds=1).split(n)
+    runs = {f"value_lags={v}": models.get(
+        "hybrid", linear_params={"order": [1, 0, 0]}, residual="mlp", residual_params=MLP,
+        value_lags=v) for v in (0, 1)}
+    result = run_walk_forward(series, folds, runs, 1)
+    assert (result.status.status == "ok").all(), result.status.reason.tolist()
+    rmse = summarize(result.forecasts, result.status).set_index("model").rmse
+    # the innovations' std (0.5) is the best any forecast can do
+    assert rmse["value_lags=1"] < 1.1 * 0.5, rmse.to_dict()
+    assert rmse["value_lags=1"] < 0.9 * rmse["value_lags=0"], rmse.to_dict()
+
+
 def test_forecast_is_linear_plus_residual_forecast():
     y = simulate(True).to_numpy()
     hybrid = models.get("hybrid", linear_params={"order": [1, 0, 0]}, residual="mlp",
@@ -128,7 +149,9 @@ def test_ensemble_members_add_the_linear_forecast():
     ("params", "message"),
     [({"residuals": "both"}, "residuals"), ({"linear": "arimax"}, "arimax"),
      ({"residual_params": {"units": [0]}}, "units"), ({"inner_folds": 0}, "inner_folds"),
-     ({"linear_params": {"order": [1, 1]}}, "order")],
+     ({"linear_params": {"order": [1, 1]}}, "order"),
+     ({"value_lags": 2, "residual": "lstm"}, "value_lags needs residual = 'mlp'"),
+     ({"value_lags": -1, "residual": "mlp"}, "value_lags")],
 )
 def test_bad_parameters(params, message):
     with pytest.raises(models.ConfigError, match=message):
