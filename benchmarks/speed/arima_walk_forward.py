@@ -15,13 +15,9 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import argparse
 import datetime as dt
-import platform
-import shlex
 import statistics
 import sys
-import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +29,7 @@ from tabulate import tabulate
 import models
 from benchmarks.config import DEFAULT_CONFIG, load_config
 from benchmarks.data import load
-from benchmarks.results import write_text
+from benchmarks.speed.common import machine_lines, timed, write_report
 from evaluation.splits import Fold
 from evaluation.walk_forward import run_walk_forward
 
@@ -81,18 +77,6 @@ def fixed_per_fold(values: np.ndarray, folds: list[Fold], order: Order, trend: s
     return np.array(out)
 
 
-def timed(fn: Callable[[], np.ndarray], runs: int) -> tuple[list[float], np.ndarray]:
-    """Wall-clock seconds of each run (warnings silenced) and the last run's forecasts."""
-    seconds = []
-    for _ in range(runs):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            start = time.perf_counter()
-            forecasts = fn()
-            seconds.append(time.perf_counter() - start)
-    return seconds, forecasts
-
-
 def rmse(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(np.sqrt(np.mean((y_true - y_pred) ** 2)))
 
@@ -123,9 +107,9 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"{len(folds)} folds, {n_origins} origins, ARIMA{order} trend={trend}, "
           f"{args.runs} runs each", flush=True)
-    fast_s, fast = timed(lambda: harness(y, folds, order), args.runs)
+    fast_s, (*_, fast) = timed(lambda: harness(y, folds, order), args.runs)
     print(f"harness: median {statistics.median(fast_s):.3f} s", flush=True)
-    slow_s, slow = timed(lambda: refit_per_origin(values, folds, order, trend), args.runs)
+    slow_s, (*_, slow) = timed(lambda: refit_per_origin(values, folds, order, trend), args.runs)
     print(f"refit per origin: median {statistics.median(slow_s):.3f} s", flush=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -142,8 +126,6 @@ def main(argv: list[str] | None = None) -> int:
                      tablefmt="github", floatfmt=("", ".3f", ".3f", ".3f", "", ".1f", ".4f"))
     check_diff = float(np.max(np.abs(check - fast)))
     passed = check_diff <= TOLERANCE
-    threads = ", ".join(f"{v}={os.environ[v]}" for v in
-                        ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"))
     report = "\n".join([
         f"# ARIMA walk-forward speed, {dt.date.today().isoformat()}",
         "",
@@ -156,17 +138,10 @@ def main(argv: list[str] | None = None) -> int:
         f"- max |harness - refit-per-origin| forecast: {np.max(np.abs(fast - slow)):.6g}",
         f"- fixed-parameter check (one statsmodels fit per fold, filter per origin): max diff "
         f"{check_diff:.3g} -> {'PASS' if passed else 'FAIL'} (tolerance {TOLERANCE:g})",
-        f"- machine: {os.cpu_count()} CPUs, {platform.platform()}, "
-        f"Python {platform.python_version()}",
-        f"- threads: {threads}",
-        f"- versions: numpy {np.__version__}, statsmodels {statsmodels.__version__}",
-        f"- command: `{shlex.join(['python', *sys.argv])}`",
+        *machine_lines(f"numpy {np.__version__}, statsmodels {statsmodels.__version__}"),
         "",
     ])
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"{dt.date.today().isoformat()}-arima-walk-forward.md"
-    write_text(path, report)
-    print(report + f"\nwritten to {path}")
+    write_report(args.out, "arima-walk-forward", report)
     return 0 if passed else 1
 
 

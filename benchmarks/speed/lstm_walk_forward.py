@@ -19,15 +19,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import argparse
 import datetime as dt
-import platform
 import resource
-import shlex
 import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 from tabulate import tabulate
@@ -35,15 +30,13 @@ from tabulate import tabulate
 import models
 from benchmarks.config import DEFAULT_CONFIG, load_config
 from benchmarks.data import load
-from benchmarks.results import write_text
+from benchmarks.speed.common import machine_lines, timed, write_report
 from models import windows
 from models.lstm import keras_module
 
 # Relative to the forecast's size: a float32 network's output moves by a few float32 steps with
 # the batch's size (batch-dependent kernels), which is ~1e-5 in price units at $70.
 REL_TOLERANCE = 1e-6
-THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-T = TypeVar("T")
 
 
 def rss_mib() -> float:
@@ -57,16 +50,6 @@ def rss_mib() -> float:
 def peak_rss_mib() -> float:
     """Peak resident set size of this process so far (ru_maxrss is KiB on Linux), in MiB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def timed(fn: Callable[[], T], runs: int) -> tuple[list[float], list[T]]:
-    """Wall-clock seconds and result of each run."""
-    seconds, results = [], []
-    for _ in range(runs):
-        start = time.perf_counter()
-        results.append(fn())
-        seconds.append(time.perf_counter() - start)
-    return seconds, results
 
 
 def row(label: str, seconds: list[float], per: float, unit: str) -> list[str]:
@@ -130,7 +113,6 @@ def main(argv: list[str] | None = None) -> int:
         ["per-origin / batched", f"{ratio:.1f}x", "", "", "", ""],
     ], headers=["", "median s", "min s", "max s", "runs", "median per unit"],
         tablefmt="github", disable_numparse=True, colalign=("left", *["right"] * 5))
-    threads = ", ".join(f"{v}={os.environ[v]}" for v in THREAD_VARS)
     tf_threads = (f"TF intra-op {tf.config.threading.get_intra_op_parallelism_threads()}, "
                   f"inter-op {tf.config.threading.get_inter_op_parallelism_threads()} (0 = TF "
                   "default); op determinism on (models.lstm.keras_module enables it)")
@@ -156,18 +138,11 @@ def main(argv: list[str] | None = None) -> int:
         f"batched forecasts {rmse:.4f}",
         f"- memory: RSS {rss_before_tf:.0f} MiB before importing TensorFlow (data loaded), "
         f"{rss_after_tf:.0f} MiB after; peak RSS {peak:.0f} MiB (ru_maxrss, whole run)",
-        f"- machine: {os.cpu_count()} CPUs, {platform.platform()}, "
-        f"Python {platform.python_version()}; {tf_threads}",
-        f"- threads: {threads}",
-        f"- versions: tensorflow {tf.__version__}, keras {keras.__version__}, "
-        f"numpy {np.__version__}",
-        f"- command: `{shlex.join(['python', *sys.argv])}`",
+        *machine_lines(f"tensorflow {tf.__version__}, keras {keras.__version__}, "
+                       f"numpy {np.__version__}", extra=tf_threads),
         "",
     ])
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"{dt.date.today().isoformat()}-lstm-walk-forward.md"
-    write_text(path, report)
-    print(report + f"\nwritten to {path}")
+    write_report(args.out, "lstm-walk-forward", report)
     return 0 if passed else 1
 
 

@@ -1,0 +1,52 @@
+"""What the speed benchmarks share: timed runs, the machine lines, and the report file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import shlex
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from benchmarks.results import write_text
+
+THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+T = TypeVar("T")
+
+
+def timed(fn: Callable[[], T], runs: int) -> tuple[list[float], list[T]]:
+    """Wall-clock seconds and result of each run (warnings silenced while timing)."""
+    seconds, results = [], []
+    for _ in range(runs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            start = time.perf_counter()
+            results.append(fn())
+            seconds.append(time.perf_counter() - start)
+    return seconds, results
+
+
+def machine_lines(versions: str, extra: str = "") -> list[str]:
+    """Report lines: the machine, the pinned BLAS threads, library versions, the command."""
+    threads = ", ".join(f"{v}={os.environ.get(v, 'unset')}" for v in THREAD_VARS)
+    return [
+        f"- machine: {os.cpu_count()} CPUs, {platform.platform()}, "
+        f"Python {platform.python_version()}" + (f"; {extra}" if extra else ""),
+        f"- threads: {threads}",
+        f"- versions: {versions}",
+        f"- command: `{shlex.join(['python', *sys.argv])}`",
+    ]
+
+
+def write_report(out: Path, slug: str, report: str) -> Path:
+    """Write results/speed/<date>-<slug>.md atomically and print the report."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{dt.date.today().isoformat()}-{slug}.md"
+    write_text(path, report)
+    print(report + f"\nwritten to {path}")
+    return path
