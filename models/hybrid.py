@@ -18,7 +18,7 @@ import numpy as np
 
 from models import registry
 from models.base import Forecaster, ModelConfig
-from models.mlp import MlpConfig, train_networks
+from models.mlp import MlpConfig, standard_scale, train_networks
 
 RESIDUALS = ("in_sample", "out_of_sample")
 
@@ -146,7 +146,7 @@ class _ResidualsAndValues:
     def fit(self, residuals: np.ndarray, y: np.ndarray, first: int) -> _ResidualsAndValues:
         """residuals[i] is the error at time first + i; y holds the values from time 0."""
         lags, value_lags = self.config.lags, self.value_lags
-        self.scales_ = (residuals.mean(), residuals.std() or 1.0, y.mean(), y.std() or 1.0)
+        self.scales_ = (*standard_scale(residuals), *standard_scale(y))
         targets = np.arange(first + lags, len(y))
         targets = targets[targets >= value_lags]
         inputs = self._inputs(residuals[targets[:, None] - first - lags + np.arange(lags)],

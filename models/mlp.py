@@ -9,6 +9,7 @@ import dataclasses
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.neural_network import MLPRegressor
+from threadpoolctl import threadpool_limits
 
 from models import windows
 from models.base import Forecaster, ModelConfig
@@ -60,8 +61,7 @@ class Mlp(Forecaster):
 
     def _fit(self, y: np.ndarray) -> None:
         cfg = self.config
-        self.mean_ = float(y.mean())
-        self.scale_ = float(y.std()) or 1.0
+        self.mean_, self.scale_ = standard_scale(y)
         z = (y - self.mean_) / self.scale_
         inputs = sliding_window_view(z, cfg.lags)[:-1]  # z[i:i+lags] predicts z[i+lags]
         targets = z[cfg.lags:]
@@ -89,11 +89,23 @@ class Mlp(Forecaster):
         return self.member_forecasts_.mean(axis=0)
 
 
+def standard_scale(values: np.ndarray) -> tuple[float, float]:
+    """Mean and std for standardising; a constant series has std 0, or ~1e-17 of float noise
+    (e.g. 0.1 repeated), and is scaled by 1 instead."""
+    mean, scale = float(values.mean()), float(values.std())
+    return mean, scale if scale > 1e-12 * max(1.0, abs(mean)) else 1.0
+
+
 def train_networks(cfg: MlpConfig, inputs: np.ndarray, targets: np.ndarray) -> list[MLPRegressor]:
-    """One fitted MLPRegressor per seed (seed, seed+1, ...), with the config's settings."""
-    return [
-        MLPRegressor(hidden_layer_sizes=cfg.hidden, activation=cfg.activation, solver=cfg.solver,
-                     alpha=cfg.alpha, max_iter=cfg.max_iter,
-                     random_state=cfg.seed + member).fit(inputs, targets)
-        for member in range(cfg.n_seeds)
-    ]
+    """One fitted MLPRegressor per seed (seed, seed+1, ...), with the config's settings.
+
+    One BLAS thread: on these tiny matrices OpenBLAS threads only contend, and lbfgs fits
+    ran 5-60x slower on a busy 2-core machine (same results either way).
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return [
+            MLPRegressor(hidden_layer_sizes=cfg.hidden, activation=cfg.activation,
+                         solver=cfg.solver, alpha=cfg.alpha, max_iter=cfg.max_iter,
+                         random_state=cfg.seed + member).fit(inputs, targets)
+            for member in range(cfg.n_seeds)
+        ]
