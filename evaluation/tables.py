@@ -13,6 +13,7 @@ SUMMARY_HEADERS = {
     "rmse_fold_mean": "RMSE fold mean",
     "rmse_fold_std": "RMSE fold std",
     "rmse_vs_naive": "RMSE / naive",
+    "dm_pvalue_vs_naive": "DM p vs naive",
     "rmse_seed_mean": "RMSE seed mean",
     "rmse_seed_std": "RMSE seed std",
     "n_forecasts": "forecasts",
@@ -33,6 +34,12 @@ def summary_table(summary: pd.DataFrame, fmt: str = "github") -> str:
         _columns(shown), headers=[SUMMARY_HEADERS[c] for c in columns],
         tablefmt=fmt, floatfmt=".4f", missingval="-",
     )
+
+
+def dm_table(pvalues: pd.DataFrame, fmt: str = "github") -> str:
+    """The pairwise Diebold-Mariano p-value matrix (rows against columns)."""
+    return tabulate(_columns(pvalues.reset_index(names="model")), headers="keys", tablefmt=fmt,
+                    floatfmt=".4f", missingval="-")
 
 
 def marked(labels: pd.Series | list[str], leaky: set[str]) -> list[str]:
@@ -71,6 +78,9 @@ def summary_notes(summary: pd.DataFrame, n_folds: int) -> list[str]:
         " (std with ddof=1).",
         "RMSE / naive: the model's RMSE divided by the random walk's on the same forecasts;"
         " below 1 beats the random walk.",
+        "DM p vs naive: Diebold-Mariano test of the model against the random walk (two-sided,"
+        " Harvey-Leybourne-Newbold corrected, squared loss, at the run's horizon); below 0.05"
+        " the difference is unlikely to be noise.",
     ]
     if "rmse_seed_std" in summary.columns and summary.rmse_seed_std.notna().any():
         notes.append("RMSE seed mean/std: models trained with several seeds forecast their"

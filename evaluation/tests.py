@@ -65,6 +65,7 @@ def dm_test(
     e1, e2: errors (y_true - y_pred) in time order. Identical losses give statistic 0 and
     p-value 1; a constant non-zero differential gives +-inf and p-value 0.
     """
+    _check_options(horizon, loss)
     a, b = _checked_errors(e1, e2, horizon)
     d = loss_differential(a, b, loss)
     n, mean = len(d), float(d.mean())
@@ -80,9 +81,14 @@ def dm_test(
     return DmResult(float(statistic), pvalue, n, horizon, loss, mean, fallback)
 
 
-def _checked_errors(e1: np.ndarray, e2: np.ndarray, horizon: int) -> tuple[np.ndarray, ...]:
+def _check_options(horizon: int, loss: str) -> None:
     if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
         raise ValueError(f"horizon must be a positive integer, got {horizon!r}")
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; expected one of {', '.join(LOSSES)}")
+
+
+def _checked_errors(e1: np.ndarray, e2: np.ndarray, horizon: int) -> tuple[np.ndarray, ...]:
     arrays = tuple(np.asarray(e, dtype=float) for e in (e1, e2))
     for name, arr in zip(("e1", "e2"), arrays, strict=True):
         if arr.ndim != 1:
@@ -118,13 +124,12 @@ def paired_errors(
 
 def _pair_test(
     forecasts: pd.DataFrame, model1: str, model2: str, horizon: int, loss: str
-) -> DmResult | None:
-    """dm_test on the shared rows; None when they are too few to test."""
+) -> tuple[DmResult | None, int]:
+    """dm_test on the shared rows (None when they are too few to test) and their number."""
     e1, e2 = paired_errors(forecasts, model1, model2, horizon)
     if len(e1) < max(MIN_PAIRS, horizon + 1):
-        loss_differential(e1, e2, loss)  # still reject an unknown loss
-        return None
-    return dm_test(e1, e2, horizon, loss)
+        return None, len(e1)
+    return dm_test(e1, e2, horizon, loss), len(e1)
 
 
 def dm_matrix(
@@ -134,12 +139,13 @@ def dm_matrix(
 
     Models in first-appearance order; NaN on the diagonal and for pairs with too few shared rows.
     """
+    _check_options(horizon, loss)
     models = list(pd.unique(forecasts.model))
     statistic = pd.DataFrame(np.nan, index=models, columns=models)
     pvalue = statistic.copy()
     for row in models:
         for col in models:
-            result = None if row == col else _pair_test(forecasts, row, col, horizon, loss)
+            result = None if row == col else _pair_test(forecasts, row, col, horizon, loss)[0]
             if result is not None:
                 statistic.loc[row, col], pvalue.loc[row, col] = result.statistic, result.pvalue
     return statistic, pvalue
@@ -152,12 +158,12 @@ def dm_vs_reference(
 
     Negative statistic: the model beats the reference. NaN when too few shared rows.
     """
+    _check_options(horizon, loss)
     rows = []
     for model in pd.unique(forecasts.model):
         if model == reference:
             continue
-        result = _pair_test(forecasts, model, reference, horizon, loss)
-        n = len(paired_errors(forecasts, model, reference, horizon)[0])
+        result, n = _pair_test(forecasts, model, reference, horizon, loss)
         rows.append({"model": model, "n": n,
                      "statistic": result.statistic if result else np.nan,
                      "pvalue": result.pvalue if result else np.nan})

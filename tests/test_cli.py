@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import random_walk
 
 RUN_FILES = {"config.toml", "manifest.json", "folds.csv", "forecasts.csv", "status.csv",
-             "metrics_by_fold.csv", "summary.csv", "summary.md", "plots"}
+             "metrics_by_fold.csv", "summary.csv", "summary.md", "dm_pvalues.csv", "plots"}
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -61,7 +61,13 @@ def test_run_writes_every_file(tmp_path, csv_file):
     assert len(forecasts) == 3 * 40
     summary = pd.read_csv(run_dir / "summary.csv")
     assert set(summary.model) == {"naive", "drift", "arima"}
-    assert summary.set_index("model").loc["naive", "rmse_vs_naive"] == pytest.approx(1.0)
+    by_model = summary.set_index("model")
+    assert by_model.loc["naive", "rmse_vs_naive"] == pytest.approx(1.0)
+    assert pd.isna(by_model.loc["naive", "dm_pvalue_vs_naive"])
+    assert by_model.loc[["drift", "arima"], "dm_pvalue_vs_naive"].between(0, 1).all()
+    pvalues = pd.read_csv(run_dir / "dm_pvalues.csv", index_col=0)
+    assert pvalues.loc["drift", "naive"] == pytest.approx(by_model.loc["drift",
+                                                                     "dm_pvalue_vs_naive"])
     assert "RMSE (pooled)" in (run_dir / "summary.md").read_text()
 
 
@@ -71,7 +77,7 @@ def test_a_new_run_never_touches_an_old_one(tmp_path, csv_file):
     before = digests(first)
     run_ok(tmp_path, csv_file, "--horizon", "2")
     assert len(list(out.iterdir())) == 2
-    assert len(before) == len(RUN_FILES) and digests(first) == before
+    assert len(before) == len(RUN_FILES) and digests(first) == before  # 9 files + 1 plot
 
 
 def test_default_benchmark_config_runs(tmp_path):
