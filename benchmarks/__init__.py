@@ -1,0 +1,1 @@
+"""Data loading, run configs, the runner and the `forecast-bench` command line."""

@@ -1,0 +1,1 @@
+"""Speed and memory benchmarks (`make speed`): medians and ratios, never test assertions."""
