@@ -45,7 +45,7 @@ def run(cfg: RunConfig, out_root: Path, progress: Progress | None = None) -> Run
     versus_naive = significance.dm_vs_reference(outcome.forecasts, horizon=horizon)
     summary = summary.merge(versus_naive[["model", "pvalue"]].rename(
         columns={"pvalue": "dm_pvalue_vs_naive"}), on="model", how="left")
-    _, dm_pvalues = significance.dm_matrix(outcome.forecasts, horizon=horizon)
+    dm_statistics, dm_pvalues = significance.dm_matrix(outcome.forecasts, horizon=horizon)
     text = tables.summary_table(summary) + "\n\n" + "\n".join(
         f"- {note}" for note in tables.summary_notes(summary, len(folds))
     )
@@ -54,6 +54,7 @@ def run(cfg: RunConfig, out_root: Path, progress: Progress | None = None) -> Run
     results.write_csv(run_dir / "metrics_by_fold.csv", by_fold)
     results.write_csv(run_dir / "summary.csv", summary)
     results.write_text(run_dir / "dm_pvalues.csv", dm_pvalues.to_csv(float_format="%.6g"))
+    results.write_text(run_dir / "dm_statistics.csv", dm_statistics.to_csv(float_format="%.6g"))
     if len(outcome.members):
         results.write_csv(run_dir / "members.csv", outcome.members)
     _plots(run_dir / "plots", cfg, outcome)

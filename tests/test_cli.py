@@ -14,7 +14,8 @@ import pytest
 from tests.conftest import random_walk
 
 RUN_FILES = {"config.toml", "manifest.json", "folds.csv", "forecasts.csv", "status.csv",
-             "metrics_by_fold.csv", "summary.csv", "summary.md", "dm_pvalues.csv", "plots"}
+             "metrics_by_fold.csv", "summary.csv", "summary.md", "dm_pvalues.csv",
+             "dm_statistics.csv", "plots"}
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -68,6 +69,8 @@ def test_run_writes_every_file(tmp_path, csv_file):
     pvalues = pd.read_csv(run_dir / "dm_pvalues.csv", index_col=0)
     assert pvalues.loc["drift", "naive"] == pytest.approx(by_model.loc["drift",
                                                                      "dm_pvalue_vs_naive"])
+    statistics = pd.read_csv(run_dir / "dm_statistics.csv", index_col=0)
+    assert statistics.loc["drift", "naive"] == pytest.approx(-statistics.loc["naive", "drift"])
     assert "RMSE (pooled)" in (run_dir / "summary.md").read_text()
 
 
@@ -77,7 +80,7 @@ def test_a_new_run_never_touches_an_old_one(tmp_path, csv_file):
     before = digests(first)
     run_ok(tmp_path, csv_file, "--horizon", "2")
     assert len(list(out.iterdir())) == 2
-    assert len(before) == len(RUN_FILES) and digests(first) == before  # 9 files + 1 plot
+    assert len(before) == len(RUN_FILES) and digests(first) == before  # files + 1 plot
 
 
 def test_default_benchmark_config_runs(tmp_path):
