@@ -80,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     tutorial.add_argument("--quiet", action="store_true", help="no progress lines")
     tutorial.set_defaults(handler=_cmd_tutorial)
 
+    table = commands.add_parser("table", help="print a run's summary table in another format")
+    table.add_argument("run_dir", help="a run folder, e.g. results/<run-id>")
+    table.add_argument("--format", default="md", choices=("md", "csv", "latex", "html"))
+    table.set_defaults(handler=_cmd_table)
+
     models = commands.add_parser("models", help="list the registered models")
     models.set_defaults(handler=_cmd_models)
 
@@ -140,6 +145,19 @@ def _progress(quiet: bool) -> Progress | None:
               file=sys.stderr, flush=True)
 
     return report
+
+
+def _cmd_table(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from evaluation import formats
+
+    path = Path(args.run_dir) / "summary.csv"
+    if not path.is_file():
+        raise ConfigError(f"no summary.csv in {args.run_dir}; pass a run folder such as "
+                          "results/<run-id>")
+    print(formats.render(pd.read_csv(path), args.format), end="")
+    return 0
 
 
 def _cmd_models(args: argparse.Namespace) -> int:

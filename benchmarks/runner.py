@@ -12,7 +12,7 @@ import pandas as pd
 from benchmarks import results
 from benchmarks.config import RunConfig, build_models, to_toml
 from benchmarks.data import Dataset, load
-from evaluation import metrics, tables
+from evaluation import formats, metrics, tables
 from evaluation import tests as significance
 from evaluation.splits import Fold, folds_frame
 from evaluation.walk_forward import Progress, WalkForwardResult, run_walk_forward
@@ -53,6 +53,9 @@ def run(cfg: RunConfig, out_root: Path, progress: Progress | None = None) -> Run
     results.write_csv(run_dir / "status.csv", outcome.status)
     results.write_csv(run_dir / "metrics_by_fold.csv", by_fold)
     results.write_csv(run_dir / "summary.csv", summary)
+    for fmt in ("latex", "html"):
+        results.write_text(run_dir / f"summary.{formats.EXTENSIONS[fmt]}",
+                           formats.render(summary, fmt))
     results.write_text(run_dir / "dm_pvalues.csv", dm_pvalues.to_csv(float_format="%.6g"))
     results.write_text(run_dir / "dm_statistics.csv", dm_statistics.to_csv(float_format="%.6g"))
     if len(outcome.members):

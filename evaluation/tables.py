@@ -22,16 +22,22 @@ SUMMARY_HEADERS = {
 }
 
 
-def summary_table(summary: pd.DataFrame, fmt: str = "github") -> str:
-    """The headline comparison: one row per model, best pooled RMSE first."""
+def summary_shown(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary's columns as every table shows them (leaky models marked)."""
     columns = [c for c in SUMMARY_HEADERS if c in summary.columns]
     if "rmse_seed_std" in columns and summary.rmse_seed_std.isna().all():
         columns = [c for c in columns if not c.startswith("rmse_seed")]  # no multi-seed model
     shown = summary[columns].copy()
     if "leaky" in summary.columns:
-        shown["model"] = marked(summary.model, set(summary.model[summary.leaky]))
+        shown["model"] = marked(summary.model, set(summary.model[summary.leaky.astype(bool)]))
+    return shown
+
+
+def summary_table(summary: pd.DataFrame, fmt: str = "github") -> str:
+    """The headline comparison: one row per model, best pooled RMSE first."""
+    shown = summary_shown(summary)
     return tabulate(
-        _columns(shown), headers=[SUMMARY_HEADERS[c] for c in columns],
+        _columns(shown), headers=[SUMMARY_HEADERS[c] for c in shown.columns],
         tablefmt=fmt, floatfmt=".4f", missingval="-",
     )
 

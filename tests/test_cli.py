@@ -14,8 +14,8 @@ import pytest
 from tests.conftest import random_walk
 
 RUN_FILES = {"config.toml", "manifest.json", "folds.csv", "forecasts.csv", "status.csv",
-             "metrics_by_fold.csv", "summary.csv", "summary.md", "dm_pvalues.csv",
-             "dm_statistics.csv", "plots"}
+             "metrics_by_fold.csv", "summary.csv", "summary.md", "summary.tex", "summary.html",
+             "dm_pvalues.csv", "dm_statistics.csv", "plots"}
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -72,6 +72,12 @@ def test_run_writes_every_file(tmp_path, csv_file):
     statistics = pd.read_csv(run_dir / "dm_statistics.csv", index_col=0)
     assert statistics.loc["drift", "naive"] == pytest.approx(-statistics.loc["naive", "drift"])
     assert "RMSE (pooled)" in (run_dir / "summary.md").read_text()
+    for fmt, marker in (("md", "| drift"), ("csv", "drift,"), ("latex", r"\toprule"),
+                        ("html", "<td>drift</td>")):
+        shown = cli("table", str(run_dir), "--format", fmt, cwd=tmp_path)
+        assert shown.returncode == 0 and marker in shown.stdout, (fmt, shown.stderr)
+    assert (run_dir / "summary.tex").read_text() == cli(
+        "table", str(run_dir), "--format", "latex", cwd=tmp_path).stdout
 
 
 def test_a_new_run_never_touches_an_old_one(tmp_path, csv_file):
@@ -117,6 +123,7 @@ def bad_cases(tmp: Path, csv_file: Path) -> list[tuple[list[str], str]]:
          "is a file"),
         (["run", "--data", "nasdaq"], "not a known dataset"),
         (["frobnicate"], "invalid choice"),
+        (["table", str(tmp / "no_run")], "no summary.csv"),
     ]
 
 
