@@ -44,11 +44,7 @@ class ArimaConfig(ModelConfig):
         )
         if self.trend is not None and self.trend not in TRENDS:
             raise ValueError(f"trend must be one of {', '.join(TRENDS)}, got {self.trend!r}")
-        for field, lowest in (("seasonal_period", 1), ("maxiter", 1), ("max_p", 0),
-                              ("max_d", 0), ("max_q", 0)):
-            value = getattr(self, field)
-            if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
-                raise ValueError(f"{field} must be an integer >= {lowest}, got {value!r}")
+        self.require_ints(seasonal_period=1, maxiter=1, max_p=0, max_d=0, max_q=0)
 
 
 @register("arima")

@@ -28,6 +28,20 @@ class ModelConfig:
     def validate(self) -> None:
         """Raise ValueError naming the field and the allowed values; default: nothing to check."""
 
+    def require_ints(self, **lowest: int) -> None:
+        """Each named field must be an integer (not a bool) >= its given lowest value."""
+        for field, low in lowest.items():
+            value = getattr(self, field)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{field} must be an integer >= {low}, got {value!r}")
+
+    def require_choices(self, **allowed: tuple[str, ...]) -> None:
+        """Each named field must be one of its allowed strings."""
+        for field, options in allowed.items():
+            if getattr(self, field) not in options:
+                raise ValueError(f"{field} must be one of {', '.join(options)}, "
+                                 f"got {getattr(self, field)!r}")
+
 
 class Forecaster(ABC):
     """Fit on a history, then forecast from the end of any later history with fixed parameters.

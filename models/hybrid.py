@@ -35,13 +35,8 @@ class HybridConfig(ModelConfig):
     seed: int = 0  # passed to the residual model unless residual_params sets one
 
     def validate(self) -> None:
-        if self.residuals not in RESIDUALS:
-            raise ValueError(f"residuals must be one of {', '.join(RESIDUALS)}, "
-                             f"got {self.residuals!r}")
-        for field, lowest in (("inner_folds", 1), ("seed", 0), ("value_lags", 0)):
-            value = getattr(self, field)
-            if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
-                raise ValueError(f"{field} must be an integer >= {lowest}, got {value!r}")
+        self.require_choices(residuals=RESIDUALS)
+        self.require_ints(inner_folds=1, seed=0, value_lags=0)
         for field in ("linear_params", "residual_params"):
             if not isinstance(getattr(self, field), dict):
                 raise ValueError(f"{field} must be a table of parameters")

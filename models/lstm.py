@@ -65,15 +65,8 @@ class LstmConfig(ModelConfig):
         set_(self, "features", features)
         set_(self, "units", _positive_ints(self.units, "units"))
         set_(self, "dense", _positive_ints(self.dense, "dense", allow_empty=True))
-        for field, lowest in (("look_back", 1), ("epochs", 1), ("batch_size", 1),
-                              ("n_seeds", 1), ("seed", 0), ("patience", 0)):
-            value = getattr(self, field)
-            if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
-                raise ValueError(f"{field} must be an integer >= {lowest}, got {value!r}")
-        for field, allowed in (("cell", CELLS), ("target", TARGETS), ("scaler_fit", SCALER_FITS)):
-            if getattr(self, field) not in allowed:
-                raise ValueError(f"{field} must be one of {', '.join(allowed)}, "
-                                 f"got {getattr(self, field)!r}")
+        self.require_ints(look_back=1, epochs=1, batch_size=1, n_seeds=1, seed=0, patience=0)
+        self.require_choices(cell=CELLS, target=TARGETS, scaler_fit=SCALER_FITS)
         for field, low, high in (("dropout", 0, 1), ("validation", 0, 1),
                                  ("learning_rate", 0, float("inf"))):
             value = getattr(self, field)

@@ -36,14 +36,8 @@ class MlpConfig(ModelConfig):
                                  for h in hidden):
             raise ValueError(f"hidden must be a list of integers >= 1, got {self.hidden!r}")
         object.__setattr__(self, "hidden", hidden)
-        for field, lowest in (("lags", 1), ("max_iter", 1), ("n_seeds", 1), ("seed", 0)):
-            value = getattr(self, field)
-            if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
-                raise ValueError(f"{field} must be an integer >= {lowest}, got {value!r}")
-        for field, allowed in (("activation", ACTIVATIONS), ("solver", SOLVERS)):
-            if getattr(self, field) not in allowed:
-                raise ValueError(f"{field} must be one of {', '.join(allowed)}, "
-                                 f"got {getattr(self, field)!r}")
+        self.require_ints(lags=1, max_iter=1, n_seeds=1, seed=0)
+        self.require_choices(activation=ACTIVATIONS, solver=SOLVERS)
         if isinstance(self.alpha, bool) or not isinstance(self.alpha, int | float) or (
                 self.alpha < 0):
             raise ValueError(f"alpha must be a number >= 0, got {self.alpha!r}")

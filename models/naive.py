@@ -45,8 +45,7 @@ class SeasonalNaiveConfig(ModelConfig):
     period: int = 5  # 5 trading days = one week for daily prices
 
     def validate(self) -> None:
-        if isinstance(self.period, bool) or not isinstance(self.period, int) or self.period < 1:
-            raise ValueError(f"period must be an integer >= 1, got {self.period!r}")
+        self.require_ints(period=1)
 
 
 @register("seasonal_naive")
