@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from models import registry
+from models import registry, windows
 from models.base import Forecaster, ModelConfig
 from models.mlp import MlpConfig, standard_scale, train_networks
 
@@ -144,8 +144,8 @@ class _ResidualsAndValues:
         self.scales_ = (*standard_scale(residuals), *standard_scale(y))
         targets = np.arange(first + lags, len(y))
         targets = targets[targets >= value_lags]
-        inputs = self._inputs(residuals[targets[:, None] - first - lags + np.arange(lags)],
-                              y[targets[:, None] - value_lags + np.arange(value_lags)])
+        inputs = self._inputs(windows.origin_paths(residuals, targets - first, lags),
+                              windows.origin_paths(y, targets, value_lags))
         r_mean, r_scale = self.scales_[:2]
         self.networks_ = train_networks(self.config, inputs,
                                         (residuals[targets - first] - r_mean) / r_scale)
@@ -166,8 +166,8 @@ class _ResidualsAndValues:
         r_mean, r_scale = self.scales_[:2]
         members = []
         for network in self.networks_:
-            r_paths = residuals[origins[:, None] - first - lags + np.arange(lags)]
-            v_paths = y[origins[:, None] - value_lags + np.arange(value_lags)]
+            r_paths = windows.origin_paths(residuals, origins - first, lags)
+            v_paths = windows.origin_paths(y, origins, value_lags)
             out = np.empty(linear.shape)
             for step in range(linear.shape[1]):
                 out[:, step] = network.predict(self._inputs(r_paths, v_paths)) * r_scale + r_mean
