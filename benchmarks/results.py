@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import platform
 import secrets
 import subprocess
 import sys
-import tempfile
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
+from evaluation.files import write_atomic
 from models.errors import ConfigError
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)  # read the process umask (the only portable way is to set and restore it)
 PACKAGES = ("forecast-bench", "numpy", "pandas", "scikit-learn", "statsmodels", "pmdarima",
             "tensorflow-cpu", "keras", "matplotlib", "tabulate")
 
@@ -39,16 +36,8 @@ def new_run_dir(root: Path, name: str) -> Path:
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write to a temporary file in the same folder, then rename over `path` (atomic)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write `text` atomically (temporary file, then rename)."""
+    write_atomic(path, lambda handle: handle.write(text.encode("utf-8")))
 
 
 def write_csv(path: Path, frame: pd.DataFrame) -> None:

@@ -7,8 +7,6 @@ paths. The `_*_figure` builders return the Figure so tests can inspect what is d
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -24,14 +22,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
+from evaluation.files import write_atomic
 from evaluation.metrics import rmse
 from evaluation.walk_forward import FORECAST_COLUMNS
 from models.errors import DataError
 
 DPI = 110
 MA_WINDOWS = (7, 50)
-_UMASK = os.umask(0)
-os.umask(_UMASK)  # read the process umask (set and restore is the only portable way)
 
 
 def save_figure(fig: Figure, path: Path) -> Path:
@@ -39,18 +36,9 @@ def save_figure(fig: Figure, path: Path) -> Path:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                fig.savefig(handle, format="png", dpi=DPI)
-            os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the usual mode
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        return write_atomic(path, lambda handle: fig.savefig(handle, format="png", dpi=DPI))
     finally:
         plt.close(fig)
-    return path
 
 
 def _format_dates(ax: Axes) -> None:
