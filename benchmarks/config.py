@@ -87,7 +87,7 @@ def with_model_params(cfg: RunConfig, **params: Any) -> RunConfig:
     """Set `params` on every model that has them (e.g. epochs for all networks)."""
     entries = []
     for entry in cfg.models:
-        fields = registry.get(entry.model).params()
+        fields = registry.parameters(entry.model)
         extra = {k: v for k, v in params.items() if k in fields}
         registry.get(entry.model, **{**entry.params, **extra})  # validate now
         entries.append(dataclasses.replace(entry, params={**entry.params, **extra}))
@@ -102,8 +102,7 @@ def build_models(cfg: RunConfig) -> dict[str, Forecaster]:
     built = {}
     for entry in entries:
         params = dict(entry.params)
-        fields = registry.get(entry.model).params()
-        if "seed" in fields and "seed" not in params:
+        if "seed" in registry.parameters(entry.model) and "seed" not in params:
             params["seed"] = cfg.seed
         built[entry.label] = registry.get(entry.model, **params)
     return built

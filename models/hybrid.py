@@ -51,7 +51,7 @@ class HybridConfig(ModelConfig):
 
     def make_residual(self) -> Forecaster:
         params = dict(self.residual_params)
-        if "seed" in registry.get(self.residual).params():
+        if "seed" in registry.parameters(self.residual):
             params.setdefault("seed", self.seed)
         return registry.get(self.residual, **params)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Callable
 from typing import Any
@@ -27,13 +28,22 @@ def register(name: str) -> Callable[[type[Forecaster]], type[Forecaster]]:
 
 def get(name: str, **params: Any) -> Forecaster:
     """A new, unfitted model; ConfigError (with the closest name) for an unknown one."""
+    return _model_class(name)(**params)
+
+
+def parameters(name: str) -> tuple[str, ...]:
+    """A registered model's parameter names, read from its config class (nothing is built)."""
+    return tuple(field.name for field in dataclasses.fields(_model_class(name).config_class))
+
+
+def _model_class(name: str) -> type[Forecaster]:
     if name not in _REGISTRY:
         close = difflib.get_close_matches(name, _REGISTRY, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
         raise ConfigError(
             f"unknown model '{name}'; {hint}available: {', '.join(sorted(_REGISTRY))}"
         )
-    return _REGISTRY[name](**params)
+    return _REGISTRY[name]
 
 
 def available() -> dict[str, str]:
