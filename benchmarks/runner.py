@@ -36,7 +36,7 @@ def run(cfg: RunConfig, out_root: Path, progress: Progress | None = None) -> Run
     folds = cfg.split.split(len(dataset.series), min_train=min_train)
     run_dir = results.new_run_dir(out_root, cfg.name)
     results.write_text(run_dir / "config.toml", to_toml(cfg, models))
-    results.write_csv(run_dir / "folds.csv", folds_frame(folds, dataset.series.index))
+    results.write_csv(run_dir / "folds.csv", folds_frame(folds, dataset.series))
 
     outcome = run_walk_forward(dataset.series, folds, models, cfg.split.horizon, progress)
     by_fold = metrics.scores_by_fold(outcome.forecasts)

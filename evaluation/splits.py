@@ -99,8 +99,13 @@ class WalkForward:
         return folds
 
 
-def folds_frame(folds: list[Fold], dates: pd.DatetimeIndex) -> pd.DataFrame:
-    """One row per fold with positions and dates, as written to folds.csv."""
+def folds_frame(folds: list[Fold], series: pd.Series) -> pd.DataFrame:
+    """One row per fold with positions and dates, as written to folds.csv.
+
+    naive_mae_train is the in-sample one-step naive MAE of the fold's training part, mean
+    |y_t - y_{t-1}|: MASE's scale (0 for a flat training part).
+    """
+    dates, values = series.index, series.to_numpy(dtype=float)
     rows = [
         {
             "fold": f.index,
@@ -113,6 +118,7 @@ def folds_frame(folds: list[Fold], dates: pd.DatetimeIndex) -> pd.DataFrame:
             "n_origins": len(f.origins),
             "first_origin": f.origins[0],
             "last_origin": f.origins[-1],
+            "naive_mae_train": float(np.mean(np.abs(np.diff(values[f.train_start:f.train_end])))),
         }
         for f in folds
     ]

@@ -13,7 +13,8 @@ import pandas as pd
 from evaluation.splits import Fold
 from models.base import Forecaster
 
-FORECAST_COLUMNS = ["model", "fold", "origin", "target", "step", "y_true", "y_pred"]
+# y_origin: the last value the forecast saw (for directional accuracy)
+FORECAST_COLUMNS = ["model", "fold", "origin", "target", "step", "y_origin", "y_true", "y_pred"]
 STATUS_COLUMNS = ["model", "fold", "status", "reason", "leaky", "fitted", "fit_seconds",
                   "predict_seconds", "warnings"]
 
@@ -121,6 +122,7 @@ def _long_rows(
         "origin": dates[origins - 1],  # date of the last observation the forecast saw
         "target": dates[targets],
         "step": steps,
+        "y_origin": values[origins - 1],
         "y_true": values[targets],
         "y_pred": forecast.reshape(-1),
     })

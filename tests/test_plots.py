@@ -39,7 +39,7 @@ def forecasts(models: list[str], folds: int = 3, per_fold: int = 20, seed: int =
                     rows.append({
                         "model": model, "fold": fold, "origin": series.index[origin - 1],
                         "target": series.index[target], "step": step,
-                        "y_true": series.iloc[target],
+                        "y_origin": series.iloc[origin - 1], "y_true": series.iloc[target],
                         "y_pred": series.iloc[origin - 1] + rng.normal(0, 0.5 + k)})
     return pd.DataFrame(rows)
 

@@ -71,6 +71,11 @@ def test_series_too_short(n, kwargs, message):
 
 def test_folds_frame_has_dates():
     dates = pd.bdate_range("2021-01-01", periods=100)
-    frame = folds_frame(WalkForward(test_size=20, folds=2).split(100), dates)
+    values = np.arange(100.0) ** 2
+    frame = folds_frame(WalkForward(test_size=20, folds=2).split(100), pd.Series(values, dates))
     assert frame.test_start.tolist() == [dates[80].date(), dates[90].date()]
     assert frame.n_origins.tolist() == [10, 10]
+    # MASE scale by hand: mean |y_t - y_{t-1}| over the training part, t = 1..79 (then 89)
+    assert frame.naive_mae_train.tolist() == pytest.approx(
+        [np.mean([t**2 - (t - 1) ** 2 for t in range(1, 80)]),
+         np.mean([t**2 - (t - 1) ** 2 for t in range(1, 90)])])
