@@ -80,10 +80,24 @@ def build_parser() -> argparse.ArgumentParser:
     tutorial.add_argument("--quiet", action="store_true", help="no progress lines")
     tutorial.set_defaults(handler=_cmd_tutorial)
 
-    table = commands.add_parser("table", help="print a run's summary table in another format")
+    table = commands.add_parser("table", help="print one of a run's tables in any format")
     table.add_argument("run_dir", help="a run folder, e.g. results/<run-id>")
     table.add_argument("--format", default="md", choices=("md", "csv", "latex", "html"))
+    table.add_argument("--table", default="summary",
+                       choices=("summary", "folds", "steps", "ranks", "dm"),
+                       help="summary (default), folds (RMSE per fold), steps (RMSE per horizon "
+                            "step), ranks, dm (Diebold-Mariano p-values)")
     table.set_defaults(handler=_cmd_table)
+
+    report = commands.add_parser(
+        "report", help="rebuild a run's tables, plots and report.html from its saved forecasts")
+    report.add_argument("run_dir", help="a run folder, e.g. results/<run-id>")
+    report.set_defaults(handler=_cmd_report)
+
+    compare = commands.add_parser("compare", help="print what changed between two runs")
+    compare.add_argument("run_a", help="the earlier run folder")
+    compare.add_argument("run_b", help="the later run folder")
+    compare.set_defaults(handler=_cmd_compare)
 
     models = commands.add_parser("models", help="list the registered models")
     models.set_defaults(handler=_cmd_models)
@@ -148,15 +162,33 @@ def _progress(quiet: bool) -> Progress | None:
 
 
 def _cmd_table(args: argparse.Namespace) -> int:
-    import pandas as pd
+    from benchmarks.outputs import render_table
+    from evaluation.analysis import analyse
+    from evaluation.record import load_run
 
-    from evaluation import formats
+    record = load_run(Path(args.run_dir))
+    if args.table == "steps" and record.horizon == 1:
+        raise ConfigError(f"{args.run_dir} forecasts 1 step ahead: it has no per-step table; "
+                          "use --table summary, folds, ranks or dm")
+    print(render_table(analyse(record), args.table, args.format, record.leaky), end="")
+    return 0
 
-    path = Path(args.run_dir) / "summary.csv"
-    if not path.is_file():
-        raise ConfigError(f"no summary.csv in {args.run_dir}; pass a run folder such as "
-                          "results/<run-id>")
-    print(formats.render(pd.read_csv(path), args.format), end="")
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from benchmarks.outputs import write_outputs
+    from evaluation.record import load_run
+
+    run_dir = Path(args.run_dir)
+    write_outputs(load_run(run_dir), run_dir)
+    print(f"report: {run_dir / 'report.html'}")
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from benchmarks.compare import compare_runs
+    from evaluation.record import load_run
+
+    print(compare_runs(load_run(Path(args.run_a)), load_run(Path(args.run_b))))
     return 0
 
 

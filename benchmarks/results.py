@@ -40,8 +40,9 @@ def write_text(path: Path, text: str) -> None:
     write_atomic(path, lambda handle: handle.write(text.encode("utf-8")))
 
 
-def write_csv(path: Path, frame: pd.DataFrame) -> None:
-    write_text(path, frame.to_csv(index=False, float_format="%.10g"))
+def write_csv(path: Path, frame: pd.DataFrame, float_format: str | None = "%.10g") -> None:
+    """float_format=None writes floats exactly (shortest round-trip repr) for raw data."""
+    write_text(path, frame.to_csv(index=False, float_format=float_format))
 
 
 def write_json(path: Path, payload: dict) -> None:

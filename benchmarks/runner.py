@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarks import results
+from benchmarks import outputs, results
 from benchmarks.config import RunConfig, build_models, to_toml
 from benchmarks.data import Dataset, load
-from evaluation import formats, metrics, tables
-from evaluation import tests as significance
-from evaluation.splits import Fold, folds_frame
+from evaluation.analysis import Analysis
+from evaluation.record import RunRecord, normalize_folds
+from evaluation.splits import folds_frame
 from evaluation.walk_forward import Progress, WalkForwardResult, run_walk_forward
 
 
@@ -23,8 +23,15 @@ class RunOutcome:
     run_dir: Path
     dataset: Dataset
     result: WalkForwardResult
-    summary: pd.DataFrame
-    text: str  # what the terminal shows: the summary table and its notes
+    analysis: Analysis  # every derived table; analysis.text is what the terminal shows
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return self.analysis.summary
+
+    @property
+    def text(self) -> str:
+        return self.analysis.text
 
 
 def run(cfg: RunConfig, out_root: Path, progress: Progress | None = None) -> RunOutcome:
@@ -35,37 +42,21 @@ def run(cfg: RunConfig, out_root: Path, progress: Progress | None = None) -> Run
     min_train = max(model.min_train_size for model in models.values())
     folds = cfg.split.split(len(dataset.series), min_train=min_train)
     run_dir = results.new_run_dir(out_root, cfg.name)
-    results.write_text(run_dir / "config.toml", to_toml(cfg, models))
-    results.write_csv(run_dir / "folds.csv", folds_frame(folds, dataset.series))
+    config_text = to_toml(cfg, models)
+    fold_table = folds_frame(folds, dataset.series)
+    results.write_text(run_dir / "config.toml", config_text)
+    results.write_csv(run_dir / "folds.csv", fold_table)
+    results.write_csv(run_dir / "series.csv", dataset.series.rename_axis("date").reset_index(),
+                      float_format=None)
 
     outcome = run_walk_forward(dataset.series, folds, models, cfg.split.horizon, progress)
-    by_fold = metrics.scores_by_fold(outcome.forecasts)
-    summary = metrics.summarize(outcome.forecasts, outcome.status, members=outcome.members)
-    horizon = cfg.split.horizon
-    versus_naive = significance.dm_vs_reference(outcome.forecasts, horizon=horizon)
-    summary = summary.merge(versus_naive[["model", "pvalue"]].rename(
-        columns={"pvalue": "dm_pvalue_vs_naive"}), on="model", how="left")
-    dm_statistics, dm_pvalues = significance.dm_matrix(outcome.forecasts, horizon=horizon)
-    text = tables.summary_table(summary) + "\n\n" + "\n".join(
-        f"- {note}" for note in tables.summary_notes(summary, len(folds))
-    )
-    results.write_csv(run_dir / "forecasts.csv", outcome.forecasts)
-    results.write_csv(run_dir / "status.csv", outcome.status)
-    results.write_csv(run_dir / "metrics_by_fold.csv", by_fold)
-    results.write_csv(run_dir / "summary.csv", summary)
-    for fmt in ("latex", "html"):
-        results.write_text(run_dir / f"summary.{formats.EXTENSIONS[fmt]}",
-                           formats.render(summary, fmt))
-    results.write_text(run_dir / "dm_pvalues.csv", dm_pvalues.to_csv(float_format="%.6g"))
-    results.write_text(run_dir / "dm_statistics.csv", dm_statistics.to_csv(float_format="%.6g"))
+    results.write_csv(run_dir / "forecasts.csv", outcome.forecasts, float_format=None)
+    results.write_csv(run_dir / "status.csv", outcome.status, float_format=None)
     if len(outcome.members):
-        results.write_csv(run_dir / "members.csv", outcome.members)
-    _plots(run_dir / "plots", cfg, outcome)
-    results.write_text(run_dir / "summary.md",
-                       _summary_markdown(run_dir.name, cfg, dataset, folds, text, by_fold,
-                                         outcome.status, dm_pvalues))
+        results.write_csv(run_dir / "members.csv", outcome.members, float_format=None)
+    results.write_json(run_dir / "histories.json", outcome.histories)
     seconds = outcome.status.groupby("model", sort=False)[["fit_seconds", "predict_seconds"]]
-    results.write_json(run_dir / "manifest.json", {
+    manifest = {
         "run_id": run_dir.name,
         "status": "complete",
         "created": created.isoformat(timespec="seconds"),
@@ -74,59 +65,16 @@ def run(cfg: RunConfig, out_root: Path, progress: Progress | None = None) -> Run
         "data": {**dataset.describe(), "sha256": dataset.sha256()},
         "n_folds": len(folds),
         "wall_seconds": {
-            "total": round(time.perf_counter() - started, 3),
+            "walk_forward": round(time.perf_counter() - started, 3),
             "models": {m: round(float(s), 3) for m, s in seconds.sum().sum(axis=1).items()},
         },
         **results.environment(),
-    })
-    return RunOutcome(run_dir, dataset, outcome, summary, text)
+    }
+    record = RunRecord(run_dir.name, config_text, dataset.series, normalize_folds(fold_table),
+                       outcome.forecasts, outcome.status, outcome.members, outcome.histories,
+                       manifest)
+    analysis = outputs.write_outputs(record, run_dir)
+    manifest["wall_seconds"]["total"] = round(time.perf_counter() - started, 3)
+    results.write_json(run_dir / "manifest.json", manifest)  # last: marks the run complete
+    return RunOutcome(run_dir, dataset, outcome, analysis)
 
-
-def _plots(folder: Path, cfg: RunConfig, outcome: WalkForwardResult) -> None:
-    """Actual vs predicted (the tutorial's plot, every model) and training curves."""
-    from evaluation import plots  # matplotlib is imported only when a run writes plots
-
-    if len(outcome.forecasts):
-        leaky = set(outcome.status.model[outcome.status.leaky])
-        shown = outcome.forecasts.assign(model=tables.marked(outcome.forecasts.model, leaky))
-        plots.plot_actual_vs_predicted(shown, folder / "actual_vs_predicted.png",
-                                       title=f"{cfg.name}: actual vs predicted, step 1")
-    plots.plot_training_curves(outcome.histories, folder / "training_curves.png")
-
-
-def _summary_markdown(run_id: str, cfg: RunConfig, dataset: Dataset, folds: list[Fold],
-                      text: str, by_fold: pd.DataFrame, status: pd.DataFrame,
-                      dm_pvalues: pd.DataFrame) -> str:
-    series = dataset.series
-    split = cfg.split
-    window = "expanding" if split.window == "expanding" else f"sliding ({split.window})"
-    parts = [
-        f"# forecast-bench run `{run_id}`",
-        "",
-        f"Data: `{dataset.source}` column `{dataset.column}`, {len(series)} values "
-        f"{series.index[0].date()} .. {series.index[-1].date()} (sha256 {dataset.sha256()[:12]}).",
-        *(f"Data note: {note}" for note in dataset.notes),
-        f"Split: {len(folds)} {window} fold(s), {sum(f.test_end - f.train_end for f in folds)} "
-        f"test values from {series.index[folds[0].train_end].date()}, horizon {split.horizon}, "
-        f"origins every {split.step} step(s); models refitted at each fold start.",
-        "",
-        "## Summary",
-        "",
-        text,
-        "",
-        "## RMSE per fold",
-        "",
-        tables.fold_table(by_fold, leaky=frozenset(status.model[status.leaky])),
-        "",
-        f"## Diebold-Mariano p-values, {split.horizon}-step forecasts",
-        "",
-        "Two-sided, Harvey-Leybourne-Newbold corrected, squared loss, on the forecasts both "
-        "models made; below 0.05: the two models' accuracy differs by more than noise.",
-        "",
-        tables.dm_table(dm_pvalues),
-    ]
-    for title, table in (("Fitted models", tables.fitted_table(status)),
-                         ("Failures", tables.failures_table(status))):
-        if table:
-            parts += ["", f"## {title}", "", table]
-    return "\n".join(parts) + "\n"

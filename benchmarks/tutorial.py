@@ -10,23 +10,15 @@ from tabulate import tabulate
 from benchmarks import results
 from benchmarks.config import RunConfig
 from benchmarks.runner import RunOutcome, run
-from evaluation import plots, stationarity
 from evaluation.walk_forward import Progress
 
 TUTORIAL_CONFIG = Path(__file__).parent / "configs" / "tutorial.toml"
 
 
 def run_tutorial(cfg: RunConfig, out_root: Path, progress: Progress | None = None) -> RunOutcome:
-    """The benchmark run, plus the tutorial's EDA plots, ADF tests and tutorial.md."""
+    """The benchmark run (with its EDA plots and ADF/KPSS tests), plus tutorial.md."""
     outcome = run(cfg, out_root, progress)
-    series = outcome.dataset.series
-    plots.plot_eda(series, outcome.run_dir / "plots", name=outcome.dataset.column)
-    returns = series.pct_change()
-    tests = [stationarity.adf(series, name="price"), stationarity.adf(returns, name="returns"),
-             stationarity.kpss(series, name="price"), stationarity.kpss(returns, name="returns")]
-    table = stationarity.stationarity_table(tests)
-    results.write_csv(outcome.run_dir / "stationarity.csv", table)
-    text = explain(outcome.summary, table, outcome)
+    text = explain(outcome.summary, outcome.analysis.stationarity, outcome)
     results.write_text(outcome.run_dir / "tutorial.md", text)
     return outcome
 
@@ -84,9 +76,9 @@ def _p(value: float) -> str:
 
 def _stationarity_words(tests: pd.DataFrame) -> str:
     adf = tests[tests.test == "ADF"].set_index("series")
-    if not {"price", "returns"} <= set(adf.index):
+    if not {"level", "returns"} <= set(adf.index):
         return ""
-    return (f"ADF test: price p = {_p(adf.pvalue['price'])} ({adf.verdict['price']}); daily "
+    return (f"ADF test: price p = {_p(adf.pvalue['level'])} ({adf.verdict['level']}); daily "
             f"returns p = {_p(adf.pvalue['returns'])} ({adf.verdict['returns']}). A network fed "
             "price levels of a series with a unit root mostly learns that tomorrow is close to "
             "today, which is the random walk.")

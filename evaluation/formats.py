@@ -1,63 +1,125 @@
-"""The summary table in four formats: Markdown, CSV, LaTeX (booktabs) and HTML, with the best
-value of each lower-is-better column in bold in LaTeX and HTML."""
+"""Tables in four formats: Markdown (GitHub), CSV, LaTeX (booktabs) and HTML, with the best
+values in bold in LaTeX and HTML."""
 
 from __future__ import annotations
 
 import html
-import math
+import numbers
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
+from tabulate import tabulate
 
-from evaluation.tables import SUMMARY_HEADERS, summary_shown, summary_table
+from evaluation.tables import SUMMARY_HEADERS, summary_shown
 
 FORMATS = ("md", "csv", "latex", "html")
-LOWER_IS_BETTER = ("rmse", "mse", "mae", "rmse_fold_mean", "rmse_vs_naive", "rmse_seed_mean")
 EXTENSIONS = {"md": "md", "csv": "csv", "latex": "tex", "html": "html"}
+LOWER_IS_BETTER = ("rmse", "mse", "mae", "mape", "smape", "mase", "rmse_fold_mean",
+                   "rmse_vs_naive", "rmse_seed_mean")
+HIGHER_IS_BETTER = ("directional_accuracy",)
+# One pass, so the braces that \textbackslash{} brings are not escaped again.
+_TEX = str.maketrans({**{char: "\\" + char for char in "&%$#_{}"}, "\\": r"\textbackslash{}",
+                      "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"})
+
+Cell = tuple[str, bool]  # (text, bold)
 
 
 def render(summary: pd.DataFrame, fmt: str) -> str:
     """The summary (as metrics.summarize returns it, or read back from summary.csv) as `fmt`."""
-    if fmt == "md":
-        return summary_table(summary)
-    shown = summary_shown(summary)
+    return render_frame(summary_shown(summary), fmt, headers=SUMMARY_HEADERS, best="column",
+                        lower_is_better=LOWER_IS_BETTER, higher_is_better=HIGHER_IS_BETTER)
+
+
+def render_frame(frame: pd.DataFrame, fmt: str, *, headers: Mapping[str, str] | None = None,
+                 best: str | None = None, lower_is_better: Iterable[str] = (),
+                 higher_is_better: Iterable[str] = (), bold_below: float | None = None,
+                 floatfmt: str = ".4f") -> str:
+    """`frame`'s columns, in order, as `fmt` (one of FORMATS); the index is not shown.
+
+    The first column is the row label (model, fold, step): left-aligned, never bold. Bold (LaTeX
+    and HTML only): best="column" marks the lowest (highest) value of each column named in
+    lower_is_better (higher_is_better); best="row" the lowest numeric value of each row;
+    bold_below every numeric value below it. Missing values show as "-" (empty in CSV), integers
+    without decimals, floats with `floatfmt` (CSV: "%.6g"). For example:
+
+    - per-fold table: ``render_frame(by_fold.pivot(index="fold", columns="model",
+      values="rmse").reset_index(), fmt, best="row")`` (the same for per-step tables);
+    - DM p-value matrix: ``render_frame(pvalues.reset_index(names="model"), fmt,
+      bold_below=0.05)``;
+    - ranks per metric: ``render_frame(pd.concat([summary[["model"]], ranks], axis=1), fmt,
+      best="column", lower_is_better=ranks.columns)`` with ``ranks = summary[metrics].rank()``.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown table format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if best not in (None, "column", "row"):
+        raise ValueError(f"best must be None, 'column' or 'row', not {best!r}")
+    names = [(headers or {}).get(column, str(column)) for column in frame.columns]
     if fmt == "csv":
-        return shown.rename(columns=SUMMARY_HEADERS).to_csv(index=False, float_format="%.6g")
-    cells = [[_cell(shown, row, column) for column in shown.columns] for row in shown.index]
-    headers = [SUMMARY_HEADERS[column] for column in shown.columns]
-    if fmt == "latex":
-        return _latex(headers, cells)
-    if fmt == "html":
-        return _html(headers, cells)
-    raise ValueError(f"unknown table format {fmt!r}; use one of {', '.join(FORMATS)}")
+        return frame.set_axis(names, axis=1).to_csv(index=False, float_format="%.6g")
+    columns = [frame[column].tolist() for column in frame.columns]  # each keeps its own type
+    if fmt == "md":
+        shown = ([None if _missing(v) else v for v in column] for column in columns)
+        return tabulate(list(zip(*shown, strict=True)), headers=names, tablefmt="github",
+                        floatfmt=floatfmt, missingval="-")
+    values = [[_number(v) for v in column] for column in columns]
+    bold = _bold(list(frame.columns), values, best, set(lower_is_better),
+                 set(higher_is_better), bold_below)
+    cells = [[(_text(column[i], floatfmt), marks[i])
+              for column, marks in zip(columns, bold, strict=True)] for i in range(len(frame))]
+    return _latex(names, cells) if fmt == "latex" else _html(names, cells)
 
 
-def _cell(shown: pd.DataFrame, row: int, column: str) -> tuple[str, bool]:
-    """(text, best) for one cell; best = lowest value of a lower-is-better column."""
-    value = shown.at[row, column]
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "-", False
-        best = column in LOWER_IS_BETTER and value == shown[column].min()
-        return f"{value:.4f}", bool(best)
-    return str(value), False
+def _bold(names: list, values: list[list[float | None]], best: str | None, lower: set,
+          higher: set, below: float | None) -> list[list[bool]]:
+    """Which cells (column by column) are bold; values holds None where a cell is no number."""
+    bold = [[False] * len(column) for column in values]
+    for j in range(1, len(values)):
+        found = [x for x in values[j] if x is not None]
+        goal = None
+        if best == "column" and found:
+            goal = min(found) if names[j] in lower else max(found) if names[j] in higher else None
+        bold[j] = [x is not None and (x == goal or (below is not None and x < below))
+                   for x in values[j]]
+    for i in range(len(values[0]) if best == "row" and values else 0):
+        found = [values[j][i] for j in range(1, len(values)) if values[j][i] is not None]
+        for j in range(1, len(values)):
+            bold[j][i] = bold[j][i] or (bool(found) and values[j][i] == min(found))
+    return bold
 
 
-def _latex(headers: list[str], cells: list[list[tuple[str, bool]]]) -> str:
-    def tex(text: str) -> str:  # labels are TOML bare keys plus " (leaky)": no backslashes
-        for char in "&%$#_{}":
-            text = text.replace(char, "\\" + char)
-        return text
+def _missing(value: object) -> bool:
+    return pd.api.types.is_scalar(value) and bool(pd.isna(value))
 
-    def row(items: list[tuple[str, bool]]) -> str:
-        return " & ".join(rf"\textbf{{{tex(t)}}}" if bold else tex(t) for t, bold in items)
+
+def _number(value: object) -> float | None:
+    """The cell as a float, or None when it is missing, a bool or no number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or _missing(value):
+        return None
+    return float(value)
+
+
+def _text(value: object, floatfmt: str) -> str:
+    if _missing(value):
+        return "-"
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return format(value, floatfmt)
+    return str(value)
+
+
+def _latex(headers: list[str], cells: list[list[Cell]]) -> str:
+    def row(items: list[Cell]) -> str:
+        return " & ".join(rf"\textbf{{{t.translate(_TEX)}}}" if bold else t.translate(_TEX)
+                          for t, bold in items) + r" \\"
 
     lines = [r"\begin{tabular}{l" + "r" * (len(headers) - 1) + "}", r"\toprule",
-             row([(h, False) for h in headers]) + r" \\", r"\midrule",
-             *(row(items) + r" \\" for items in cells), r"\bottomrule", r"\end{tabular}"]
+             row([(h, False) for h in headers]), r"\midrule", *map(row, cells), r"\bottomrule",
+             r"\end{tabular}"]
     return "\n".join(lines) + "\n"
 
 
-def _html(headers: list[str], cells: list[list[tuple[str, bool]]]) -> str:
+def _html(headers: list[str], cells: list[list[Cell]]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = "".join(
         "<tr>" + "".join(f"<td><b>{html.escape(t)}</b></td>" if bold

@@ -2,42 +2,62 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 from tabulate import tabulate
 
-SUMMARY_HEADERS = {
+SUMMARY_HEADERS = {  # column -> header, in the order of the full table
     "model": "model",
     "rmse": "RMSE (pooled)",
-    "mse": "MSE (pooled)",
+    "rmse_vs_naive": "U2 = RMSE / naive",
+    "dm_pvalue_vs_naive": "DM p vs naive",
     "mae": "MAE (pooled)",
+    "mse": "MSE (pooled)",
+    "mase": "MASE (pooled)",
+    "mape": "MAPE % (pooled)",
+    "smape": "sMAPE % (pooled)",
+    "directional_accuracy": "direction % (pooled)",
     "rmse_fold_mean": "RMSE fold mean",
     "rmse_fold_std": "RMSE fold std",
-    "rmse_vs_naive": "RMSE / naive",
-    "dm_pvalue_vs_naive": "DM p vs naive",
     "rmse_seed_mean": "RMSE seed mean",
     "rmse_seed_std": "RMSE seed std",
     "n_forecasts": "forecasts",
     "folds_ok": "folds ok",
     "seconds": "seconds",
 }
+COMPACT = (  # the columns the terminal prints
+    "model", "rmse", "rmse_vs_naive", "dm_pvalue_vs_naive", "mae", "mase",
+    "directional_accuracy", "rmse_fold_mean", "rmse_fold_std", "rmse_seed_mean",
+    "rmse_seed_std", "folds_ok", "seconds",
+)
+RANK_HEADERS = {"rmse": "RMSE rank", "mae": "MAE rank", "mape": "MAPE rank",
+                "smape": "sMAPE rank", "mase": "MASE rank",
+                "directional_accuracy": "direction rank", "mean_rank": "mean rank"}
 
 
-def summary_shown(summary: pd.DataFrame) -> pd.DataFrame:
-    """The summary's columns as every table shows them (leaky models marked)."""
-    columns = [c for c in SUMMARY_HEADERS if c in summary.columns]
+def summary_shown(summary: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The summary's columns as every table shows them (leaky models marked).
+
+    columns: the subset to show, in that order (default: all of SUMMARY_HEADERS; COMPACT for
+    the terminal); those the summary lacks are left out.
+    """
+    wanted = SUMMARY_HEADERS if columns is None else columns
+    columns = [c for c in wanted if c in summary.columns]
     if "rmse_seed_std" in columns and summary.rmse_seed_std.isna().all():
         columns = [c for c in columns if not c.startswith("rmse_seed")]  # no multi-seed model
     shown = summary[columns].copy()
-    if "leaky" in summary.columns:
+    if "leaky" in summary.columns and "model" in shown.columns:
         shown["model"] = marked(summary.model, set(summary.model[summary.leaky.astype(bool)]))
     return shown
 
 
-def summary_table(summary: pd.DataFrame, fmt: str = "github") -> str:
+def summary_table(summary: pd.DataFrame, fmt: str = "github",
+                  columns: Sequence[str] | None = None) -> str:
     """The headline comparison: one row per model, best pooled RMSE first."""
-    shown = summary_shown(summary)
+    shown = summary_shown(summary, columns)
     return tabulate(
-        _columns(shown), headers=[SUMMARY_HEADERS[c] for c in shown.columns],
+        _columns(shown), headers=[SUMMARY_HEADERS.get(c, c) for c in shown.columns],
         tablefmt=fmt, floatfmt=".4f", missingval="-",
     )
 
@@ -56,8 +76,30 @@ def marked(labels: pd.Series | list[str], leaky: set[str]) -> list[str]:
 def fold_table(by_fold: pd.DataFrame, metric: str = "rmse", fmt: str = "github",
                leaky: frozenset[str] = frozenset()) -> str:
     """One row per fold, one column per model: the metric on that fold alone."""
-    wide = by_fold.pivot(index="fold", columns="model", values=metric)
-    wide = wide[list(dict.fromkeys(by_fold.model))]
+    return _wide(by_fold, "fold", metric, fmt, leaky)
+
+
+def step_table(by_step: pd.DataFrame, metric: str = "rmse", fmt: str = "github",
+               leaky: frozenset[str] = frozenset()) -> str:
+    """One row per horizon step, one column per model: the metric at that step, pooled over
+    folds."""
+    return _wide(by_step, "step", metric, fmt, leaky)
+
+
+def ranks_table(ranks: pd.DataFrame, fmt: str = "github",
+                leaky: frozenset[str] = frozenset()) -> str:
+    """Each model's rank per metric (1 = best, ties averaged) and its mean rank."""
+    shown = ranks.assign(model=marked(ranks.model, set(leaky)))
+    return tabulate(_columns(shown), headers=[RANK_HEADERS.get(c, c) for c in shown.columns],
+                    tablefmt=fmt, floatfmt=["g"] * (len(shown.columns) - 1) + [".2f"],
+                    missingval="-")
+
+
+def _wide(scores: pd.DataFrame, index: str, metric: str, fmt: str,
+          leaky: frozenset[str]) -> str:
+    """One row per `index` value, one column per model (in order of appearance)."""
+    wide = scores.pivot(index=index, columns="model", values=metric)
+    wide = wide[list(dict.fromkeys(scores.model))]
     wide.columns = marked(list(wide.columns), set(leaky))
     return tabulate(_columns(wide.reset_index()), headers="keys", tablefmt=fmt,
                     floatfmt=".4f", missingval="-")
@@ -75,19 +117,21 @@ def fitted_table(status: pd.DataFrame, fmt: str = "github") -> str:
     return tabulate(_columns(fitted), headers="keys", tablefmt=fmt) if len(fitted) else ""
 
 
-def summary_notes(summary: pd.DataFrame, n_folds: int) -> list[str]:
-    """Plain-words notes that say how each figure was computed."""
+def summary_notes(summary: pd.DataFrame, n_folds: int, caveats: Sequence[str] = ()) -> list[str]:
+    """Plain-words notes that say how each figure was computed, then the caveats (lines from
+    metrics.metric_caveats: where a metric is undefined, and why)."""
     notes = [
         "RMSE/MSE/MAE (pooled): over every forecast of the model across all folds; MAE is the"
         " MAD (mean absolute deviation of the errors) of Zhang (2003).",
         f"RMSE fold mean/std: over the {n_folds} fold(s), each fold's RMSE computed on its own"
         " (std with ddof=1).",
-        "RMSE / naive: the model's RMSE divided by the random walk's on the same forecasts;"
-        " below 1 beats the random walk.",
+        "U2 = RMSE / naive: Theil's U2, the model's RMSE divided by the random walk's on the"
+        " same forecasts; below 1 beats the random walk.",
         "DM p vs naive: Diebold-Mariano test of the model against the random walk (two-sided,"
         " Harvey-Leybourne-Newbold corrected, squared loss, at the run's horizon); below 0.05"
         " the difference is unlikely to be noise.",
     ]
+    notes += [note for column, note in _METRIC_NOTES.items() if column in summary.columns]
     if "rmse_seed_std" in summary.columns and summary.rmse_seed_std.notna().any():
         notes.append("RMSE seed mean/std: models trained with several seeds forecast their"
                      " mean (the RMSE column); these are the mean and std (ddof=1) of each"
@@ -99,7 +143,22 @@ def summary_notes(summary: pd.DataFrame, n_folds: int) -> list[str]:
     if len(incomplete):
         names = ", ".join(incomplete.model)
         notes.append(f"Failed on some folds (scores cover only the folds that ran): {names}.")
-    return notes
+    return notes + [f"{line}." if not line.endswith(".") else line for line in caveats]
+
+
+_METRIC_NOTES = {
+    "mase": "MASE (pooled): mean over all forecasts of |error| divided by the in-sample"
+    " one-step naive MAE (mean |y_t - y_t-1|) of that forecast's fold's training part; below 1"
+    " beats the in-sample random walk.",
+    "mape": "MAPE % (pooled): mean over all forecasts of |error| / |actual| x 100; undefined"
+    " (-) if any actual value is 0.",
+    "smape": "sMAPE % (pooled): mean over all forecasts of 200 |error| / (|actual| +"
+    " |forecast|), from 0 to 200; a forecast of 0 for an actual 0 counts 0.",
+    "directional_accuracy": "direction % (pooled): share of forecasts whose predicted change"
+    " from the last value seen has the sign of the actual change, over the forecasts where"
+    " both changes are non-zero; 50 is a coin flip; undefined (-) for a model that never"
+    " predicts a change, like the random walk.",
+}
 
 
 def _columns(frame: pd.DataFrame) -> dict[str, list]:

@@ -13,9 +13,13 @@ import pytest
 
 from tests.conftest import random_walk
 
-RUN_FILES = {"config.toml", "manifest.json", "folds.csv", "forecasts.csv", "status.csv",
-             "metrics_by_fold.csv", "summary.csv", "summary.md", "summary.tex", "summary.html",
-             "dm_pvalues.csv", "dm_statistics.csv", "plots"}
+RUN_FILES = {"config.toml", "manifest.json", "series.csv", "folds.csv", "forecasts.csv",
+             "status.csv", "histories.json", "metrics_by_fold.csv", "metrics_by_step.csv",
+             "ranks.csv", "stationarity.csv", "summary.csv", "summary.md", "report.html",
+             "dm_pvalues.csv", "dm_statistics.csv", "tables", "plots"}
+PLOTS = {"eda_price.png", "eda_moving_averages.png", "eda_returns.png", "eda_boxplots.png",
+         "folds_timeline.png", "actual_vs_predicted.png", "error_by_fold.png",
+         "cumulative_loss_vs_naive.png", "dm_pvalues.png"}
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -52,7 +56,7 @@ def test_run_writes_every_file(tmp_path, csv_file):
     out = run_ok(tmp_path, csv_file)
     (run_dir,) = out.iterdir()
     assert {p.name for p in run_dir.iterdir()} == RUN_FILES
-    assert {p.name for p in (run_dir / "plots").iterdir()} == {"actual_vs_predicted.png"}
+    assert {p.name for p in (run_dir / "plots").iterdir()} == PLOTS
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["n_folds"] == 2
     assert len(manifest["data"]["sha256"]) == 64
@@ -76,8 +80,11 @@ def test_run_writes_every_file(tmp_path, csv_file):
                         ("html", "<td>drift</td>")):
         shown = cli("table", str(run_dir), "--format", fmt, cwd=tmp_path)
         assert shown.returncode == 0 and marker in shown.stdout, (fmt, shown.stderr)
-    assert (run_dir / "summary.tex").read_text() == cli(
-        "table", str(run_dir), "--format", "latex", cwd=tmp_path).stdout
+    for table in ("summary", "folds", "ranks", "dm"):
+        assert (run_dir / "tables" / f"{table}.tex").read_text() == cli(
+            "table", str(run_dir), "--table", table, "--format", "latex", cwd=tmp_path).stdout
+    rebuilt = cli("report", str(run_dir), cwd=tmp_path)
+    assert rebuilt.returncode == 0 and "report.html" in rebuilt.stdout, rebuilt.stderr
 
 
 def test_a_new_run_never_touches_an_old_one(tmp_path, csv_file):
@@ -86,7 +93,7 @@ def test_a_new_run_never_touches_an_old_one(tmp_path, csv_file):
     before = digests(first)
     run_ok(tmp_path, csv_file, "--horizon", "2")
     assert len(list(out.iterdir())) == 2
-    assert len(before) == len(RUN_FILES) and digests(first) == before  # files + 1 plot
+    assert digests(first) == before
 
 
 def test_default_benchmark_config_runs(tmp_path):
@@ -123,7 +130,9 @@ def bad_cases(tmp: Path, csv_file: Path) -> list[tuple[list[str], str]]:
          "is a file"),
         (["run", "--data", "nasdaq"], "not a known dataset"),
         (["frobnicate"], "invalid choice"),
-        (["table", str(tmp / "no_run")], "no summary.csv"),
+        (["table", str(tmp / "no_run")], "is not a folder"),
+        (["report", str(tmp)], "lacks config.toml"),
+        (["compare", str(tmp), str(tmp / "no_run")], "lacks config.toml"),
     ]
 
 

@@ -30,7 +30,7 @@ def test_tutorial_config_is_the_tutorial():
 def test_explain_reports_changes_against_the_tutorial_and_naive():
     summary = pd.DataFrame({"model": ["naive", "lstm_tutorial", "lstm", "lstm_diff"],
                             "rmse": [1.0, 2.0, 2.5, 1.1], "n_forecasts": [252] * 4})
-    tests = pd.DataFrame({"test": ["ADF", "ADF"], "series": ["price", "returns"],
+    tests = pd.DataFrame({"test": ["ADF", "ADF"], "series": ["level", "returns"],
                           "statistic": [0.1, -9.0], "pvalue": [0.97, 1e-9], "lags": [0, 1],
                           "verdict": ["non-stationary", "stationary"]})
     outcome = SimpleNamespace(dataset=SimpleNamespace(series=pd.Series(range(1260))),
@@ -86,5 +86,5 @@ def test_tutorial_command_writes_its_files(tmp_path, epochs):
     resolved = tomllib.loads((run_dir / "config.toml").read_text())
     assert resolved["models"]["lstm"]["epochs"] == epochs  # --epochs reached every network
     stationarity = pd.read_csv(run_dir / "stationarity.csv")
-    assert set(stationarity.series) == {"price", "returns"}
+    assert set(stationarity.series) == {"level", "returns"}
     assert Path(run_dir / "members.csv").exists() is False  # one seed each: no members file

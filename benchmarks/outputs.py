@@ -1,0 +1,136 @@
+"""Everything a run derives from its forecasts: tables in four formats, plots, summary.md and
+report.html. Used at the end of `forecast-bench run` and by `forecast-bench report RUN_DIR`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from benchmarks import results
+from evaluation import formats, tables
+from evaluation.analysis import Analysis, analyse
+from evaluation.record import RunRecord
+
+TABLES = ("summary", "folds", "steps", "ranks", "dm")
+
+
+def write_outputs(record: RunRecord, run_dir: Path) -> Analysis:
+    """Write the derived files of `record` into run_dir (replacing earlier ones); return them."""
+    analysis = analyse(record)
+    results.write_csv(run_dir / "summary.csv", analysis.summary)
+    results.write_csv(run_dir / "metrics_by_fold.csv", analysis.by_fold)
+    results.write_csv(run_dir / "metrics_by_step.csv", analysis.by_step)
+    results.write_csv(run_dir / "ranks.csv", analysis.ranks)
+    results.write_csv(run_dir / "stationarity.csv", analysis.stationarity)
+    results.write_text(run_dir / "dm_pvalues.csv", analysis.dm_pvalues.to_csv(float_format="%.6g"))
+    results.write_text(run_dir / "dm_statistics.csv",
+                       analysis.dm_statistics.to_csv(float_format="%.6g"))
+    names = [name for name in TABLES if name != "steps" or record.horizon > 1]
+    (run_dir / "tables").mkdir(exist_ok=True)
+    for name in names:
+        for fmt in ("md", "latex", "html"):
+            results.write_text(run_dir / "tables" / f"{name}.{formats.EXTENSIONS[fmt]}",
+                               render_table(analysis, name, fmt, record.leaky))
+    images = write_plots(record, analysis, run_dir / "plots")
+    results.write_text(run_dir / "summary.md", summary_markdown(record, analysis))
+    from evaluation.report import render_report
+
+    html_tables = {name: render_table(analysis, name, "html", record.leaky) for name in names}
+    results.write_text(run_dir / "report.html",
+                       render_report(record, analysis, images, html_tables))
+    return analysis
+
+
+def render_table(analysis: Analysis, name: str, fmt: str, leaky: frozenset[str]) -> str:
+    """One of TABLES as md|csv|latex|html (the summary with its bold best values)."""
+    if name == "summary":
+        return formats.render(analysis.summary, fmt)
+    if name in ("folds", "steps"):
+        scores, key = (analysis.by_fold, "fold") if name == "folds" else (analysis.by_step, "step")
+        wide = scores.pivot(index=key, columns="model", values="rmse")
+        wide = wide[list(dict.fromkeys(scores.model))]
+        wide.columns = tables.marked(list(wide.columns), set(leaky))
+        wide.index = [f"{key} {value}" for value in wide.index]
+        return formats.render_frame(wide.reset_index(names=key), fmt, best="row")
+    if name == "ranks":
+        ranks = analysis.ranks.assign(model=tables.marked(analysis.ranks.model, set(leaky)))
+        ranked = [c for c in ranks.columns if c != "model"]
+        return formats.render_frame(ranks, fmt, headers=tables.RANK_HEADERS, best="column",
+                                    lower_is_better=ranked, floatfmt=".1f")
+    if name == "dm":
+        return formats.render_frame(analysis.dm_pvalues.reset_index(names="model"), fmt,
+                                    bold_below=0.05)
+    raise ValueError(f"unknown table {name!r}; use one of {', '.join(TABLES)}")
+
+
+def write_plots(record: RunRecord, analysis: Analysis, folder: Path) -> dict[str, Path]:
+    """Every figure of the report as PNG in `folder`; returns name -> path of those written."""
+    from evaluation import comparison_plots, plots  # matplotlib only when plots are written
+
+    written: dict[str, Path] = {}
+    column = str(record.series.name or "value")
+    for path in plots.plot_eda(record.series, folder, name=column):
+        written[path.stem] = path
+    written["folds_timeline"] = comparison_plots.plot_folds_timeline(
+        record.folds, folder / "folds_timeline.png", title=f"{record.name}: folds")
+    forecasts = record.forecasts
+    if len(forecasts):
+        shown = forecasts.assign(model=tables.marked(forecasts.model, set(record.leaky)))
+        written["actual_vs_predicted"] = plots.plot_actual_vs_predicted(
+            shown, folder / "actual_vs_predicted.png",
+            title=f"{record.name}: actual vs predicted")
+        written["error_by_fold"] = comparison_plots.plot_error_by_fold(
+            analysis.by_fold, folder / "error_by_fold.png", title=f"{record.name}: RMSE per fold")
+        models = set(forecasts.model)
+        if "naive" in models and len(models) > 1:
+            written["cumulative_loss_vs_naive"] = comparison_plots.plot_cumulative_loss_difference(
+                forecasts, folder / "cumulative_loss_vs_naive.png", step=record.horizon,
+                title=f"{record.name}: cumulative squared-error difference against naive")
+        if len(analysis.dm_pvalues) > 1:
+            written["dm_pvalues"] = comparison_plots.plot_dm_heatmap(
+                analysis.dm_pvalues, folder / "dm_pvalues.png",
+                title=f"{record.name}: Diebold-Mariano p-values (row vs column)")
+    curves = plots.plot_training_curves(record.histories, folder / "training_curves.png")
+    if curves is not None:
+        written["training_curves"] = curves
+    return written
+
+
+def summary_markdown(record: RunRecord, analysis: Analysis) -> str:
+    """summary.md: the run in Markdown (the report's tables without the images)."""
+    series, folds = record.series, record.folds
+    split = record.config.get("split", {})
+    window = split.get("window", "expanding")
+    window = "expanding" if window == "expanding" else f"sliding ({window})"
+    data = record.manifest.get("data", {})
+    n_test = int(folds.n_test.sum())
+    parts = [
+        f"# forecast-bench run `{record.run_id}`",
+        "",
+        f"Data: `{data.get('source', '?')}` column `{series.name}`, {len(series)} values "
+        f"{series.index[0].date()} .. {series.index[-1].date()} "
+        f"(sha256 {str(data.get('sha256', ''))[:12]}).",
+        *(f"Data note: {note}" for note in data.get("notes", [])),
+        f"Split: {len(folds)} {window} fold(s), {n_test} test values from "
+        f"{pd.Timestamp(folds.test_start.iloc[0]).date()}, horizon {record.horizon}, origins "
+        f"every {split.get('step', 1)} step(s); models refitted at each fold start.",
+        "", "## Summary", "", analysis.text,
+        "", "## Ranks (1 = best)", "", render_table(analysis, "ranks", "md", record.leaky),
+        "", "## RMSE per fold", "", render_table(analysis, "folds", "md", record.leaky),
+    ]
+    if record.horizon > 1:
+        parts += ["", "## RMSE per horizon step", "",
+                  render_table(analysis, "steps", "md", record.leaky)]
+    parts += [
+        "", f"## Diebold-Mariano p-values, {record.horizon}-step forecasts", "",
+        "Two-sided, Harvey-Leybourne-Newbold corrected, squared loss, on the forecasts both "
+        "models made; below 0.05: the two models' accuracy differs by more than noise.", "",
+        render_table(analysis, "dm", "md", record.leaky),
+    ]
+    for title, table in (("Fitted models", tables.fitted_table(record.status)),
+                         ("Failures", tables.failures_table(record.status))):
+        if table:
+            parts += ["", f"## {title}", "", table]
+    parts += ["", "Full report with plots: `report.html`."]
+    return "\n".join(parts) + "\n"

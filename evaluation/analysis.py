@@ -1,0 +1,69 @@
+"""Every figure a run reports, computed from its RunRecord: scores, ranks, DM tests, ADF/KPSS."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+
+from evaluation import metrics, stationarity, tables
+from evaluation import tests as significance
+from evaluation.record import RunRecord
+from models.errors import ForecastBenchError
+
+
+@dataclasses.dataclass(frozen=True)
+class Analysis:
+    summary: pd.DataFrame  # one row per model (metrics.summarize plus the DM p vs naive)
+    by_fold: pd.DataFrame  # metrics per (model, fold)
+    by_step: pd.DataFrame  # metrics per (model, step)
+    ranks: pd.DataFrame  # rank per metric and mean rank
+    dm_statistics: pd.DataFrame  # [row, col]: DM statistic of row vs col (negative: row better)
+    dm_pvalues: pd.DataFrame
+    stationarity: pd.DataFrame  # ADF and KPSS on the level and on returns (or differences)
+    notes: list[str]  # how each figure is computed, and why some are undefined
+    text: str  # what the terminal shows: the compact summary and its notes
+
+
+def analyse(record: RunRecord) -> Analysis:
+    """All derived tables of a run; pure computation, nothing is written."""
+    forecasts, scales, horizon = record.forecasts, record.scales, record.horizon
+    summary = metrics.summarize(forecasts, record.status, members=record.members, scales=scales)
+    versus_naive = significance.dm_vs_reference(forecasts, horizon=horizon)
+    summary = summary.merge(versus_naive[["model", "pvalue"]].rename(
+        columns={"pvalue": "dm_pvalue_vs_naive"}), on="model", how="left")
+    dm_statistics, dm_pvalues = significance.dm_matrix(forecasts, horizon=horizon)
+    notes = tables.summary_notes(summary, len(record.folds),
+                                 metrics.metric_caveats(forecasts, scales))
+    text = tables.summary_table(summary, columns=tables.COMPACT) + "\n\n" + "\n".join(
+        f"- {note}" for note in notes)
+    return Analysis(
+        summary=summary,
+        by_fold=metrics.scores_by_fold(forecasts, scales),
+        by_step=metrics.scores_by_step(forecasts, scales),
+        ranks=metrics.ranks(summary),
+        dm_statistics=dm_statistics,
+        dm_pvalues=dm_pvalues,
+        stationarity=stationarity_tests(record.series),
+        notes=notes,
+        text=text,
+    )
+
+
+def stationarity_tests(series: pd.Series) -> pd.DataFrame:
+    """ADF and KPSS on the level and on its returns (differences if a value is <= 0).
+
+    A test that cannot run (a constant or too short series) is left out, not fatal.
+    """
+    if (series > 0).all():
+        changes, label = series.pct_change(), "returns"
+    else:
+        changes, label = series.diff(), "differences"
+    results = []
+    for test in (stationarity.adf, stationarity.kpss):
+        for values, name in ((series, "level"), (changes, label)):
+            try:
+                results.append(test(values, name=name))
+            except ForecastBenchError:
+                continue
+    return stationarity.stationarity_table(results)

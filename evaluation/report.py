@@ -1,0 +1,163 @@
+"""report.html: one self-contained page (images embedded as base64) that reads offline."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from evaluation import formats
+from evaluation.analysis import Analysis
+from evaluation.record import RunRecord
+
+STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em;
+       color: #222; line-height: 1.45; }
+h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em; }
+nav a { margin-right: .8em; }
+table { border-collapse: collapse; margin: .8em 0; font-size: .9em; }
+th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+thead th { background: #f0f0f0; }
+img { max-width: 100%; border: 1px solid #eee; margin: .5em 0; }
+.note { color: #555; font-size: .9em; }
+.warn { color: #a00; font-weight: bold; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: .5em; }
+details { margin: .5em 0; } summary { cursor: pointer; }
+pre { background: #f7f7f7; padding: .8em; overflow-x: auto; font-size: .85em; }
+"""
+
+
+def image_tag(path: Path, alt: str) -> str:
+    """An <img> carrying the PNG itself, so the page needs no other file."""
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def render_report(record: RunRecord, analysis: Analysis, images: dict[str, Path],
+                  tables: dict[str, str]) -> str:
+    """The page: data and EDA, folds, scores, significance, plots, failures, manifest.
+
+    images: plot name -> PNG path (missing names are skipped); tables: table name -> HTML.
+    """
+    sections = [
+        ("data", "Data", _data_section(record, analysis, images)),
+        ("folds", "Folds", _figure(images, "folds_timeline", "train and test spans")
+         + _frame_html(_dates_as_text(record.folds))),
+        ("summary", "Summary", tables["summary"] + _notes(analysis.notes)),
+        ("ranks", "Ranks", "<p class='note'>1 = best on that metric (ties share the mean rank);"
+         " mean rank over the metrics a model has.</p>" + tables["ranks"]),
+        ("per-fold", "RMSE per fold", "<p class='note'>Each fold scored on its own; the lowest"
+         " RMSE of each fold in bold.</p>" + tables["folds"]
+         + _figure(images, "error_by_fold", "RMSE per fold")),
+    ]
+    if "steps" in tables:
+        sections.append(("per-step", "RMSE per horizon step", tables["steps"]))
+    sections += [
+        ("dm", "Diebold-Mariano tests", _dm_text(record.horizon) + tables["dm"]
+         + _figure(images, "dm_pvalues", "DM p-value heatmap")),
+        ("forecasts", "Forecasts", _figure(images, "actual_vs_predicted", "actual vs predicted")
+         + _figure(images, "cumulative_loss_vs_naive",
+                   "cumulative squared-error difference against naive")),
+        ("training", "Training curves", _figure(images, "training_curves", "training curves")
+         or "<p>No model of this run records training curves.</p>"),
+        ("fitted", "Fitted models", _status_table(record.status, "fitted")
+         or "<p>No model reports what it fitted.</p>"),
+        ("failures", "Failures", _failures(record.status)),
+        ("manifest", "Manifest", _manifest(record)),
+    ]
+    nav = "".join(f'<a href="#{key}">{html.escape(title)}</a>' for key, title, _ in sections)
+    body = "\n".join(f'<section id="{key}">\n<h2>{html.escape(title)}</h2>\n{content}\n</section>'
+                     for key, title, content in sections)
+    title = f"forecast-bench run {record.run_id}"
+    incomplete = ("" if record.manifest.get("status") == "complete" else
+                  "<p class='warn'>This run did not finish: no complete manifest.json.</p>")
+    return (f"<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
+            f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+            f"<h1>{html.escape(title)}</h1>\n{incomplete}\n<nav>{nav}</nav>\n{body}\n"
+            "</body>\n</html>\n")
+
+
+def _figure(images: dict[str, Path], name: str, alt: str) -> str:
+    path = images.get(name)
+    return image_tag(path, alt) if path is not None and Path(path).is_file() else ""
+
+
+def _notes(notes: list[str]) -> str:
+    return "<ul class='note'>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
+
+
+def _frame_html(frame: pd.DataFrame) -> str:
+    return formats.render_frame(frame, "html")
+
+
+def _data_section(record: RunRecord, analysis: Analysis, images: dict[str, Path]) -> str:
+    data = record.manifest.get("data", {})
+    series = record.series
+    facts = [
+        ("source", data.get("source", "")), ("column", data.get("column", series.name)),
+        ("values", len(series)),
+        ("dates", f"{series.index[0].date()} .. {series.index[-1].date()}"),
+        ("min / mean / max", f"{series.min():.4g} / {series.mean():.4g} / {series.max():.4g}"),
+        ("sha256", data.get("sha256", "")),
+        *(("cleaning", note) for note in data.get("notes", [])),
+    ]
+    rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
+                   for k, v in facts)
+    eda = "<div class='grid'>" + "".join(
+        _figure(images, name, name.replace("_", " "))
+        for name in ("eda_price", "eda_moving_averages", "eda_returns", "eda_boxplots")) + "</div>"
+    tests = (formats.render_frame(analysis.stationarity, "html")
+             if len(analysis.stationarity) else "<p>Stationarity tests could not run.</p>")
+    return (f"<table>{rows}</table>\n<h3>Exploratory plots</h3>\n{eda}\n"
+            "<h3>Stationarity (ADF: null = unit root; KPSS: null = stationary)</h3>\n" + tests)
+
+
+def _dm_text(horizon: int) -> str:
+    return (f"<p class='note'>Cell [row, column]: p-value of the Diebold-Mariano test of the row"
+            f" model against the column model on the {horizon}-step forecasts both made"
+            " (two-sided, Harvey-Leybourne-Newbold corrected, squared loss). Below 0.05 (bold)"
+            " the two models' accuracy differs by more than noise.</p>")
+
+
+def _status_table(status: pd.DataFrame, column: str) -> str:
+    rows = status[status[column].fillna("").astype(str) != ""][["model", "fold", column]]
+    return _frame_html(rows.reset_index(drop=True)) if len(rows) else ""
+
+
+def _failures(status: pd.DataFrame) -> str:
+    failed = status[status.status != "ok"][["model", "fold", "reason"]]
+    if failed.empty:
+        return "<p>None: every model ran on every fold.</p>"
+    return ("<p class='warn'>Failed tasks are left out of every score above.</p>"
+            + _frame_html(failed.reset_index(drop=True)))
+
+
+def _manifest(record: RunRecord) -> str:
+    """Key facts (versions, data hash, seed, timings), then the full manifest and config."""
+    manifest = record.manifest or {"status": "incomplete (no manifest.json)"}
+    seconds = manifest.get("wall_seconds", {})
+    facts = [
+        ("status", manifest.get("status")), ("created", manifest.get("created")),
+        ("command", manifest.get("command")), ("git commit", manifest.get("git_commit")),
+        ("seed", manifest.get("seed")), ("data sha256", manifest.get("data", {}).get("sha256")),
+        ("total seconds", seconds.get("total")),
+        *((f"seconds: {model}", value) for model, value in seconds.get("models", {}).items()),
+        ("platform", manifest.get("platform")),
+        *((f"version: {name}", version)
+          for name, version in manifest.get("packages", {}).items()),
+    ]
+    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
+                   for k, v in facts if v is not None)
+    return (f"<table>{rows}</table>\n<details><summary>manifest.json</summary><pre>"
+            + html.escape(json.dumps(manifest, indent=2)) + "</pre></details>\n"
+            "<details><summary>config.toml (fully resolved)</summary><pre>"
+            + html.escape(record.config_text) + "</pre></details>")
+
+
+def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    dates = frame.select_dtypes("datetime").columns
+    return frame.assign(**{c: frame[c].dt.strftime("%Y-%m-%d") for c in dates})

@@ -1,0 +1,153 @@
+"""report.html: every section and image present and self-contained; rebuilt from saved files;
+`compare` between two runs."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from benchmarks import config, runner
+from benchmarks.compare import compare_runs
+from benchmarks.outputs import write_outputs
+from evaluation.record import load_run
+from evaluation.report import render_report
+from models.errors import DataError
+
+SECTIONS = {"data", "folds", "summary", "ranks", "per-fold", "dm", "forecasts", "training",
+            "fitted", "failures", "manifest"}
+IMAGES = {"eda price", "eda moving averages", "eda returns", "eda boxplots",
+          "train and test spans", "RMSE per fold", "DM p-value heatmap", "actual vs predicted",
+          "cumulative squared-error difference against naive"}
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+class Page(HTMLParser):
+    """Section ids, images (alt -> decoded bytes), links and every tag's external references."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.sections: list[str] = []
+        self.images: dict[str, bytes] = {}
+        self.external: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "section":
+            self.sections.append(attrs["id"])
+        if tag == "img":
+            header, _, data = attrs["src"].partition(",")
+            assert header == "data:image/png;base64"
+            self.images[attrs["alt"]] = base64.b64decode(data)
+        for key in ("src", "href"):
+            value = attrs.get(key) or ""
+            if value and not value.startswith(("data:", "#")):
+                self.external.append(value)
+
+
+def make_run(tmp_path: Path, horizon: int = 1, models: dict | None = None) -> Path:
+    cfg = config.from_dict({
+        "name": "tiny",
+        "data": {"source": "msft", "last": 320},
+        "split": {"test_size": 60, "folds": 2, "horizon": horizon},
+        "models": models or {"naive": {}, "drift": {}, "arima": {"order": [1, 1, 0]}},
+    })
+    return runner.run(cfg, tmp_path / "results").run_dir
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    return make_run(tmp_path_factory.mktemp("report"))
+
+
+def test_report_has_every_section_and_embedded_image(run_dir):
+    page = Page((run_dir / "report.html").read_text(encoding="utf-8"))
+    assert set(page.sections) == SECTIONS and "per-step" not in page.sections
+    assert set(page.images) == IMAGES
+    assert all(image.startswith(PNG) and len(image) > 5000 for image in page.images.values())
+    assert page.external == []  # readable offline: no file or URL outside the page
+    text = (run_dir / "report.html").read_text(encoding="utf-8")
+    summary = pd.read_csv(run_dir / "summary.csv")
+    for value in summary.rmse:  # the table shows the saved figures
+        assert f"{value:.4f}" in text
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["data"]["sha256"] in text and manifest["packages"]["numpy"] in text
+    assert "None: every model ran on every fold." in text
+
+
+def test_run_writes_tables_in_four_formats_and_plots(run_dir):
+    for name in ("summary", "folds", "ranks", "dm"):
+        for ext in ("md", "tex", "html"):
+            assert (run_dir / "tables" / f"{name}.{ext}").stat().st_size > 50
+    plots = {p.stem for p in (run_dir / "plots").iterdir()}
+    assert plots == {"eda_price", "eda_moving_averages", "eda_returns", "eda_boxplots",
+                     "folds_timeline", "actual_vs_predicted", "error_by_fold",
+                     "cumulative_loss_vs_naive", "dm_pvalues"}
+    stationarity = pd.read_csv(run_dir / "stationarity.csv")
+    assert set(stationarity.test) == {"ADF", "KPSS"}
+
+
+def test_report_rebuilds_the_same_figures_from_saved_files(run_dir, tmp_path):
+    saved = {name: (run_dir / name).read_text() for name in
+             ("summary.csv", "metrics_by_fold.csv", "ranks.csv", "dm_pvalues.csv", "summary.md")}
+    copy = tmp_path / run_dir.name
+    copy.mkdir()
+    for name in ("config.toml", "series.csv", "folds.csv", "forecasts.csv", "status.csv",
+                 "histories.json", "manifest.json"):
+        (copy / name).write_bytes((run_dir / name).read_bytes())
+    write_outputs(load_run(copy), copy)
+    for name, text in saved.items():
+        assert (copy / name).read_text() == text, name
+    assert set(Page((copy / "report.html").read_text()).sections) == SECTIONS
+
+
+def test_failures_and_incomplete_runs_are_shown(run_dir):
+    record = load_run(run_dir)
+    status = record.status.copy()
+    status.loc[status.model == "arima", ["status", "reason"]] = ["failed", "LinAlgError: boom"]
+    broken = dataclasses.replace(record, status=status, manifest={})
+    tables = dict.fromkeys(("summary", "ranks", "folds", "dm"), "<table></table>")
+    text = render_report(broken, _analysis(broken), {}, tables)
+    assert "LinAlgError: boom" in text and "left out of every score" in text
+    assert "This run did not finish" in text
+
+
+def test_multi_step_run_has_a_per_step_table(tmp_path):
+    run = make_run(tmp_path, horizon=3, models={"naive": {}, "drift": {}})
+    page = Page((run / "report.html").read_text(encoding="utf-8"))
+    assert "per-step" in page.sections
+    steps = pd.read_csv(run / "metrics_by_step.csv")
+    assert sorted(steps.step.unique()) == [1, 2, 3]
+
+
+def test_load_run_names_what_is_missing(tmp_path):
+    with pytest.raises(DataError, match=r"lacks config\.toml"):
+        load_run(tmp_path)
+    with pytest.raises(DataError, match="is not a folder"):
+        load_run(tmp_path / "nope")
+
+
+def test_compare_reports_changes_and_tests_them(run_dir, tmp_path):
+    other = make_run(tmp_path, models={"naive": {}, "arima": {"order": [2, 1, 0]},
+                                       "seasonal_naive": {"period": 5}})
+    text = compare_runs(load_run(run_dir), load_run(other))
+    assert "data: same" in text and "folds: same" in text
+    assert "models.arima.order: [1, 1, 0] -> [2, 1, 0]" in text
+    assert "seasonal_naive (new in B)" in text and "drift (only in A)" in text
+    table = {line.split("|")[1].strip(): line for line in text.splitlines()
+             if line.startswith("| ")}
+    assert table["naive"].rstrip(" |").endswith("1.0000")  # same forecasts: DM p = 1
+    arima = [cell.strip() for cell in table["arima"].split("|")[1:-1]]
+    assert 0 <= float(arima[-1]) <= 1
+
+
+def _analysis(record):
+    from evaluation.analysis import analyse
+
+    return analyse(record)
