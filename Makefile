@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: bench test install lint speed clean
+.PHONY: bench test install lint speed example clean
 
 bench: $(STAMP)
 	$(BIN)/forecast-bench run
@@ -20,6 +20,14 @@ lint: $(STAMP)
 speed: $(STAMP)
 	$(BIN)/python benchmarks/speed/arima_walk_forward.py
 	$(BIN)/python benchmarks/speed/lstm_walk_forward.py
+
+# The committed example run: the default benchmark, written to results/example/ (replaced whole)
+example: $(STAMP)
+	rm -rf results/.example-tmp
+	$(BIN)/forecast-bench run --out results/.example-tmp --quiet
+	rm -rf results/example
+	mv results/.example-tmp/*/ results/example
+	rmdir results/.example-tmp
 
 install: $(STAMP)
 

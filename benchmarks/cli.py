@@ -170,7 +170,8 @@ def _cmd_table(args: argparse.Namespace) -> int:
     if args.table == "steps" and record.horizon == 1:
         raise ConfigError(f"{args.run_dir} forecasts 1 step ahead: it has no per-step table; "
                           "use --table summary, folds, ranks or dm")
-    print(render_table(analyse(record), args.table, args.format, record.leaky), end="")
+    text = render_table(analyse(record), args.table, args.format, record.leaky)
+    print(text, end="" if text.endswith("\n") else "\n")
     return 0
 
 

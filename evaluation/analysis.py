@@ -35,6 +35,7 @@ def analyse(record: RunRecord) -> Analysis:
     dm_statistics, dm_pvalues = significance.dm_matrix(forecasts, horizon=horizon)
     notes = tables.summary_notes(summary, len(record.folds),
                                  metrics.metric_caveats(forecasts, scales))
+    notes += rise_share_note(forecasts)
     text = tables.summary_table(summary, columns=tables.COMPACT) + "\n\n" + "\n".join(
         f"- {note}" for note in notes)
     return Analysis(
@@ -48,6 +49,21 @@ def analyse(record: RunRecord) -> Analysis:
         notes=notes,
         text=text,
     )
+
+
+def rise_share_note(forecasts: pd.DataFrame) -> list[str]:
+    """The direction % that 'always predict a rise' would score, to read direction % against."""
+    if "y_origin" not in forecasts or forecasts.empty:
+        return []
+    rows = forecasts.drop_duplicates(metrics.KEYS)
+    change = rows.y_true - rows.y_origin
+    moved = change[change != 0]
+    if moved.empty:
+        return []
+    share = 100 * float((moved > 0).mean())
+    return [f"Direction baseline: the actual value rose on {share:.1f}% of the forecasts where it"
+            f" moved; a model that always predicts a rise scores {share:.1f}, one that always"
+            f" predicts a fall {100 - share:.1f}."]
 
 
 def stationarity_tests(series: pd.Series) -> pd.DataFrame:

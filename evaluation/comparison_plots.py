@@ -7,6 +7,7 @@ Each public function writes one PNG atomically (via `save_figure`) and returns i
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import matplotlib
@@ -116,17 +117,17 @@ def _fold_boundaries(forecasts: pd.DataFrame, reference: str, step: int) -> list
 def _cumulative_loss_difference_figure(
     forecasts: pd.DataFrame, reference: str = "naive", step: int = 1, title: str = ""
 ) -> Figure:
-    """One line per model; rising means that model's squared errors are below the reference's."""
+    """Top: every model on one scale; below, one panel per model on its own scale (a model far
+    worse than the reference would flatten the others). Rising = beating the reference."""
     curves = cumulative_loss_difference(forecasts, reference, step)
-    fig, ax = plt.subplots(figsize=(10, 4.5))
-    ax.axhline(0, color="black", linewidth=0.8)
-    for when in _fold_boundaries(forecasts, reference, step):
-        ax.axvline(when, color="0.5", linestyle="--", linewidth=0.9)
-    models = [m for m in dict.fromkeys(forecasts["model"]) if m != reference]
-    for i, model in enumerate(models):
-        if model in curves:
-            curve = curves[model]
-            ax.plot(curve.index, curve.to_numpy(), color=f"C{i % 10}", linewidth=1.3, label=model)
+    boundaries = _fold_boundaries(forecasts, reference, step)
+    colors = {m: f"C{i % 10}" for i, m in enumerate(dict.fromkeys(forecasts["model"]))}
+    ncols = 1 if len(curves) < 2 else 2
+    nrows = math.ceil(len(curves) / ncols) if len(curves) > 1 else 0
+    fig = plt.figure(figsize=(11, 4.5 + 2.4 * nrows))
+    grid = fig.add_gridspec(nrows + 1, ncols, height_ratios=[1.8] + [1] * nrows)
+    ax = fig.add_subplot(grid[0, :])
+    _cumulative_panel(ax, curves, colors, boundaries)
     if not curves:
         ax.text(0.5, 0.5, f"no forecasts shared with {reference!r} at step {step}",
                 transform=ax.transAxes, ha="center", va="center", color="0.4")
@@ -134,10 +135,26 @@ def _cumulative_loss_difference_figure(
                           f"({step}-step; rising = beating {reference}; dashed: fold starts)",
            xlabel="target date",
            ylabel=f"cumulative ({reference} error^2 - model error^2)")
-    _format_dates(ax)
     _legend_outside(ax, len(curves))
+    for i, (model, curve) in enumerate(curves.items() if nrows else []):
+        panel = fig.add_subplot(grid[1 + i // ncols, i % ncols], sharex=ax)
+        _cumulative_panel(panel, {model: curve}, colors, boundaries)
+        final = float(curve.iloc[-1])
+        verdict = "below" if final > 0 else "above"
+        panel.set_title(f"{model}: {final:+.4g} (squared errors {verdict} {reference}'s)",
+                        fontsize="medium")
     fig.tight_layout()
     return fig
+
+
+def _cumulative_panel(ax: Axes, curves: dict[str, pd.Series], colors: dict[str, str],
+                      boundaries: list[pd.Timestamp]) -> None:
+    ax.axhline(0, color="black", linewidth=0.8)
+    for when in boundaries:
+        ax.axvline(when, color="0.5", linestyle="--", linewidth=0.9)
+    for model, curve in curves.items():
+        ax.plot(curve.index, curve.to_numpy(), color=colors[model], linewidth=1.3, label=model)
+    _format_dates(ax)
 
 
 def plot_cumulative_loss_difference(

@@ -151,3 +151,21 @@ def _analysis(record):
     from evaluation.analysis import analyse
 
     return analyse(record)
+
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "results" / "example"
+
+
+def test_committed_example_reloads_to_its_own_summary():
+    """results/example (make example) is complete, small, and current with this code."""
+    size = sum(p.stat().st_size for p in EXAMPLE.rglob("*") if p.is_file())
+    assert size < 3 * 2**20
+    record = load_run(EXAMPLE)
+    assert record.manifest["status"] == "complete"
+    summary = _analysis(record).summary
+    saved = pd.read_csv(EXAMPLE / "summary.csv")
+    assert list(summary.model) == list(saved.model)
+    numeric = saved.select_dtypes("number").columns
+    pd.testing.assert_frame_equal(summary[numeric].astype(float), saved[numeric].astype(float),
+                                  rtol=1e-8)
+    assert set(Page((EXAMPLE / "report.html").read_text(encoding="utf-8")).sections) == SECTIONS
