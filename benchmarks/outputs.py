@@ -48,16 +48,13 @@ def render_table(analysis: Analysis, name: str, fmt: str, leaky: frozenset[str])
         return formats.render(analysis.summary, fmt)
     if name in ("folds", "steps"):
         scores, key = (analysis.by_fold, "fold") if name == "folds" else (analysis.by_step, "step")
-        wide = scores.pivot(index=key, columns="model", values="rmse")
-        wide = wide[list(dict.fromkeys(scores.model))]
-        wide.columns = tables.marked(list(wide.columns), set(leaky))
-        wide.index = [f"{key} {value}" for value in wide.index]
-        return formats.render_frame(wide.reset_index(names=key), fmt, best="row")
+        return formats.render_frame(tables.wide_scores(scores, key, leaky=leaky), fmt,
+                                    best="row")
     if name == "ranks":
         ranks = analysis.ranks.assign(model=tables.marked(analysis.ranks.model, set(leaky)))
         ranked = [c for c in ranks.columns if c != "model"]
         return formats.render_frame(ranks, fmt, headers=tables.RANK_HEADERS, best="column",
-                                    lower_is_better=ranked, floatfmt=".1f")
+                                    lower_is_better=ranked, floatfmt=".2f")
     if name == "dm":
         return formats.render_frame(analysis.dm_pvalues.reset_index(names="model"), fmt,
                                     bold_below=0.05)

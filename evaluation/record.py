@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from evaluation import metrics
 from models.errors import DataError
 
 REQUIRED = ("config.toml", "series.csv", "folds.csv", "forecasts.csv", "status.csv")
@@ -55,8 +56,7 @@ class RunRecord:
     @property
     def scales(self) -> dict[int, float]:
         """MASE's scale per fold: the training part's one-step naive MAE."""
-        return dict(zip(self.folds.fold.astype(int), self.folds.naive_mae_train.astype(float),
-                        strict=True))
+        return metrics.scales_from_folds(self.folds)
 
 
 def normalize_folds(folds: pd.DataFrame) -> pd.DataFrame:

@@ -62,47 +62,20 @@ def summary_table(summary: pd.DataFrame, fmt: str = "github",
     )
 
 
-def dm_table(pvalues: pd.DataFrame, fmt: str = "github") -> str:
-    """The pairwise Diebold-Mariano p-value matrix (rows against columns)."""
-    return tabulate(_columns(pvalues.reset_index(names="model")), headers="keys", tablefmt=fmt,
-                    floatfmt=".4f", missingval="-")
-
-
 def marked(labels: pd.Series | list[str], leaky: set[str]) -> list[str]:
     """Model labels with ' (leaky)' after those that saw the test period while fitting."""
     return [f"{label} (leaky)" if label in leaky else label for label in labels]
 
 
-def fold_table(by_fold: pd.DataFrame, metric: str = "rmse", fmt: str = "github",
-               leaky: frozenset[str] = frozenset()) -> str:
-    """One row per fold, one column per model: the metric on that fold alone."""
-    return _wide(by_fold, "fold", metric, fmt, leaky)
-
-
-def step_table(by_step: pd.DataFrame, metric: str = "rmse", fmt: str = "github",
-               leaky: frozenset[str] = frozenset()) -> str:
-    """One row per horizon step, one column per model: the metric at that step, pooled over
-    folds."""
-    return _wide(by_step, "step", metric, fmt, leaky)
-
-
-def ranks_table(ranks: pd.DataFrame, fmt: str = "github",
-                leaky: frozenset[str] = frozenset()) -> str:
-    """Each model's rank per metric (1 = best, ties averaged) and its mean rank."""
-    shown = ranks.assign(model=marked(ranks.model, set(leaky)))
-    return tabulate(_columns(shown), headers=[RANK_HEADERS.get(c, c) for c in shown.columns],
-                    tablefmt=fmt, floatfmt=["g"] * (len(shown.columns) - 1) + [".2f"],
-                    missingval="-")
-
-
-def _wide(scores: pd.DataFrame, index: str, metric: str, fmt: str,
-          leaky: frozenset[str]) -> str:
-    """One row per `index` value, one column per model (in order of appearance)."""
-    wide = scores.pivot(index=index, columns="model", values=metric)
+def wide_scores(scores: pd.DataFrame, key: str, metric: str = "rmse",
+                leaky: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """One row per fold (or step), labelled "fold 0", one column per model (in order of
+    appearance, leaky ones marked): the metric on that fold alone."""
+    wide = scores.pivot(index=key, columns="model", values=metric)
     wide = wide[list(dict.fromkeys(scores.model))]
     wide.columns = marked(list(wide.columns), set(leaky))
-    return tabulate(_columns(wide.reset_index()), headers="keys", tablefmt=fmt,
-                    floatfmt=".4f", missingval="-")
+    wide.index = [f"{key} {value}" for value in wide.index]
+    return wide.reset_index(names=key)
 
 
 def failures_table(status: pd.DataFrame, fmt: str = "github") -> str:

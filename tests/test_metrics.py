@@ -68,11 +68,11 @@ def test_failed_models_sort_last_and_are_noted():
     assert "RMSE (pooled)" in table and "| broken" in table
 
 
-def test_fold_table_keeps_integer_folds():
+def test_fold_table_has_one_row_per_fold():
     by_fold = pd.DataFrame({"model": ["a", "a"], "fold": [0, 1], "n": [1, 1],
                             "rmse": [0.5, 0.25], "mae": [0.5, 0.25]})
-    text = tables.fold_table(by_fold)
-    assert "|      0 |" in text and "0.2500" in text
+    wide = tables.wide_scores(by_fold, "fold")
+    assert wide.fold.tolist() == ["fold 0", "fold 1"] and wide.a.tolist() == [0.5, 0.25]
 
 
 def test_seed_spread_is_the_std_of_member_rmses():
@@ -100,8 +100,8 @@ def test_leaky_models_are_marked_in_tables():
 def test_fold_table_marks_leaky_models():
     by_fold = pd.DataFrame({"model": ["a", "b"], "fold": [0, 0], "n": [1, 1],
                             "rmse": [0.5, 0.25], "mae": [0.5, 0.25]})
-    text = tables.fold_table(by_fold, leaky=frozenset({"b"}))
-    assert "b (leaky)" in text and "a (leaky)" not in text
+    wide = tables.wide_scores(by_fold, "fold", leaky=frozenset({"b"}))
+    assert list(wide.columns) == ["fold", "a", "b (leaky)"]
 
 
 def rows(model, fold, y_origin, y_true, y_pred, start="2020-01-01"):

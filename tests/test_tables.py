@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from evaluation import metrics, tables
+from evaluation.formats import render_frame
 
 
 @pytest.fixture
@@ -57,20 +58,22 @@ def test_compact_subset_keeps_its_order_and_marks_leaky(summary):
 def test_step_table_has_one_row_per_step_and_one_column_per_model():
     by_step = pd.DataFrame({"model": ["naive", "naive", "m", "m"], "step": [1, 2, 1, 2],
                             "rmse": [1.0, 1.5, 0.25, 0.75], "mase": [1.0, 2.0, 0.5, 1.5]})
-    lines = tables.step_table(by_step, leaky=frozenset({"m"})).splitlines()
+    lines = render_frame(tables.wide_scores(by_step, "step", leaky=frozenset({"m"})),
+                         "md").splitlines()
     assert header("\n".join(lines)) == ["step", "naive", "m (leaky)"]
-    assert [line.split("|")[1].strip() for line in lines[2:]] == ["1", "2"]
+    assert [line.split("|")[1].strip() for line in lines[2:]] == ["step 1", "step 2"]
     assert "0.2500" in lines[2] and "1.5000" in lines[3]
-    assert "2.0000" in tables.step_table(by_step, metric="mase")
+    assert tables.wide_scores(by_step, "step", metric="mase").m.tolist() == [0.5, 1.5]
 
 
 def test_ranks_table_from_a_summary(summary):
     ranked = metrics.ranks(summary)
     assert ranked.model.tolist() == ["cheat", "m", "naive"]
-    text = tables.ranks_table(ranked, leaky=frozenset({"cheat"}))
+    shown = ranked.assign(model=tables.marked(ranked.model, {"cheat"}))
+    text = render_frame(shown, "md", headers=tables.RANK_HEADERS, floatfmt=".2f")
     assert header(text) == ["model", "RMSE rank", "MAE rank", "MAPE rank", "sMAPE rank",
                             "MASE rank", "direction rank", "mean rank"]
-    assert cells(text, 2) == ["cheat (leaky)", "1", "1", "1", "1", "1", "1", "1.00"]
+    assert cells(text, 2) == ["cheat (leaky)", *["1.00"] * 7]
     assert cells(text, 4)[-2:] == ["-", "2.80"]  # direction undefined; mean of 3, 2, 3, 3, 3
 
 
