@@ -57,7 +57,7 @@ def render_table(analysis: Analysis, name: str, fmt: str, leaky: frozenset[str])
                                     lower_is_better=ranked, floatfmt=".2f")
     if name == "dm":
         return formats.render_frame(analysis.dm_pvalues.reset_index(names="model"), fmt,
-                                    bold_below=0.05)
+                                    bold_below=0.05, pvalues=analysis.dm_pvalues.columns)
     raise ValueError(f"unknown table {name!r}; use one of {', '.join(TABLES)}")
 
 

@@ -45,7 +45,7 @@ def run(cfg: RunConfig, out_root: Path, progress: Progress | None = None) -> Run
     config_text = to_toml(cfg, models)
     fold_table = folds_frame(folds, dataset.series)
     results.write_text(run_dir / "config.toml", config_text)
-    results.write_csv(run_dir / "folds.csv", fold_table)
+    results.write_csv(run_dir / "folds.csv", fold_table, float_format=None)
     results.write_csv(run_dir / "series.csv", dataset.series.rename_axis("date").reset_index(),
                       float_format=None)
 

@@ -6,7 +6,7 @@ import dataclasses
 
 import pandas as pd
 
-from evaluation import metrics, stationarity, tables
+from evaluation import formats, metrics, stationarity, tables
 from evaluation import tests as significance
 from evaluation.record import RunRecord
 from models.errors import ForecastBenchError
@@ -36,7 +36,7 @@ def analyse(record: RunRecord) -> Analysis:
     notes = tables.summary_notes(summary, len(record.folds),
                                  metrics.metric_caveats(forecasts, scales))
     notes += rise_share_note(forecasts)
-    text = tables.summary_table(summary, columns=tables.COMPACT) + "\n\n" + "\n".join(
+    text = formats.render(summary, "md", columns=tables.COMPACT) + "\n\n" + "\n".join(
         f"- {note}" for note in notes)
     return Analysis(
         summary=summary,

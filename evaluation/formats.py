@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import numbers
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 from tabulate import tabulate
@@ -19,35 +19,36 @@ LOWER_IS_BETTER = ("rmse", "mse", "mae", "mape", "smape", "mase", "rmse_fold_mea
 HIGHER_IS_BETTER = ("directional_accuracy",)
 # One pass, so the braces that \textbackslash{} brings are not escaped again.
 _TEX = str.maketrans({**{char: "\\" + char for char in "&%$#_{}"}, "\\": r"\textbackslash{}",
-                      "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"})
+                      "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                      "<": r"\textless{}", ">": r"\textgreater{}"})
 
 Cell = tuple[str, bool]  # (text, bold)
 
 
-def render(summary: pd.DataFrame, fmt: str) -> str:
-    """The summary (as metrics.summarize returns it, or read back from summary.csv) as `fmt`."""
-    return render_frame(summary_shown(summary), fmt, headers=SUMMARY_HEADERS, best="column",
-                        lower_is_better=LOWER_IS_BETTER, higher_is_better=HIGHER_IS_BETTER)
+PVALUE_FLOOR = 1e-4  # smaller p-values show as "<0.0001", not as a misleading 0.0000
+
+
+def render(summary: pd.DataFrame, fmt: str, columns: Sequence[str] | None = None) -> str:
+    """The summary (as metrics.summarize returns it, or read back from summary.csv) as `fmt`;
+    columns: a subset such as tables.COMPACT (default: every column)."""
+    return render_frame(summary_shown(summary, columns), fmt, headers=SUMMARY_HEADERS,
+                        best="column", lower_is_better=LOWER_IS_BETTER,
+                        higher_is_better=HIGHER_IS_BETTER, pvalues=("dm_pvalue_vs_naive",))
 
 
 def render_frame(frame: pd.DataFrame, fmt: str, *, headers: Mapping[str, str] | None = None,
                  best: str | None = None, lower_is_better: Iterable[str] = (),
                  higher_is_better: Iterable[str] = (), bold_below: float | None = None,
-                 floatfmt: str = ".4f") -> str:
+                 floatfmt: str = ".4f", pvalues: Iterable[str] = ()) -> str:
     """`frame`'s columns, in order, as `fmt` (one of FORMATS); the index is not shown.
 
     The first column is the row label (model, fold, step): left-aligned, never bold. Bold (LaTeX
     and HTML only): best="column" marks the lowest (highest) value of each column named in
     lower_is_better (higher_is_better); best="row" the lowest numeric value of each row;
     bold_below every numeric value below it. Missing values show as "-" (empty in CSV), integers
-    without decimals, floats with `floatfmt` (CSV: "%.6g"). For example:
-
-    - per-fold table: ``render_frame(by_fold.pivot(index="fold", columns="model",
-      values="rmse").reset_index(), fmt, best="row")`` (the same for per-step tables);
-    - DM p-value matrix: ``render_frame(pvalues.reset_index(names="model"), fmt,
-      bold_below=0.05)``;
-    - ranks per metric: ``render_frame(pd.concat([summary[["model"]], ranks], axis=1), fmt,
-      best="column", lower_is_better=ranks.columns)`` with ``ranks = summary[metrics].rank()``.
+    without decimals, floats with `floatfmt` (CSV: "%.6g"), and values of the `pvalues` columns
+    below PVALUE_FLOOR as "<0.0001". benchmarks/outputs.render_table renders the per-fold and
+    per-step tables (best="row"), the DM matrix (bold_below=0.05) and the ranks this way.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown table format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -57,11 +58,15 @@ def render_frame(frame: pd.DataFrame, fmt: str, *, headers: Mapping[str, str] | 
     if fmt == "csv":
         return frame.set_axis(names, axis=1).to_csv(index=False, float_format="%.6g")
     columns = [frame[column].tolist() for column in frame.columns]  # each keeps its own type
+    tiny = {j for j, column in enumerate(frame.columns) if column in set(pvalues)}
+    columns = [[_floor(v, floatfmt) for v in column] if j in tiny else column
+               for j, column in enumerate(columns)]
     if fmt == "md":
         shown = ([None if _missing(v) else v for v in column] for column in columns)
         return tabulate(list(zip(*shown, strict=True)), headers=names, tablefmt="github",
                         floatfmt=floatfmt, missingval="-")
-    values = [[_number(v) for v in column] for column in columns]
+    values = [[_number(v) for v in column] for column in
+              ([frame[c].tolist() for c in frame.columns])]
     bold = _bold(list(frame.columns), values, best, set(lower_is_better),
                  set(higher_is_better), bold_below)
     cells = [[(_text(column[i], floatfmt), marks[i])
@@ -85,6 +90,14 @@ def _bold(names: list, values: list[list[float | None]], best: str | None, lower
         for j in range(1, len(values)):
             bold[j][i] = bold[j][i] or (bool(found) and values[j][i] == min(found))
     return bold
+
+
+def _floor(value: object, floatfmt: str) -> object:
+    """A p-value as text ("<0.0001" below PVALUE_FLOOR), so tabulate keeps it as shown."""
+    number = _number(value)
+    if number is None:
+        return value
+    return f"<{PVALUE_FLOOR:g}" if number < PVALUE_FLOOR else format(number, floatfmt)
 
 
 def _missing(value: object) -> bool:

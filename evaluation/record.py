@@ -90,7 +90,8 @@ def load_run(run_dir: Path) -> RunRecord:
     except (ValueError, KeyError, IndexError, tomllib.TOMLDecodeError) as exc:
         raise DataError(f"{run_dir}: cannot read the run's files ({exc}); rerun the "
                         "benchmark") from None
-    return RunRecord(run_dir.name, config_text, series, folds, forecasts, status, members,
+    run_id = str(manifest.get("run_id", run_dir.name))  # results/example keeps its run's id
+    return RunRecord(run_id, config_text, series, folds, forecasts, status, members,
                      histories, manifest)
 
 

@@ -52,16 +52,6 @@ def summary_shown(summary: pd.DataFrame, columns: Sequence[str] | None = None) -
     return shown
 
 
-def summary_table(summary: pd.DataFrame, fmt: str = "github",
-                  columns: Sequence[str] | None = None) -> str:
-    """The headline comparison: one row per model, best pooled RMSE first."""
-    shown = summary_shown(summary, columns)
-    return tabulate(
-        _columns(shown), headers=[SUMMARY_HEADERS.get(c, c) for c in shown.columns],
-        tablefmt=fmt, floatfmt=".4f", missingval="-",
-    )
-
-
 def marked(labels: pd.Series | list[str], leaky: set[str]) -> list[str]:
     """Model labels with ' (leaky)' after those that saw the test period while fitting."""
     return [f"{label} (leaky)" if label in leaky else label for label in labels]

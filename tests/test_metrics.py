@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from evaluation import metrics, tables
+from evaluation.formats import render
 
 
 def frame(model, fold, y_true, y_pred):
@@ -64,7 +65,7 @@ def test_failed_models_sort_last_and_are_noted():
     assert np.isnan(summary.rmse.iloc[-1])
     notes = " ".join(tables.summary_notes(summary, 2))
     assert "half, broken" in notes
-    table = tables.summary_table(summary)
+    table = render(summary, "md")
     assert "RMSE (pooled)" in table and "| broken" in table
 
 
@@ -85,14 +86,14 @@ def test_seed_spread_is_the_std_of_member_rmses():
     summary = metrics.summarize(mean_forecast, status(["m"], folds=1), reference="m",
                                 members=members)
     assert summary.rmse_seed_std.iloc[0] == pytest.approx(1.0)
-    assert "RMSE seed std" in tables.summary_table(summary)
+    assert "RMSE seed std" in render(summary, "md")
 
 
 def test_leaky_models_are_marked_in_tables():
     st = status(["naive", "cheat"], folds=1).assign(leaky=[False, True])
     forecasts = pd.concat([frame("naive", 0, [0.0], [1.0]), frame("cheat", 0, [0.0], [0.5])])
     summary = metrics.summarize(forecasts, st)
-    table = tables.summary_table(summary)
+    table = render(summary, "md")
     assert "cheat (leaky)" in table and "naive (leaky)" not in table
     assert any("(leaky)" in note for note in tables.summary_notes(summary, 1))
 

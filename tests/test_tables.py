@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from evaluation import metrics, tables
-from evaluation.formats import render_frame
+from evaluation.formats import render, render_frame
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def header(text: str) -> list[str]:
 
 
 def test_full_table_order_and_headers(summary):
-    assert header(tables.summary_table(summary)) == [
+    assert header(render(summary, "md")) == [
         "model", "RMSE (pooled)", "U2 = RMSE / naive", "DM p vs naive", "MAE (pooled)",
         "MSE (pooled)", "MASE (pooled)", "MAPE % (pooled)", "sMAPE % (pooled)",
         "direction % (pooled)", "RMSE fold mean", "RMSE fold std", "forecasts", "folds ok",
@@ -46,13 +46,13 @@ def test_compact_subset_keeps_its_order_and_marks_leaky(summary):
         "model", "rmse", "rmse_vs_naive", "dm_pvalue_vs_naive", "mae", "mase",
         "directional_accuracy", "rmse_fold_mean", "rmse_fold_std", "folds_ok", "seconds"]
     assert shown.model.tolist() == ["m", "naive", "cheat (leaky)"]
-    text = tables.summary_table(summary, columns=tables.COMPACT)
+    text = render(summary, "md", columns=tables.COMPACT)
     assert "MASE (pooled)" in text and "MAPE" not in text and "forecasts" not in text
     naive = dict(zip(header(text), cells(text, 3), strict=True))
     assert naive["direction % (pooled)"] == "-" and naive["MASE (pooled)"] == "1.1000"
     with_seeds = summary.assign(rmse_seed_mean=[0.5, np.nan, np.nan],
                                 rmse_seed_std=[0.02, np.nan, np.nan])
-    assert "RMSE seed std" in tables.summary_table(with_seeds, columns=tables.COMPACT)
+    assert "RMSE seed std" in render(with_seeds, "md", columns=tables.COMPACT)
 
 
 def test_step_table_has_one_row_per_step_and_one_column_per_model():
