@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 from tabulate import tabulate
 
-from evaluation.splits import Fold
-from evaluation.walk_forward import Progress
+from benchmarks.progress import progress_for
 from models.errors import ConfigError, ForecastBenchError
 
 
@@ -68,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--window", type=_window, help="'expanding' or a sliding window length")
     run.add_argument("--seed", type=int, help="seed for models that use randomness")
     run.add_argument("--out", default="results", help="results folder (default: results)")
-    run.add_argument("--quiet", action="store_true", help="no progress lines")
+    _execution_options(run)
     run.set_defaults(handler=_cmd_run)
 
     tutorial = commands.add_parser(
@@ -77,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     tutorial.add_argument("--epochs", type=int,
                           help="override every network's epochs (the tutorial: 100)")
     tutorial.add_argument("--out", default="results", help="results folder (default: results)")
-    tutorial.add_argument("--quiet", action="store_true", help="no progress lines")
+    _execution_options(tutorial)
     tutorial.set_defaults(handler=_cmd_tutorial)
 
     table = commands.add_parser("table", help="print one of a run's tables in any format")
@@ -99,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("run_b", help="the later run folder")
     compare.set_defaults(handler=_cmd_compare)
 
+    cache = commands.add_parser("cache", help="show or clear the cache of task results")
+    cache.add_argument("action", choices=("info", "clear"))
+    cache.add_argument("--out", default="results", help="results folder (default: results)")
+    cache.set_defaults(handler=_cmd_cache)
+
     models = commands.add_parser("models", help="list the registered models")
     models.set_defaults(handler=_cmd_models)
 
@@ -108,6 +111,35 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--last", type=_last, help="keep the last N observations ('all': keep all)")
     data.set_defaults(handler=_cmd_data)
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"--jobs takes a whole number >= 1, got {text!r}")
+    return value
+
+
+def _execution_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--jobs", type=_positive, default=1,
+                        help="run the model x fold tasks in N processes (default 1)")
+    parser.add_argument("--executor", choices=("local", "dask"), default="local",
+                        help="local processes (default) or a dask.distributed cluster")
+    parser.add_argument("--scheduler", help="dask scheduler address, e.g. tcp://HOST:8786 "
+                        "(default with --executor dask: a LocalCluster of --jobs workers)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="recompute every task (and do not store results)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _execution(args: argparse.Namespace) -> dict:
+    from evaluation.executors import ExecutorSpec
+
+    return {"progress": progress_for(args.quiet), "use_cache": not args.no_cache,
+            "executor": ExecutorSpec(args.executor, args.jobs, args.scheduler)}
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -129,7 +161,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
 
-    outcome = runner.run(cfg, Path(args.out), _progress(args.quiet))
+    outcome = runner.run(cfg, Path(args.out), **_execution(args))
     print(outcome.text)
     print(f"\nresults: {outcome.run_dir}")
     return 0
@@ -141,24 +173,23 @@ def _cmd_tutorial(args: argparse.Namespace) -> int:
     cfg = config.load_config(args.config or tutorial.TUTORIAL_CONFIG)
     if args.epochs is not None:
         cfg = config.with_model_params(cfg, epochs=args.epochs)
-    outcome = tutorial.run_tutorial(cfg, Path(args.out), _progress(args.quiet))
+    outcome = tutorial.run_tutorial(cfg, Path(args.out), **_execution(args))
     print((outcome.run_dir / "tutorial.md").read_text(encoding="utf-8"))
     print(f"results: {outcome.run_dir}")
     return 0
 
 
-def _progress(quiet: bool) -> Progress | None:
-    """A run-level progress line per finished (model, fold) task, on stderr."""
-    if quiet:
-        return None
-    started = time.perf_counter()
+def _cmd_cache(args: argparse.Namespace) -> int:
+    from benchmarks.runner import CACHE_DIR
+    from evaluation.cache import TaskCache
 
-    def report(label: str, fold: Fold, status: str, done: int, total: int) -> None:
-        elapsed = time.perf_counter() - started
-        print(f"  [{done}/{total}] {label} fold {fold.index}: {status} ({elapsed:.0f} s)",
-              file=sys.stderr, flush=True)
-
-    return report
+    cache = TaskCache(Path(args.out) / CACHE_DIR)
+    if args.action == "clear":
+        print(f"removed {cache.clear()} cached task result(s) from {cache.root}")
+    else:
+        entries, size = cache.size()
+        print(f"{cache.root}: {entries} cached task result(s), {size / 2**20:.1f} MiB")
+    return 0
 
 
 def _cmd_table(args: argparse.Namespace) -> int:

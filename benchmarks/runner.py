@@ -13,9 +13,13 @@ from benchmarks import outputs, results
 from benchmarks.config import RunConfig, build_models, to_toml
 from benchmarks.data import Dataset, load
 from evaluation.analysis import Analysis
+from evaluation.cache import TaskCache
+from evaluation.executors import SERIAL, ExecutorSpec
 from evaluation.record import RunRecord, normalize_folds
 from evaluation.splits import folds_frame
 from evaluation.walk_forward import Progress, WalkForwardResult, run_walk_forward
+
+CACHE_DIR = ".cache"  # inside the results folder
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,8 +38,13 @@ class RunOutcome:
         return self.analysis.text
 
 
-def run(cfg: RunConfig, out_root: Path, progress: Progress | None = None) -> RunOutcome:
-    """Validate everything first (nothing is written for bad input), then run and write."""
+def run(cfg: RunConfig, out_root: Path, progress: Progress | None = None,
+        executor: ExecutorSpec = SERIAL, use_cache: bool = True) -> RunOutcome:
+    """Validate everything first (nothing is written for bad input), then run and write.
+
+    Task results are cached under out_root/.cache (use_cache=False: neither read nor written),
+    so a rerun, or a run killed half-way and started again, computes only what is missing.
+    """
     started, created = time.perf_counter(), dt.datetime.now().astimezone()
     dataset = load(cfg.data)
     models = build_models(cfg)
@@ -49,7 +58,9 @@ def run(cfg: RunConfig, out_root: Path, progress: Progress | None = None) -> Run
     results.write_csv(run_dir / "series.csv", dataset.series.rename_axis("date").reset_index(),
                       float_format=None)
 
-    outcome = run_walk_forward(dataset.series, folds, models, cfg.split.horizon, progress)
+    cache = TaskCache(out_root / CACHE_DIR) if use_cache else None
+    outcome = run_walk_forward(dataset.series, folds, models, cfg.split.horizon, progress,
+                               executor, cache)
     results.write_csv(run_dir / "forecasts.csv", outcome.forecasts, float_format=None)
     results.write_csv(run_dir / "status.csv", outcome.status, float_format=None)
     if len(outcome.members):
@@ -64,6 +75,11 @@ def run(cfg: RunConfig, out_root: Path, progress: Progress | None = None) -> Run
         "seed": cfg.seed,
         "data": {**dataset.describe(), "sha256": dataset.sha256()},
         "n_folds": len(folds),
+        "execution": {
+            "executor": executor.kind, "jobs": executor.jobs, "scheduler": executor.scheduler,
+            "cache": ({"folder": str(cache.root), "hits": cache.hits, "misses": cache.misses}
+                      if cache is not None else "off"),
+        },
         "wall_seconds": {
             "walk_forward": round(time.perf_counter() - started, 3),
             "models": {m: round(float(s), 3) for m, s in seconds.sum().sum(axis=1).items()},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from tabulate import tabulate
@@ -10,14 +11,14 @@ from tabulate import tabulate
 from benchmarks import results
 from benchmarks.config import RunConfig
 from benchmarks.runner import RunOutcome, run
-from evaluation.walk_forward import Progress
 
 TUTORIAL_CONFIG = Path(__file__).parent / "configs" / "tutorial.toml"
 
 
-def run_tutorial(cfg: RunConfig, out_root: Path, progress: Progress | None = None) -> RunOutcome:
-    """The benchmark run (with its EDA plots and ADF/KPSS tests), plus tutorial.md."""
-    outcome = run(cfg, out_root, progress)
+def run_tutorial(cfg: RunConfig, out_root: Path, **execution: Any) -> RunOutcome:
+    """The benchmark run (with its EDA plots and ADF/KPSS tests), plus tutorial.md;
+    `execution`: runner.run's progress, executor and use_cache."""
+    outcome = run(cfg, out_root, **execution)
     text = explain(outcome.summary, outcome.analysis.stationarity, outcome)
     results.write_text(outcome.run_dir / "tutorial.md", text)
     return outcome

@@ -1,0 +1,135 @@
+"""Where a run's (model, fold) tasks execute: this process, N local processes (joblib/loky), or
+a dask.distributed cluster. Results come back to the caller's callback as each task finishes (in
+any order, tagged with the task's index), so the caller can cache them at once and a run killed
+half-way keeps what finished."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from models.errors import ConfigError
+
+EXECUTORS = ("local", "dask")
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+               "TF_NUM_INTRAOP_THREADS")
+OnResult = Callable[[int, Any], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class ExecutorSpec:
+    """kind: local or dask; jobs: worker processes (local) or LocalCluster workers (dask);
+    scheduler: address of an existing dask scheduler, e.g. tcp://10.0.0.5:8786."""
+
+    kind: str = "local"
+    jobs: int = 1
+    scheduler: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in EXECUTORS:
+            raise ConfigError(f"unknown executor {self.kind!r}; use one of {', '.join(EXECUTORS)}")
+        if self.jobs < 1:
+            raise ConfigError(f"--jobs must be at least 1, got {self.jobs}")
+        if self.scheduler and self.kind != "dask":
+            raise ConfigError("--scheduler needs --executor dask")
+
+
+SERIAL = ExecutorSpec()
+
+
+def threads_per_worker(jobs: int) -> int:
+    """BLAS/TensorFlow threads each of `jobs` workers may use, so they never oversubscribe."""
+    return max(1, (os.cpu_count() or 1) // jobs)
+
+
+@dataclasses.dataclass(frozen=True)
+class Limited:
+    """fn with at most `threads` BLAS and TensorFlow threads in the process that calls it.
+
+    Environment variables are set before TensorFlow is first imported in a worker (it reads
+    TF_NUM_INTRAOP_THREADS once); threadpoolctl caps BLAS pools already loaded.
+    """
+
+    fn: Callable[[Any], Any]
+    threads: int
+
+    def __call__(self, index: int, item: Any) -> tuple[int, Any]:
+        from threadpoolctl import threadpool_limits
+
+        for name in THREAD_VARS:
+            os.environ[name] = str(self.threads)
+        os.environ["TF_NUM_INTEROP_THREADS"] = "1"
+        _keep_loky_worker()
+        with threadpool_limits(self.threads):
+            return index, self.fn(item)
+
+
+def _keep_loky_worker() -> None:
+    """Stop loky from recycling this worker as 'leaking': importing TensorFlow adds ~440 MB
+    after loky's first-task reference measurement, so every worker that trains a network would
+    be killed and restarted, importing TensorFlow again (5 s each). No effect outside loky."""
+    process_executor = sys.modules.get("joblib.externals.loky.process_executor")
+    if process_executor is not None and hasattr(process_executor, "_USE_PSUTIL"):
+        process_executor._USE_PSUTIL = False
+
+
+def run_all(fn: Callable[[Any], Any], items: Sequence[Any], on_result: OnResult,
+            spec: ExecutorSpec | None = None) -> None:
+    """Call fn(item) for every item where `spec` says; on_result(index, result) as each ends."""
+    spec = spec or ExecutorSpec()
+    if not items:
+        return
+    if spec.kind == "dask":
+        _run_dask(fn, items, on_result, spec)
+    elif spec.jobs == 1:
+        for index, item in enumerate(items):
+            on_result(index, fn(item))
+    else:
+        _run_joblib(fn, items, on_result, spec.jobs)
+
+
+def _run_joblib(fn: Callable[[Any], Any], items: Sequence[Any], on_result: OnResult,
+                jobs: int) -> None:
+    from joblib import Parallel, delayed, parallel_config
+
+    task = Limited(fn, threads_per_worker(jobs))
+    with parallel_config(backend="loky", inner_max_num_threads=task.threads):
+        results = Parallel(n_jobs=jobs, return_as="generator_unordered")(
+            delayed(task)(index, item) for index, item in enumerate(items))
+        for index, result in results:
+            on_result(index, result)
+
+
+def _run_dask(fn: Callable[[Any], Any], items: Sequence[Any], on_result: OnResult,
+              spec: ExecutorSpec) -> None:
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise ConfigError("--executor dask needs dask.distributed; install it with "
+                          "pip install -e '.[dask]'") from None
+    cluster = None
+    try:
+        if spec.scheduler:
+            client = Client(spec.scheduler, timeout="10s")
+        else:
+            cluster = LocalCluster(n_workers=spec.jobs, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=None,
+                                   silence_logs=logging.ERROR)
+            client = Client(cluster)
+    except OSError as exc:
+        raise ConfigError(f"cannot reach the dask scheduler {spec.scheduler or 'LocalCluster'}:"
+                          f" {exc}; check the address (tcp://HOST:PORT) and that it runs") from None
+    workers = len(client.scheduler_info().get("workers", {})) or spec.jobs
+    task = Limited(fn, 1 if spec.scheduler else threads_per_worker(workers))
+    try:
+        futures = client.map(task, range(len(items)), items, pure=False)
+        for _future, (index, result) in as_completed(futures, with_results=True):
+            on_result(index, result)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
