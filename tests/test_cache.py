@@ -1,0 +1,176 @@
+"""The task cache: keys change with every ingredient, entries are atomic, reruns compute only
+what changed, and a run killed half-way resumes from what finished."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import models
+from evaluation import cache as cache_module
+from evaluation.cache import TaskCache, task_key
+from evaluation.splits import WalkForward
+from evaluation.walk_forward import run_walk_forward
+from models.naive import Naive
+from tests.conftest import random_walk
+
+BASE = {"name": "arima", "params": {"order": [1, 1, 0]}, "code": "c0",
+        "values": np.arange(10.0), "fold_spec": {"train": 8, "end": 10, "origins": [8, 9]},
+        "horizon": 1}
+
+
+class CountingNaive(Naive):
+    """The random walk, counting its fits (class-wide, in this process)."""
+
+    name = "counting_naive"
+    fits = 0
+
+    def _fit(self, y):
+        type(self).fits += 1
+        return super()._fit(y)
+
+
+def test_key_changes_with_every_ingredient_and_only_then():
+    key = task_key(**BASE)
+    assert task_key(**{**BASE, "values": np.arange(10.0)}) == key  # equal inputs, same key
+    changed = {
+        "name": "drift", "params": {"order": [2, 1, 0]}, "code": "c1",
+        "values": np.r_[np.arange(9.0), 9.5], "horizon": 2,
+        "fold_spec": {"train": 8, "end": 10, "origins": [9]},
+    }
+    keys = {task_key(**{**BASE, field: value}) for field, value in changed.items()}
+    assert key not in keys and len(keys) == len(changed)
+
+
+def test_key_changes_with_library_versions(monkeypatch):
+    key = task_key(**BASE)
+    versions = {**cache_module.library_versions(), "statsmodels": "0.0.1"}
+    monkeypatch.setattr(cache_module, "library_versions", lambda: versions)
+    assert task_key(**BASE) != key
+
+
+def test_code_version_covers_the_models_package_and_the_model_module():
+    version = cache_module.code_version(models.get("naive"))
+    assert len(version) == 64 and version == cache_module.code_version(models.get("arima"))
+    assert cache_module.code_version(CountingNaive()) != version  # this test module too
+
+
+def test_entries_round_trip_and_bad_ones_are_misses(tmp_path):
+    store = TaskCache(tmp_path / "c")
+    key = "ab" + "0" * 62
+    assert store.get(key) is None
+    store.put(key, {"forecast": np.arange(3.0)})
+    np.testing.assert_array_equal(store.get(key)["forecast"], np.arange(3.0))
+    (tmp_path / "c" / "ab" / f"{key}.pkl").write_bytes(b"not a pickle")  # a corrupt entry
+    assert store.get(key) is None
+    (tmp_path / "c" / "ab" / f".{key[:8]}.x.tmp").write_bytes(b"half")  # a killed write
+    assert (store.hits, store.misses) == (1, 2)
+    assert store.size()[0] == 1 and store.clear() == 1 and store.size() == (0, 0)
+
+
+def run(y, models_by_label, store, folds=None):
+    folds = folds or WalkForward(test_size=30, folds=3).split(len(y))
+    return run_walk_forward(y, folds, models_by_label, 1, cache=store)
+
+
+def test_rerun_computes_only_what_changed(tmp_path):
+    y = random_walk(150)
+    store = TaskCache(tmp_path / "c")
+    CountingNaive.fits = 0
+    first = run(y, {"n": CountingNaive(), "ar": models.get("arima", order=[1, 1, 0])}, store)
+    assert CountingNaive.fits == 3 and not first.status.cached.any()
+    again = run(y, {"n": CountingNaive(), "ar": models.get("arima", order=[1, 1, 0])}, store)
+    assert CountingNaive.fits == 3 and again.status.cached.all()  # nothing refitted
+    pd.testing.assert_frame_equal(again.forecasts, first.forecasts)
+    store.hits = store.misses = 0
+    run(y, {"n": CountingNaive(), "ar": models.get("arima", order=[1, 1, 0]),
+            "drift": models.get("drift")}, store)
+    assert (store.hits, store.misses) == (6, 3)  # only the added model ran
+    changed = y.copy()
+    changed.iloc[10] += 1.0  # one training value of every fold
+    run(changed, {"n": CountingNaive()}, store)
+    assert CountingNaive.fits == 6  # new data, every fold refitted
+
+
+def test_labels_share_results_of_identical_models(tmp_path):
+    """The key is the model, not its label: renaming a model in a config reuses its results."""
+    y = random_walk(150)
+    store = TaskCache(tmp_path / "c")
+    run(y, {"arima": models.get("arima", order=[1, 1, 0])}, store)
+    renamed = run(y, {"ar110": models.get("arima", order=[1, 1, 0])}, store)
+    assert renamed.status.cached.all() and set(renamed.forecasts.model) == {"ar110"}
+
+
+SLOW_RUN = """
+import sys, time
+from models.naive import Naive
+from models.registry import register
+from benchmarks.cli import main
+
+@register("slow_naive")
+class SlowNaive(Naive):
+    name = "slow_naive"
+    def _fit(self, y):
+        time.sleep(1.0)
+        return super()._fit(y)
+
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def cli(tmp_path: Path, *extra: str) -> subprocess.Popen:
+    script = tmp_path / "slow_run.py"
+    script.write_text(SLOW_RUN)
+    args = [sys.executable, str(script), "run", "--data", "msft", "--last", "300",
+            "--test-size", "60", "--folds", "6", "--models", "naive,slow_naive",
+            "--out", str(tmp_path / "results"), "--quiet", *extra]
+    return subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def test_a_killed_run_resumes_from_the_cache(tmp_path):
+    entries = tmp_path / "results" / ".cache"
+    killed = cli(tmp_path)
+    deadline = time.monotonic() + 120
+    while len(list(entries.glob("*/*.pkl"))) < 9 and time.monotonic() < deadline:
+        time.sleep(0.2)  # naive's 6 folds, then slow_naive's first 3
+    os.kill(killed.pid, signal.SIGKILL)
+    killed.wait(timeout=30)
+    done_before = len(list(entries.glob("*/*.pkl")))
+    assert 9 <= done_before < 12
+    (unfinished,) = (tmp_path / "results").glob("*-msft_daily-*")
+    assert not (unfinished / "manifest.json").exists()  # marked incomplete
+    resumed = cli(tmp_path)
+    out, err = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, err
+    run_dir = Path(out.strip().splitlines()[-1].split("results: ")[1])
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["execution"]["cache"] == {
+        "folder": str(entries), "hits": done_before, "misses": 12 - done_before}
+    fresh = cli(tmp_path, "--no-cache")
+    out, err = fresh.communicate(timeout=300)
+    assert fresh.returncode == 0, err
+    fresh_dir = Path(out.strip().splitlines()[-1].split("results: ")[1])
+    pd.testing.assert_frame_equal(pd.read_csv(run_dir / "forecasts.csv"),
+                                  pd.read_csv(fresh_dir / "forecasts.csv"))
+
+
+@pytest.mark.parametrize("action", ["info", "clear"])
+def test_cache_command(tmp_path, action):
+    store = TaskCache(tmp_path / "results" / ".cache")
+    store.put("cd" + "1" * 62, [1, 2])
+    done = subprocess.run([sys.executable, "-m", "benchmarks", "cache", action, "--out",
+                           str(tmp_path / "results")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    expected = "1 cached task result(s)" if action == "info" else "removed 1 cached"
+    assert expected in done.stdout
+    assert store.size()[0] == (1 if action == "info" else 0)

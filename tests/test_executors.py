@@ -1,0 +1,139 @@
+"""Executors: local processes and dask clusters give exactly the serial results; threads are
+capped per worker; bad options are one-line errors; the progress bar."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+
+import pandas as pd
+import pytest
+
+import models
+from benchmarks.progress import ProgressBar, progress_for
+from evaluation.executors import ExecutorSpec, Limited, run_all, threads_per_worker
+from evaluation.splits import Fold, WalkForward
+from evaluation.walk_forward import run_walk_forward
+from models.errors import ConfigError
+from tests.conftest import random_walk
+
+
+def square(x: int) -> int:
+    return x * x
+
+
+def thread_env(_: object) -> dict[str, str | None]:
+    return {name: os.environ.get(name) for name in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS")}
+
+
+@pytest.mark.parametrize("spec, message", [
+    (dict(kind="spark"), "unknown executor 'spark'"),
+    (dict(jobs=0), "--jobs must be at least 1"),
+    (dict(scheduler="tcp://127.0.0.1:8786"), "--scheduler needs --executor dask"),
+])
+def test_bad_specs_are_config_errors(spec, message):
+    with pytest.raises(ConfigError, match=message):
+        ExecutorSpec(**spec)
+
+
+def test_threads_never_oversubscribe():
+    cores = os.cpu_count() or 1
+    assert threads_per_worker(1) == cores and threads_per_worker(cores) == 1
+    assert threads_per_worker(cores * 4) == 1
+
+
+def test_limited_sets_the_thread_variables(monkeypatch):
+    for name in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    assert Limited(thread_env, 1)(7, None) == (7, {"OMP_NUM_THREADS": "1",
+                                                    "TF_NUM_INTRAOP_THREADS": "1"})
+
+
+@pytest.mark.parametrize("spec", [ExecutorSpec(), ExecutorSpec("local", 2)])
+def test_run_all_calls_back_once_per_item(spec):
+    seen = {}
+    run_all(square, list(range(7)), seen.__setitem__, spec)
+    assert seen == {i: i * i for i in range(7)}
+
+
+MODELS = {"naive": {}, "arima": {"order": [1, 1, 0]}, "mlp": {"lags": 4, "max_iter": 50},
+          "lstm": {"look_back": 8, "units": [4], "dense": [], "epochs": 2}}
+
+
+@pytest.fixture(scope="module")
+def serial():
+    return forecast(ExecutorSpec())
+
+
+def forecast(spec: ExecutorSpec) -> pd.DataFrame:
+    y = random_walk(140, seed=3)
+    folds = WalkForward(test_size=24, folds=2).split(len(y), min_train=40)
+    built = {name: models.get(name, **params) for name, params in MODELS.items()}
+    result = run_walk_forward(y, folds, built, 1, executor=spec)
+    assert (result.status.status == "ok").all(), result.status.reason.tolist()
+    return result.forecasts
+
+
+def test_local_processes_give_the_serial_forecasts(serial):
+    with _no_worker_restart():
+        pd.testing.assert_frame_equal(forecast(ExecutorSpec("local", 2)), serial)
+
+
+def test_dask_local_cluster_gives_the_serial_forecasts(serial):
+    pd.testing.assert_frame_equal(forecast(ExecutorSpec("dask", 2)), serial)
+
+
+def test_dask_scheduler_address_gives_the_serial_forecasts(serial):
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://127.0.0.1:")
+        pd.testing.assert_frame_equal(forecast(ExecutorSpec("dask", 1, address)), serial)
+
+
+def test_unreachable_scheduler_is_a_config_error():
+    with pytest.raises(ConfigError, match=re.escape("cannot reach the dask scheduler tcp://127.0.0.1:9")):
+        run_all(square, [1], lambda *_: None, ExecutorSpec("dask", 1, "tcp://127.0.0.1:9"))
+
+
+class _no_worker_restart:
+    """Fails if loky recycles a worker as leaking (each restart re-imports TensorFlow)."""
+
+    def __enter__(self):
+        import warnings
+
+        self._catch = warnings.catch_warnings(record=True)
+        self.caught = self._catch.__enter__()
+        warnings.simplefilter("always")
+        return self
+
+    def __exit__(self, *exc):
+        self._catch.__exit__(*exc)
+        restarts = [w for w in self.caught if "worker stopped" in str(w.message)]
+        assert not restarts, restarts[0].message
+        return False
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_redraws_one_line_and_ends_it():
+    stream = Terminal()
+    bar = ProgressBar(stream)
+    fold = Fold(index=1, train_start=0, train_end=10, test_end=12, origins=(10, 11))
+    bar("arima", fold, "ok (cached)", 1, 2)
+    bar("lstm", fold, "failed", 2, 2)
+    text = stream.getvalue()
+    assert text.count("\r") == 2 and text.endswith("\n")
+    assert "[############------------] 1/2 tasks" in text and "lstm fold 1: failed" in text
+
+
+def test_progress_is_silent_when_quiet_or_not_a_terminal():
+    assert progress_for(True, Terminal()) is None
+    assert progress_for(False, io.StringIO()) is None
+    assert isinstance(progress_for(False, Terminal()), ProgressBar)
