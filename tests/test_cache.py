@@ -90,7 +90,7 @@ def test_rerun_computes_only_what_changed(tmp_path):
     assert CountingNaive.fits == 3 and not first.status.cached.any()
     again = run(y, {"n": CountingNaive(), "ar": models.get("arima", order=[1, 1, 0])}, store)
     assert CountingNaive.fits == 3 and again.status.cached.all()  # nothing refitted
-    pd.testing.assert_frame_equal(again.forecasts, first.forecasts)
+    pd.testing.assert_frame_equal(again.forecasts, first.forecasts, check_exact=True)
     store.hits = store.misses = 0
     run(y, {"n": CountingNaive(), "ar": models.get("arima", order=[1, 1, 0]),
             "drift": models.get("drift")}, store)
@@ -161,7 +161,7 @@ def test_a_killed_run_resumes_from_the_cache(tmp_path):
     assert fresh.returncode == 0, err
     fresh_dir = Path(out.strip().splitlines()[-1].split("results: ")[1])
     pd.testing.assert_frame_equal(pd.read_csv(run_dir / "forecasts.csv"),
-                                  pd.read_csv(fresh_dir / "forecasts.csv"))
+                                  pd.read_csv(fresh_dir / "forecasts.csv"), check_exact=True)
 
 
 @pytest.mark.parametrize("action", ["info", "clear"])

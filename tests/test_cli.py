@@ -22,6 +22,11 @@ PLOTS = {"eda_price.png", "eda_moving_averages.png", "eda_returns.png", "eda_box
          "cumulative_loss_vs_naive.png", "dm_pvalues.png"}
 
 
+def runs(out: Path) -> list[Path]:
+    """The run folders under a results folder (not the task cache, .cache)."""
+    return sorted(p for p in out.iterdir() if not p.name.startswith("."))
+
+
 def digests(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
@@ -54,7 +59,7 @@ def run_ok(tmp_path: Path, csv_file: Path, *extra: str) -> Path:
 
 def test_run_writes_every_file(tmp_path, csv_file):
     out = run_ok(tmp_path, csv_file)
-    (run_dir,) = out.iterdir()
+    (run_dir,) = runs(out)
     assert {p.name for p in run_dir.iterdir()} == RUN_FILES
     assert {p.name for p in (run_dir / "plots").iterdir()} == PLOTS
     manifest = json.loads((run_dir / "manifest.json").read_text())
@@ -89,10 +94,10 @@ def test_run_writes_every_file(tmp_path, csv_file):
 
 def test_a_new_run_never_touches_an_old_one(tmp_path, csv_file):
     out = run_ok(tmp_path, csv_file)
-    (first,) = out.iterdir()
+    (first,) = runs(out)
     before = digests(first)
     run_ok(tmp_path, csv_file, "--horizon", "2")
-    assert len(list(out.iterdir())) == 2
+    assert len(runs(out)) == 2 and (out / ".cache").is_dir()
     assert digests(first) == before
 
 
@@ -149,6 +154,6 @@ def test_bad_input_exits_2_with_one_line(tmp_path, csv_file):
 
 def test_result_files_are_readable_by_others(tmp_path, csv_file):
     out = run_ok(tmp_path, csv_file)
-    (run_dir,) = out.iterdir()
+    (run_dir,) = runs(out)
     files = [p for p in run_dir.rglob("*") if p.is_file()]
     assert all(p.stat().st_mode & 0o044 for p in files)  # not mkstemp's 0600

@@ -77,11 +77,11 @@ def forecast(spec: ExecutorSpec) -> pd.DataFrame:
 
 def test_local_processes_give_the_serial_forecasts(serial):
     with _no_worker_restart():
-        pd.testing.assert_frame_equal(forecast(ExecutorSpec("local", 2)), serial)
+        pd.testing.assert_frame_equal(forecast(ExecutorSpec("local", 2)), serial, check_exact=True)
 
 
 def test_dask_local_cluster_gives_the_serial_forecasts(serial):
-    pd.testing.assert_frame_equal(forecast(ExecutorSpec("dask", 2)), serial)
+    pd.testing.assert_frame_equal(forecast(ExecutorSpec("dask", 2)), serial, check_exact=True)
 
 
 def test_dask_scheduler_address_gives_the_serial_forecasts(serial):
@@ -91,7 +91,8 @@ def test_dask_scheduler_address_gives_the_serial_forecasts(serial):
                       dashboard_address=None) as cluster:
         address = cluster.scheduler_address
         assert address.startswith("tcp://127.0.0.1:")
-        pd.testing.assert_frame_equal(forecast(ExecutorSpec("dask", 1, address)), serial)
+        pd.testing.assert_frame_equal(forecast(ExecutorSpec("dask", 1, address)), serial,
+                                      check_exact=True)
 
 
 def test_unreachable_scheduler_is_a_config_error():

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from benchmarks import tutorial
+from tests.test_cli import runs
 
 
 def test_tutorial_config_is_the_tutorial():
@@ -75,7 +76,7 @@ def test_tutorial_command_writes_its_files(tmp_path, epochs):
          "--out", str(tmp_path / "out"), "--quiet"],
         capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    (run_dir,) = (tmp_path / "out").iterdir()
+    (run_dir,) = runs(tmp_path / "out")
     names = {p.name for p in run_dir.iterdir()} | {p.name for p in (run_dir / "plots").iterdir()}
     assert {"tutorial.md", "stationarity.csv", "summary.md", "eda_price.png",
             "eda_moving_averages.png", "eda_returns.png", "eda_boxplots.png",

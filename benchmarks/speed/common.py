@@ -31,9 +31,10 @@ def timed(fn: Callable[[], T], runs: int) -> tuple[list[float], list[T]]:
     return seconds, results
 
 
-def machine_lines(versions: str, extra: str = "") -> list[str]:
-    """Report lines: the machine, the pinned BLAS threads, library versions, the command."""
-    threads = ", ".join(f"{v}={os.environ.get(v, 'unset')}" for v in THREAD_VARS)
+def machine_lines(versions: str, extra: str = "", threads: str = "") -> list[str]:
+    """Report lines: the machine, the pinned BLAS threads (this process's, unless `threads`
+    describes them), library versions, the command."""
+    threads = threads or ", ".join(f"{v}={os.environ.get(v, 'unset')}" for v in THREAD_VARS)
     return [
         f"- machine: {os.cpu_count()} CPUs, {platform.platform()}, "
         f"Python {platform.python_version()}" + (f"; {extra}" if extra else ""),
