@@ -17,9 +17,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# The speed benchmarks (ARIMA, LSTM, the default benchmark end to end: jobs, cache, memory),
+# 3 runs each, about 45 minutes on 2 CPUs: one combined report, results/speed/<date>.md
 speed: $(STAMP)
-	$(BIN)/python benchmarks/speed/arima_walk_forward.py
-	$(BIN)/python benchmarks/speed/lstm_walk_forward.py
+	$(BIN)/python benchmarks/speed/all.py
 
 # The committed example run: the default benchmark, written to results/example/ (replaced whole)
 example: $(STAMP)

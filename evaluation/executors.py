@@ -86,8 +86,13 @@ def run_all(fn: Callable[[Any], Any], items: Sequence[Any], on_result: OnResult,
     if spec.kind == "dask":
         _run_dask(fn, items, on_result, spec)
     elif spec.jobs == 1:
-        for index, item in enumerate(items):
-            on_result(index, fn(item))
+        from threadpoolctl import threadpool_limits
+
+        # One BLAS thread: statsmodels' and scikit-learn's matrices here are tiny, and extra
+        # BLAS threads only contend (TensorFlow's own thread pool is not affected).
+        with threadpool_limits(1, user_api="blas"):
+            for index, item in enumerate(items):
+                on_result(index, fn(item))
     else:
         _run_joblib(fn, items, on_result, spec.jobs)
 

@@ -62,15 +62,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--runs must be >= 1")
     args.out.mkdir(parents=True, exist_ok=True)
 
-    sections, status = [], []
+    sections, status, codes = [], [], []
     for script in SCRIPTS:
         code, text, minutes = run_script(script, runs, args.quick, args.out)
+        codes.append(code)
         status.append(f"- `{script}`: exit {code} "
                       f"({'checks passed' if code == 0 else 'a check FAILED or it crashed'}), "
                       f"{minutes:.1f} min")
         sections.append(demote(text).rstrip() if text is not None else
                         f"## {script}\n\nFailed with exit code {code} before writing a report.")
-    failed = any(not line.split("exit ")[1].startswith("0 ") for line in status)
     combined = "\n".join([
         f"# Speed benchmarks, {dt.date.today().isoformat()}",
         "",
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     path = args.out / f"{dt.date.today().isoformat()}.md"
     write_text(path, combined)
     print(f"\n{chr(10).join(status)}\ncombined report: {path}")
-    return 1 if failed else 0
+    return 1 if any(codes) else 0
 
 
 if __name__ == "__main__":

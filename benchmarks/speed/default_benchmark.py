@@ -76,8 +76,8 @@ class Run:
     memory: dict[str, Any]
     rmse: dict[str, str]  # model -> summary.csv's rmse text
     forecasts: dict[tuple[str, ...], float]  # (model, fold, origin, step) -> y_pred
-    tasks: Counter  # model -> (model, fold) tasks
-    computed: Counter  # model -> tasks not taken from the cache
+    tasks: Counter[str]  # model -> (model, fold) tasks
+    computed: Counter[str]  # model -> tasks not taken from the cache
     cache: tuple[int, int] | None  # manifest's (hits, misses); None with --no-cache
 
 
@@ -94,6 +94,7 @@ def cli_env(blas_threads: int) -> dict[str, str]:
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
+    """The rows of a run folder's CSV, as text."""
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
@@ -140,12 +141,14 @@ def max_forecast_diff(a: Run, b: Run) -> float:
 
 
 def mib(kib: float) -> float:
+    """KiB (what /proc and getrusage report on Linux) to MiB."""
     return kib / 1024
 
 
 def memory_row(label: str, runs: list[Run]) -> list[str]:
     """Medians over the runs: main process, largest worker, workers, all together, ru_maxrss."""
     def median(values: list[float]) -> str:
+        """The median, rounded to whole MiB."""
         return f"{statistics.median(values):.0f}"
 
     workers = [[w["hwm_kib"] for w in r.memory["workers"]] for r in runs]
@@ -156,7 +159,19 @@ def memory_row(label: str, runs: list[Run]) -> list[str]:
             median([mib(r.memory["ru_maxrss_kib"]) for r in runs])]
 
 
+def hits_misses(runs: list[Run]) -> str:
+    """The runs' distinct cache 'hits/misses' (one value when every round agrees)."""
+    return " ".join(sorted({f"{r.cache[0]}/{r.cache[1]}" if r.cache else "off" for r in runs}))
+
+
+def computed(runs: list[Run]) -> str:
+    """The runs' distinct 'model: tasks computed' lists."""
+    return " | ".join(sorted({", ".join(f"{m} {n}" for m, n in r.computed.items()) or "none"
+                              for r in runs}))
+
+
 def check(passed: bool) -> str:
+    """PASS or FAIL."""
     return "PASS" if passed else "FAIL"
 
 
@@ -183,14 +198,13 @@ def measure(cfg_args: list[str], labels: list[str], add: str, runs: int, env: di
 
 
 def report(measured: dict[str, list[Run]], name: str, labels: list[str], add: str,
-           threads: str) -> tuple[str, bool]:
+           threads: str, quick: bool = False) -> tuple[str, bool]:
     """The markdown report and whether every check passed."""
     med = {key: statistics.median(r.seconds for r in runs) for key, runs in measured.items()}
     rows = []
     for key, (label, top, bottom, meaning) in ROWS.items():
         seconds = [r.seconds for r in measured[key]]
-        hits = " ".join(sorted({f"{r.cache[0]}/{r.cache[1]}" if r.cache else "off"
-                                for r in measured[key]}))
+        hits = hits_misses(measured[key])
         rows.append([label.format(add=add), f"{med[key]:.2f}", f"{min(seconds):.2f}",
                      f"{max(seconds):.2f}", str(len(seconds)), f"{med[top] / med[bottom]:.2f}",
                      meaning, hits])
@@ -232,17 +246,19 @@ def report(measured: dict[str, list[Run]], name: str, labels: list[str], add: st
         "",
         table,
         "",
-        f"- `--jobs 2` is {med['jobs1'] / med['jobs2']:.2f}x as fast as `--jobs 1` (medians; "
-        f"{os.cpu_count()} CPUs, so 2x at most, less the serial startup and report writing)",
+        f"- `--jobs 2` speed-up over `--jobs 1`: {med['jobs1'] / med['jobs2']:.2f} (medians; "
+        f"{os.cpu_count()} CPUs, so 2 at most, less the serial startup and report writing)",
         f"- RMSE identity, jobs 1 vs jobs 2: summary.csv RMSEs identical in every round: "
         f"{'yes' if jobs_same else 'no'}; max |forecast difference| {jobs_diff:.3g} over "
         f"{n_forecasts} forecasts -> {check(jobs_same and jobs_diff == 0)}",
-        f"- warm rerun: {med['warm']:.2f} s, {med['cold'] / med['warm']:.1f}x faster than the "
-        f"cold cached run; every task from the cache ({tasks}/0 hits/misses), so what remains "
-        "is startup, loading and writing the tables, plots and report",
+        f"- warm rerun: {med['warm']:.2f} s against {med['cold']:.2f} s for the cold cached "
+        f"run (cold / warm {med['cold'] / med['warm']:.1f}); cache hits/misses "
+        f"{hits_misses(measured['warm'])}: with every task cached, what remains is startup, "
+        "loading and writing the tables, plots and report",
         f"- add one model: the cached run without {add} takes {med['partial']:.2f} s; adding "
-        f"{add} to it computes only its {added} tasks ({tasks - added}/{added} hits/misses) in "
-        f"{med['add']:.2f} s, {med['add'] / med['cold']:.0%} of a cold full run",
+        f"{add} to it takes {med['add']:.2f} s, {med['add'] / med['cold']:.0%} of a cold full "
+        f"run; cache hits/misses {hits_misses(measured['add'])}, tasks computed: "
+        f"{computed(measured['add'])} (expected: only {add}'s {added})",
         f"- cache checks (cold 0/{tasks}, warm {tasks}/0, without {add} 0/{tasks - added}, add "
         f"{tasks - added}/{added}; only {add} computed): {check(cache_ok and only_added)}",
         f"- every run reproduces the first cold run's RMSEs (cached, warm, added): "
@@ -263,13 +279,17 @@ def report(measured: dict[str, list[Run]], name: str, labels: list[str], add: st
         "- ru_maxrss: os.wait4 of the CLI process, the kernel's max over it and its reaped "
         "descendants. Not used for workers: a child's ru_maxrss includes its parent's RSS "
         "before exec (fork copies it, vfork shares it), so each worker would report at least "
-        "the main process's size; measured through a ~10 MiB wrapper so the harness is not "
-        "inherited either",
+        "the main process's RSS when it was spawned; measured through a ~10 MiB wrapper so "
+        "the harness is not inherited either",
         *machine_lines(f"tensorflow-cpu {metadata.version('tensorflow-cpu')}, joblib "
                        f"{metadata.version('joblib')}, statsmodels "
                        f"{metadata.version('statsmodels')}", threads=threads),
         "",
     ])
+    if quick:
+        text = text.replace("\n\n|", "\n\n- `--quick`: a smoke run of this script on a tiny "
+                            "config; its times are dominated by startup and report writing and "
+                            "say nothing about the default benchmark\n\n|", 1)
     return text, passed
 
 
@@ -301,14 +321,14 @@ def main(argv: list[str] | None = None) -> int:
         labels = labels if REFERENCE in labels else [REFERENCE, *labels]
         if add not in labels or add == REFERENCE:
             parser.error(f"--add must be one of {', '.join(labels[1:])}; got {add!r}")
-        print(f"{cfg.name}: {len(labels)} models, {runs} rounds of {len(ROWS)} runs",
+        print(f"{cfg.name}: {len(labels)} models, {runs} round(s) of {len(ROWS)} runs",
               flush=True)
         measured = measure(cfg_args, labels, add, runs, cli_env(args.blas_threads), work)
     blas = ", ".join(f"{name}={args.blas_threads or 'unset'}" for name in THREAD_VARS)
     threads = (f"the measured runs get {blas} and no TF_NUM_*_THREADS: TensorFlow (which "
                "links neither OpenBLAS nor OpenMP) keeps its default pools on all CPUs with "
                "`--jobs 1`; with `--jobs N` the executor pins each worker to cpu_count // N")
-    text, passed = report(measured, cfg.name, labels, add, threads)
+    text, passed = report(measured, cfg.name, labels, add, threads, args.quick)
     write_report(args.out, "default-benchmark", text)
     return 0 if passed else 1
 

@@ -1,0 +1,60 @@
+"""The end-to-end speed script runs (--quick) and writes a complete, parseable report.
+
+No wall-clock limits are asserted: the speed scripts measure, tests only check they work.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "benchmarks" / "speed" / "default_benchmark.py"
+TIME_ROWS = ("cold, `--jobs 1 --no-cache`", "cold, `--jobs 2 --no-cache`",
+             "cold cached run, empty folder", "warm rerun, same folder (all cached)",
+             "cached run without arima", "add arima to that cached run")
+
+
+def table_rows(text: str, header: str) -> dict[str, list[str]]:
+    """The cells of the markdown table whose header row starts with `header`, by row label."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
+    rows = {}
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        label, *cells = [cell.strip() for cell in line.strip("|").split("|")]
+        rows[label] = cells
+    return rows
+
+
+def test_default_benchmark_quick_writes_a_complete_report(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--runs", "1",
+                           "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    [report] = tmp_path.glob("*-default-benchmark.md")
+    text = report.read_text(encoding="utf-8")
+
+    times = table_rows(text, "|  ")
+    assert set(times) == set(TIME_ROWS)
+    for label, (median, low, high, runs, ratio, _meaning, _cache) in times.items():
+        assert float(low) <= float(median) <= float(high), label
+        assert int(runs) == 1 and float(ratio) > 0, label
+    assert times[TIME_ROWS[0]][4] == "1.00"
+    assert times[TIME_ROWS[3]][6] == "6/0"  # 3 models x 2 folds, all from the cache
+    assert times[TIME_ROWS[5]][6] == "4/2"  # only arima's 2 tasks computed
+
+    memory = table_rows(text[text.index("## Peak resident memory"):], "|  ")
+    assert set(memory) == set(TIME_ROWS)
+    for label, cells in memory.items():
+        assert float(cells[0]) > 0 and float(cells[3]) > 0 and float(cells[4]) > 0, label
+    assert memory[TIME_ROWS[0]][1:3] == ["-", "0"]  # jobs 1: no worker processes
+    jobs2 = memory[TIME_ROWS[1]]
+    assert float(jobs2[1]) > 0 and int(jobs2[2]) == 2
+
+    assert "RMSE identity, jobs 1 vs jobs 2: summary.csv RMSEs identical in every round: yes" \
+        in text
+    assert "over 120 forecasts -> PASS" in text
+    assert "FAIL" not in text
