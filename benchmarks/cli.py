@@ -97,6 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("run_b", help="the later run folder")
     compare.set_defaults(handler=_cmd_compare)
 
+    explain = commands.add_parser(
+        "explain", help="show what a run's LSTM/GRU computes: gates, states, parameters")
+    source = explain.add_mutually_exclusive_group(required=True)
+    source.add_argument("run_dir", nargs="?", help="a run folder, e.g. results/<run-id>")
+    source.add_argument("--config", help="a TOML config instead of a run (a new folder)")
+    explain.add_argument("--model", help="label of the recurrent model (default: the first)")
+    explain.add_argument("--out", default="results", help="results folder for --config")
+    explain.set_defaults(handler=_cmd_explain)
+
     cache = commands.add_parser("cache", help="show or clear the cache of task results")
     cache.add_argument("action", choices=("info", "clear"))
     cache.add_argument("--out", default="results", help="results folder (default: results)")
@@ -221,6 +230,37 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from evaluation.record import load_run
 
     print(compare_runs(load_run(Path(args.run_a)), load_run(Path(args.run_b))))
+    return 0
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from benchmarks import config, explain, outputs, results
+    from benchmarks.data import load
+    from evaluation.record import load_run
+
+    if args.run_dir:
+        run_dir = Path(args.run_dir)
+        record = load_run(run_dir)
+        cfg, series = config.from_dict(record.config, where=str(run_dir / "config.toml")), \
+            record.series
+        last = record.folds.iloc[-1]
+        start, end, test_end = int(last.first_origin) - int(last.n_train), \
+            int(last.first_origin), int(last.first_origin) + int(last.n_test)
+    else:
+        cfg = config.load_config(args.config)
+        series = load(cfg.data).series
+        built = config.build_models(cfg)
+        fold = cfg.split.split(len(series), min_train=max(m.min_train_size
+                                                          for m in built.values()))[-1]
+        start, end, test_end = fold.train_start, fold.train_end, fold.test_end
+        run_dir = results.new_run_dir(Path(args.out), f"{cfg.name}-explain")
+    label, model = explain.recurrent_model(config.build_models(cfg), args.model)
+    values = series.to_numpy(dtype=float)
+    model.fit(values[start:end], leak=values[start:test_end] if model.leaky else None)
+    path = explain.write_explanation(model, values[start:end], run_dir / "explain")
+    if args.run_dir:
+        outputs.write_outputs(load_run(run_dir), run_dir)  # the report now links explain.md
+    print(f"{label}: {path}")
     return 0
 
 

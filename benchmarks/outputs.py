@@ -37,8 +37,10 @@ def write_outputs(record: RunRecord, run_dir: Path) -> Analysis:
     from evaluation.report import render_report
 
     html_tables = {name: render_table(analysis, name, "html", record.leaky) for name in names}
+    explain = sorted(str(p.relative_to(run_dir)) for p in (run_dir / "explain").glob("*")
+                     if p.suffix in (".md", ".csv", ".png"))
     results.write_text(run_dir / "report.html",
-                       render_report(record, analysis, images, html_tables))
+                       render_report(record, analysis, images, html_tables, explain))
     return analysis
 
 

@@ -38,10 +38,11 @@ def image_tag(path: Path, alt: str) -> str:
 
 
 def render_report(record: RunRecord, analysis: Analysis, images: dict[str, Path],
-                  tables: dict[str, str]) -> str:
+                  tables: dict[str, str], explain: list[str] | None = None) -> str:
     """The page: data and EDA, folds, scores, significance, plots, failures, manifest.
 
-    images: plot name -> PNG path (missing names are skipped); tables: table name -> HTML.
+    images: plot name -> PNG path (missing names are skipped); tables: table name -> HTML;
+    explain: files written by `forecast-bench explain`, relative to the run folder.
     """
     sections = [
         ("data", "Data", _data_section(record, analysis, images)),
@@ -67,8 +68,14 @@ def render_report(record: RunRecord, analysis: Analysis, images: dict[str, Path]
         ("fitted", "Fitted models", _status_table(record.status, "fitted")
          or "<p>No model reports what it fitted.</p>"),
         ("failures", "Failures", _failures(record.status)),
-        ("manifest", "Manifest", _manifest(record)),
     ]
+    if explain:
+        links = "".join(f'<li><a href="{html.escape(f)}">{html.escape(f)}</a></li>'
+                        for f in explain)
+        sections.append(("explain", "LSTM explained", "<p>Written by <code>forecast-bench "
+                         "explain</code>: the network's gates, states and parameters, next to"
+                         " this page in the run folder.</p><ul>" + links + "</ul>"))
+    sections.append(("manifest", "Manifest", _manifest(record)))
     nav = "".join(f'<a href="#{key}">{html.escape(title)}</a>' for key, title, _ in sections)
     body = "\n".join(f'<section id="{key}">\n<h2>{html.escape(title)}</h2>\n{content}\n</section>'
                      for key, title, content in sections)
