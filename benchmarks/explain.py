@@ -94,12 +94,13 @@ def layer_facts(arrays: dict[str, np.ndarray]) -> list[str]:
                      f"saturated at every step")
     if "forget" in arrays:
         keep = int((arrays["forget"] > 0.9).all(axis=0).sum())
-        facts.append(f"{keep} of {n} units keep f > 0.9 at every step: they carry their cell "
-                     "state across the whole window")
+        facts.append(f"units with f > 0.9 at every step, which carry their cell state across the "
+                     f"whole window: {keep} of {n} (Keras starts the forget bias at 1, so an "
+                     f"untrained forget gate sits near sigmoid(1) = 0.731)")
     if "update" in arrays:
         keep = int((arrays["update"] > 0.9).all(axis=0).sum())
-        facts.append(f"{keep} of {n} units keep z > 0.9 at every step: they hold their state "
-                     "across the whole window")
+        facts.append(f"units with z > 0.9 at every step, which hold their state across the whole "
+                     f"window: {keep} of {n}")
     candidate = arrays["candidate"]
     facts.append(f"candidate: {_saturated(candidate, False).mean():.0%} of its values lie "
                  f"within {NEAR} of -1 or 1")
@@ -109,8 +110,8 @@ def layer_facts(arrays: dict[str, np.ndarray]) -> list[str]:
         identity = np.abs(arrays["hidden"] - arrays["output"] * np.tanh(arrays["cell"])).max()
         facts.append(f"cell state: |c| up to {c.max():.3f}, and {(c > 1).any(axis=0).sum()} of "
                      f"{n} units go beyond 1 at some step; hidden state: |h| up to {h.max():.3f}"
-                     f", inside (-1, 1) since h = o * tanh(c) (which the trace satisfies to "
-                     f"{identity:.0e})")
+                     f", inside (-1, 1) since h = o * tanh(c) (the trace satisfies this to "
+                     f"{identity:.1e})")
     else:
         facts.append(f"hidden state: |h| up to {h.max():.3f}; it moves by at most "
                      f"{np.abs(np.diff(arrays['hidden'], axis=0)).max():.3f} per step")
@@ -185,8 +186,8 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
-def _markdown(frame: pd.DataFrame) -> str:
-    return frame.to_markdown(index=False, intfmt=",")
+def _markdown(frame: pd.DataFrame, **options: Any) -> str:
+    return frame.to_markdown(index=False, intfmt=",", **options)
 
 
 def write_explanation(forecaster: Forecaster, y_train: np.ndarray, out_dir: Path) -> Path:
@@ -236,7 +237,8 @@ def write_explanation(forecaster: Forecaster, y_train: np.ndarray, out_dir: Path
         "difference from Keras's `predict_on_batch`, measured just now:\n",
         _markdown(pd.DataFrame({
             "input": ["the window above", f"{N_RANDOM} random windows, uniform in [0, 1]"],
-            "max abs difference": [f"{d:.1e}" for d in differences]})) + "\n",
+            "max abs difference": [f"{d:.1e}" for d in differences]}),
+            disable_numparse=True) + "\n",
         "Keras computes in float32, so differences around 1e-7 are rounding; the tests "
         "require less than 1e-5.\n",
         "## The gates on this window\n",

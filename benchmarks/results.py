@@ -8,11 +8,11 @@ import platform
 import secrets
 import subprocess
 import sys
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
+from evaluation.cache import installed_versions
 from evaluation.files import write_atomic
 from models.errors import ConfigError
 
@@ -50,13 +50,7 @@ def write_json(path: Path, payload: dict) -> None:
 
 
 def package_versions() -> dict[str, str | None]:
-    versions: dict[str, str | None] = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
+    return installed_versions(PACKAGES)
 
 
 def git_commit() -> str | None:

@@ -29,15 +29,21 @@ LIBRARIES = ("numpy", "pandas", "scipy", "scikit-learn", "statsmodels", "pmdarim
 FORMAT = 1  # bump when the stored TaskResult changes shape
 
 
-@functools.cache
-def library_versions() -> dict[str, str | None]:
+def installed_versions(names: tuple[str, ...]) -> dict[str, str | None]:
+    """Python's version and each distribution's (None when not installed)."""
     versions: dict[str, str | None] = {"python": platform.python_version()}
-    for name in LIBRARIES:
+    for name in names:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
     return versions
+
+
+@functools.cache
+def library_versions() -> dict[str, str | None]:
+    """The versions that enter every cache key."""
+    return installed_versions(LIBRARIES)
 
 
 @functools.cache

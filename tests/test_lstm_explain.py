@@ -216,7 +216,7 @@ def test_trace_shapes_and_identities(cell):
         arrays = explain._arrays(trace, layer)
         assert list(arrays) == list(quantities)
         assert all(a.shape == (9, units) for a in arrays.values())
-        gates = arrays["forget" if cell == "lstm" else "update"]
+        gates = np.concatenate([arrays[q] for q in explain.SIGMOID if q in arrays])
         assert np.ptp(gates) > 0.5  # random weights: the gates are far from all ~0.5
         h = arrays["hidden"]
         if cell == "lstm":
