@@ -139,6 +139,11 @@ def load(spec: DataSpec) -> Dataset:
     last = _DEFAULT_LAST.get(spec.source) if spec.last is None else spec.last
     keep = None if last is None or last == "all" else int(last)
     series, n_filled, notes = _clean(dates, values, lines, column, label, spec, keep)
+    if len(series) > 1 and series.min() == series.max():
+        raise DataError(
+            f"column {column!r} of {label} is constant ({series.iloc[0]:g} on all {len(series)}"
+            " rows kept): there is nothing to forecast; choose another column or other dates"
+        )
     if spec.transform != "none":
         series = _transformed(series, spec.transform, column, label)
         notes.append(f"values are the {spec.transform} of {column}")

@@ -18,6 +18,7 @@ from evaluation.executors import SERIAL, ExecutorSpec
 from evaluation.record import RunRecord, normalize_folds
 from evaluation.splits import folds_frame
 from evaluation.walk_forward import Progress, WalkForwardResult, run_walk_forward
+from models.errors import ConfigError
 
 CACHE_DIR = ".cache"  # inside the results folder
 
@@ -48,8 +49,15 @@ def run(cfg: RunConfig, out_root: Path, progress: Progress | None = None,
     started, created = time.perf_counter(), dt.datetime.now().astimezone()
     dataset = load(cfg.data)
     models = build_models(cfg)
-    min_train = max(model.min_train_size for model in models.values())
-    folds = cfg.split.split(len(dataset.series), min_train=min_train)
+    neediest = max(models, key=lambda label: models[label].min_train_size)
+    min_train = models[neediest].min_train_size
+    try:
+        folds = cfg.split.split(len(dataset.series), min_train=min_train)
+    except ConfigError as exc:
+        if min_train <= 2:
+            raise
+        raise ConfigError(f"{exc}; model {neediest!r} needs at least {min_train} training "
+                          "values (for a network: look_back plus warm-up and a batch)") from None
     run_dir = results.new_run_dir(out_root, cfg.name)
     config_text = to_toml(cfg, models)
     fold_table = folds_frame(folds, dataset.series)

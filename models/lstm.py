@@ -204,7 +204,7 @@ def _train(cfg: LstmConfig, seed: int, x: np.ndarray, y: np.ndarray) -> tuple[An
     keras = keras_module()
     keras.utils.set_random_seed(seed)
     network = build_network(cfg, x.shape[-1])
-    callbacks = []
+    callbacks = [keras.callbacks.TerminateOnNaN()]
     if cfg.patience:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=cfg.patience, restore_best_weights=True))
@@ -214,7 +214,12 @@ def _train(cfg: LstmConfig, seed: int, x: np.ndarray, y: np.ndarray) -> tuple[An
             np.ascontiguousarray(x, dtype="float32"), y.astype("float32"), epochs=cfg.epochs,
             batch_size=cfg.batch_size, validation_split=cfg.validation, callbacks=callbacks,
             shuffle=True, verbose=0)
-    return network, {k: [float(v) for v in vals] for k, vals in history.history.items()}
+    curves = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+    losses = curves.get("loss", [])
+    if losses and not np.isfinite(losses[-1]):
+        raise ModelError(f"training diverged: the loss became {losses[-1]} at epoch "
+                         f"{len(losses)} (seed {seed}); lower learning_rate or check the data")
+    return network, curves
 
 
 @register("lstm")

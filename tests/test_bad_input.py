@@ -1,0 +1,136 @@
+"""Bad input through the CLI, as users meet it: exit 2, one line on stderr that names the
+problem and the fix, no traceback, and every earlier result untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.conftest import random_walk
+
+GOOD = random_walk(260, seed=9)
+
+
+def csv_text(values=None, dates=None, column: str = "Close", date_name: str = "Date") -> str:
+    values = GOOD.to_numpy() if values is None else values
+    dates = GOOD.index.strftime("%Y-%m-%d").tolist()[: len(values)] if dates is None else dates
+    return pd.DataFrame({date_name: dates, column: values}).to_csv(index=False)
+
+
+def with_cells(rows: dict[int, str]) -> str:
+    """The good CSV with some Close cells replaced (0-based data rows)."""
+    cells = [repr(float(v)) for v in GOOD.to_numpy()]
+    for row, text in rows.items():
+        cells[row] = text
+    return csv_text(cells)
+
+
+FILES = {
+    "empty.csv": "",
+    "header_only.csv": "Date,Close\n",
+    "no_date.csv": csv_text(date_name="When"),
+    "non_numeric.csv": with_cells({17: "12,5x"}),
+    "bad_date.csv": csv_text(dates=[*GOOD.index.strftime("%Y-%m-%d")[:40], "2020-13-45",
+                                    *GOOD.index.strftime("%Y-%m-%d")[41:]]),
+    "duplicate_dates.csv": csv_text(dates=[*GOOD.index.strftime("%Y-%m-%d")[:30],
+                                           GOOD.index[29].strftime("%Y-%m-%d"),
+                                           *GOOD.index.strftime("%Y-%m-%d")[31:]]),
+    "unsorted.csv": csv_text(dates=[*GOOD.index.strftime("%Y-%m-%d")[:50][::-1],
+                                    *GOOD.index.strftime("%Y-%m-%d")[50:]]),
+    "all_nan.csv": csv_text([""] * len(GOOD)),
+    "nan_run.csv": with_cells(dict.fromkeys(range(100, 120), "")),
+    "short.csv": csv_text(GOOD.to_numpy()[:25]),
+    "constant.csv": csv_text(np.full(len(GOOD), 42.0)),
+    "negative.csv": csv_text(np.r_[GOOD.to_numpy()[:-5], [-1.0] * 5]),
+    "not_toml.toml": "this is = = not toml",
+    "unknown_key.toml": "[split]\nfoldz = 3\n",
+    "wrong_type.toml": '[split]\nfolds = "four"\n',
+    "zero_size.toml": "[split]\ntest_size = 0\n",
+    "negative_size.toml": "[split]\nfolds = -2\n",
+    "unknown_model.toml": "[models.lstmm]\n",
+    "bad_param.toml": "[models.lstm]\nlook_back = 0\n",
+    "a_file": "x",
+}
+
+
+def cases(tmp: Path) -> list[tuple[list[str], str]]:
+    data = ["run", "--data", f"csv:{tmp / 'good.csv'}"]
+    quick = ["--test-size", "40", "--folds", "2", "--models", "naive"]
+    return [
+        (["run", "--data", "csv:missing.csv"], "data file not found: missing.csv"),
+        (["run", "--data", f"csv:{tmp / 'empty.csv'}"], "is empty"),
+        (["run", "--data", f"csv:{tmp / 'header_only.csv'}"], "has a header but no data rows"),
+        (["run", "--data", f"csv:{tmp / 'no_date.csv'}"], "no date column found"),
+        ([*data, "--column", "Clsoe"], "did you mean 'Close'"),
+        (["run", "--data", f"csv:{tmp / 'non_numeric.csv'}"], "line 19"),
+        (["run", "--data", f"csv:{tmp / 'bad_date.csv'}"], "2020-13-45"),
+        (["run", "--data", f"csv:{tmp / 'duplicate_dates.csv'}"], "duplicate date"),
+        (["run", "--data", f"csv:{tmp / 'unsorted.csv'}"], "not in increasing order"),
+        (["run", "--data", f"csv:{tmp / 'all_nan.csv'}"], "no values"),
+        (["run", "--data", f"csv:{tmp / 'nan_run.csv'}"], "max_gap"),
+        (["run", "--data", f"csv:{tmp / 'short.csv'}", *quick], "the series has 25 values"),
+        ([*data, "--test-size", "200", "--folds", "2", "--models", "lstm"], "look_back"),
+        ([*data, "--test-size", "40", "--folds", "40", "--horizon", "5"], "horizon"),
+        (["run", "--data", f"csv:{tmp / 'constant.csv'}", *quick], "constant"),
+        (["run", str(tmp / "log.toml")], "log"),
+        (["run", str(tmp / "not_toml.toml")], "not valid TOML"),
+        (["run", str(tmp / "unknown_key.toml")], "did you mean 'folds'"),
+        (["run", str(tmp / "wrong_type.toml")], "folds"),
+        (["run", str(tmp / "zero_size.toml")], "test_size"),
+        (["run", str(tmp / "negative_size.toml")], "folds"),
+        (["run", str(tmp / "unknown_model.toml")], "did you mean 'lstm'"),
+        (["run", str(tmp / "bad_param.toml")], "look_back"),
+        ([*data, *quick, "--out", str(tmp / "a_file")], "is a file"),
+        ([*data, *quick, "--out", "/proc/forecast-bench-results"], "cannot create a run folder"),
+        ([*data, "--jobs", "0"], "--jobs"),
+        (["table", str(tmp / "no_run")], "is not a folder"),
+        (["report", str(tmp)], "lacks config.toml"),
+    ]
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "benchmarks", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("bad")
+    for name, text in FILES.items():
+        (tmp / name).write_text(text)
+    (tmp / "good.csv").write_text(csv_text())
+    (tmp / "log.toml").write_text(f'[data]\nsource = "csv:{tmp / "negative.csv"}"\n'
+                                  'transform = "log"\n')
+    done = cli("run", "--data", f"csv:{tmp / 'good.csv'}", "--test-size", "40", "--folds", "2",
+               "--models", "naive,drift", "--out", str(tmp / "results"), "--quiet", cwd=tmp)
+    assert done.returncode == 0, done.stderr
+    return tmp
+
+
+def test_there_are_at_least_twenty_cases(workdir):
+    assert len(cases(workdir)) >= 20
+
+
+@pytest.mark.parametrize("index", range(28))
+def test_bad_input_exits_2_with_one_line(workdir, index):
+    args, message = cases(workdir)[index]
+    before = digests(workdir / "results")
+    folders = sorted((workdir / "results").iterdir())
+    done = cli(*args, cwd=workdir)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2, (args, done.stderr)
+    assert len(lines) == 1 and "Traceback" not in done.stderr, (args, done.stderr)
+    assert message in lines[0], (args, lines[0])
+    assert digests(workdir / "results") == before  # every earlier result untouched
+    assert sorted((workdir / "results").iterdir()) == folders  # and no new run folder
