@@ -1,16 +1,26 @@
-"""Model registry: `@register("name")` on a Forecaster class, then `get("name", **params)`."""
+"""Model registry: `@register("name")` on a Forecaster class, then `get("name", **params)`.
+
+Other packages add models through the entry-point group `forecast_bench.models` (see
+docs/adding_a_model.md); they are imported once, the first time the registry is read.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import warnings
 from collections.abc import Callable
+from importlib import metadata
+from types import ModuleType
 from typing import Any
 
 from models.base import Forecaster
 from models.errors import ConfigError
 
+ENTRY_POINT_GROUP = "forecast_bench.models"
+
 _REGISTRY: dict[str, type[Forecaster]] = {}
+_plugins_loaded = False
 
 
 def register(name: str) -> Callable[[type[Forecaster]], type[Forecaster]]:
@@ -37,6 +47,7 @@ def parameters(name: str) -> tuple[str, ...]:
 
 
 def _model_class(name: str) -> type[Forecaster]:
+    load_plugins()
     if name not in _REGISTRY:
         close = difflib.get_close_matches(name, _REGISTRY, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
@@ -48,6 +59,34 @@ def _model_class(name: str) -> type[Forecaster]:
 
 def available() -> dict[str, str]:
     """Registered model names with the first line of each class docstring."""
+    load_plugins()
     return {
         name: (cls.__doc__ or "").strip().splitlines()[0] for name, cls in sorted(_REGISTRY.items())
     }
+
+
+def load_plugins() -> None:
+    """Import the models other packages declare under ENTRY_POINT_GROUP; only the first call
+    does anything. A plugin that fails is skipped with a warning: it must not break the tool."""
+    global _plugins_loaded
+    if _plugins_loaded:
+        return
+    _plugins_loaded = True  # set first: a plugin may read the registry while it is imported
+    for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            _add_plugin(entry.name, entry.load())
+        except Exception as exc:
+            reason = (str(exc).splitlines() or [""])[0]
+            warnings.warn(f"skipped model plugin {entry.name!r} ({entry.value}): "
+                          f"{type(exc).__name__}: {reason}", stacklevel=2)
+
+
+def _add_plugin(name: str, loaded: object) -> None:
+    """An entry point names a module whose import ran @register, or a Forecaster subclass."""
+    if isinstance(loaded, ModuleType):
+        return
+    if not (isinstance(loaded, type) and issubclass(loaded, Forecaster)):
+        raise TypeError(f"expected a Forecaster subclass or a module, got {loaded!r}")
+    if loaded in _REGISTRY.values() and _REGISTRY.get(name) is not loaded:
+        raise ValueError(f"{loaded.__name__} is registered as {loaded.name!r}, not {name!r}")
+    register(name)(loaded)
