@@ -30,7 +30,11 @@ def read_csv(path: Path, label: str) -> pd.DataFrame:
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         why = str(exc).strip().splitlines()[-1]
         raise DataError(f"cannot read {label} as a UTF-8 CSV file ({why}); fix the file") from None
-    frame = frame.fillna("").rename(columns=lambda name: str(name).strip())
+    frame = frame.fillna("").rename(columns=lambda name: " ".join(str(name).split()))
+    twice = frame.columns[frame.columns.duplicated()].tolist()
+    if twice:
+        raise DataError(f"column {twice[0]!r} appears more than once in the header of {label}; "
+                        "give every column its own name")
     if (frame == "").all(axis=1).all():
         raise DataError(f"data file {label} has a header but no data rows; add data below it")
     return frame
@@ -92,7 +96,8 @@ def parse_dates(cells: pd.Series, lines: np.ndarray, column: str, label: str) ->
             f"cannot parse the dates in column {column!r} of {label} ({exc}); "
             "use one date format throughout, e.g. YYYY-MM-DD"
         ) from None
-    bad = parsed.isna().to_numpy() | text.isin(MISSING).to_numpy()
+    years = pd.DatetimeIndex(parsed).year.to_numpy(dtype=float)  # NaN where not parsed
+    bad = parsed.isna().to_numpy() | text.isin(MISSING).to_numpy() | (years < 1)
     if bad.any():
         i = bad.argmax()
         raise DataError(

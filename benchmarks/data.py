@@ -251,6 +251,11 @@ def _clean(
         frame = frame.assign(value=frame["value"].ffill())
     elif spec.fill == "interpolate":
         frame = frame.assign(value=frame["value"].interpolate(method="linear"))
+    overflow = ~np.isfinite(frame["value"].to_numpy())
+    if overflow.any():
+        line = frame["line"].iloc[int(overflow.argmax())]
+        raise DataError(f"filling the gap in column {column!r} of {label} at line {line} "
+                        "overflowed (the values around it are too large); rescale the column")
     frame = frame.assign(filled=missing)
     if last is not None and len(frame) < last:
         notes.append(f"only {len(frame)} observations available (data.last = {last})")

@@ -48,7 +48,9 @@ def mape(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     actual, err = _errors(y_true, y_pred)
     if not err.size or np.any(actual == 0):
         return float("nan")
-    return float(np.mean(np.abs(err / actual)) * 100)
+    with np.errstate(over="ignore"):
+        value = float(np.mean(np.abs(err / actual)) * 100)
+    return value if np.isfinite(value) else float("nan")  # tiny actuals overflow: undefined
 
 
 def smape(y_true: np.ndarray, y_pred: np.ndarray) -> float:

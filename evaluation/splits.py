@@ -53,8 +53,8 @@ class WalkForward:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"split.{field} must be an integer >= 1, got {value!r}")
         size = self.test_size
-        if isinstance(size, bool) or not isinstance(size, int | float) or size <= 0 or (
-            isinstance(size, float) and size >= 1
+        if isinstance(size, bool) or not isinstance(size, int | float) or not size > 0 or (
+            isinstance(size, float) and not size < 1
         ):
             raise ConfigError(
                 f"split.test_size must be a count >= 1 or a fraction in (0, 1), got {size!r}"
@@ -76,6 +76,9 @@ class WalkForward:
         """The folds for a series of `n` observations; ConfigError if it is too short."""
         n_test = self.n_test(n)
         first_train_end = n - n_test
+        if isinstance(self.window, int) and self.window < min_train:
+            raise ConfigError(f"split.window is {self.window} but the models need at least "
+                              f"{min_train} training values; lengthen split.window")
         needed = (self.window if isinstance(self.window, int) else min_train) + n_test
         if first_train_end < min_train or n < needed:
             raise ConfigError(

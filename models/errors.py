@@ -2,7 +2,13 @@
 
 
 class ForecastBenchError(Exception):
-    """Base class: a problem the user can fix (bad data, bad config, model failure)."""
+    """Base class: a problem the user can fix (bad data, bad config, model failure).
+
+    The message is always one line: whitespace runs (a newline inside a CSV header, say)
+    become single spaces."""
+
+    def __str__(self) -> str:
+        return " ".join(super().__str__().split())
 
 
 class DataError(ForecastBenchError):
