@@ -54,7 +54,7 @@ def run(cfg: RunConfig, out_root: Path, progress: Progress | None = None,
     try:
         folds = cfg.split.split(len(dataset.series), min_train=min_train)
     except ConfigError as exc:
-        if min_train <= 2:
+        if min_train <= 2 or "to train" not in str(exc):
             raise
         raise ConfigError(f"{exc}; model {neediest!r} needs at least {min_train} training "
                           "values (for a network: look_back plus warm-up and a batch)") from None
