@@ -28,19 +28,20 @@ def write_outputs(record: RunRecord, run_dir: Path) -> Analysis:
                        analysis.dm_statistics.to_csv(float_format="%.6g"))
     names = [name for name in TABLES if name != "steps" or record.horizon > 1]
     (run_dir / "tables").mkdir(exist_ok=True)
-    for name in names:
-        for fmt in ("md", "latex", "html"):
-            results.write_text(run_dir / "tables" / f"{name}.{formats.EXTENSIONS[fmt]}",
-                               render_table(analysis, name, fmt, record.leaky))
+    rendered = {fmt: {name: render_table(analysis, name, fmt, record.leaky) for name in names}
+                for fmt in ("md", "latex", "html")}  # each once: files, summary.md, report
+    for fmt, texts in rendered.items():
+        for name, text in texts.items():
+            results.write_text(run_dir / "tables" / f"{name}.{formats.EXTENSIONS[fmt]}", text)
     images = write_plots(record, analysis, run_dir / "plots")
-    results.write_text(run_dir / "summary.md", summary_markdown(record, analysis))
+    results.write_text(run_dir / "summary.md",
+                       summary_markdown(record, analysis, rendered["md"]))
     from evaluation.report import render_report
 
-    html_tables = {name: render_table(analysis, name, "html", record.leaky) for name in names}
     explain = sorted(str(p.relative_to(run_dir)) for p in (run_dir / "explain").glob("*")
                      if p.suffix in (".md", ".csv", ".png"))
     results.write_text(run_dir / "report.html",
-                       render_report(record, analysis, images, html_tables, explain))
+                       render_report(record, analysis, images, rendered["html"], explain))
     return analysis
 
 
@@ -96,8 +97,9 @@ def write_plots(record: RunRecord, analysis: Analysis, folder: Path) -> dict[str
     return written
 
 
-def summary_markdown(record: RunRecord, analysis: Analysis) -> str:
-    """summary.md: the run in Markdown (the report's tables without the images)."""
+def summary_markdown(record: RunRecord, analysis: Analysis, markdown: dict[str, str]) -> str:
+    """summary.md: the run in Markdown (the report's tables without the images);
+    markdown: the TABLES already rendered as Markdown, by name."""
     series, folds = record.series, record.folds
     split = record.config.get("split", {})
     window = split.get("window", "expanding")
@@ -115,17 +117,16 @@ def summary_markdown(record: RunRecord, analysis: Analysis) -> str:
         f"{pd.Timestamp(folds.test_start.iloc[0]).date()}, horizon {record.horizon}, origins "
         f"every {split.get('step', 1)} step(s); models refitted at each fold start.",
         "", "## Summary", "", analysis.text,
-        "", "## Ranks (1 = best)", "", render_table(analysis, "ranks", "md", record.leaky),
-        "", "## RMSE per fold", "", render_table(analysis, "folds", "md", record.leaky),
+        "", "## Ranks (1 = best)", "", markdown["ranks"],
+        "", "## RMSE per fold", "", markdown["folds"],
     ]
     if record.horizon > 1:
-        parts += ["", "## RMSE per horizon step", "",
-                  render_table(analysis, "steps", "md", record.leaky)]
+        parts += ["", "## RMSE per horizon step", "", markdown["steps"]]
     parts += [
         "", f"## Diebold-Mariano p-values, {record.horizon}-step forecasts", "",
         "Two-sided, Harvey-Leybourne-Newbold corrected, squared loss, on the forecasts both "
         "models made; below 0.05: the two models' accuracy differs by more than noise.", "",
-        render_table(analysis, "dm", "md", record.leaky),
+        markdown["dm"],
     ]
     for title, table in (("Fitted models", tables.fitted_table(record.status)),
                          ("Failures", tables.failures_table(record.status))):

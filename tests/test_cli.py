@@ -117,41 +117,6 @@ def test_models_and_data_commands(tmp_path):
     assert data.returncode == 0 and "1260" in data.stdout and "2017-11-10" in data.stdout
 
 
-def bad_cases(tmp: Path, csv_file: Path) -> list[tuple[list[str], str]]:
-    (tmp / "not_toml.toml").write_text("this is = = not toml")
-    (tmp / "unknown_key.toml").write_text("[split]\nfoldz = 3\n")
-    (tmp / "a_file").write_text("x")
-    base = ["run", "--data", f"csv:{csv_file}", "--quiet", "--out", str(tmp / "results")]
-    return [
-        (["run", "--data", "csv:missing.csv"], "not found"),
-        ([*base, "--column", "Clsoe"], "did you mean 'Close'"),
-        ([*base, "--models", "arimma"], "did you mean 'arima'"),
-        ([*base, "--window", "wide"], "--window"),
-        ([*base, "--test-size", "5000"], "lower split.test_size"),
-        ([*base, "--horizon", "0"], "horizon"),
-        (["run", str(tmp / "not_toml.toml")], "not valid TOML"),
-        (["run", str(tmp / "unknown_key.toml")], "did you mean 'folds'"),
-        (["run", "--data", f"csv:{csv_file}", "--test-size", "40", "--out", str(tmp / "a_file")],
-         "is a file"),
-        (["run", "--data", "nasdaq"], "not a known dataset"),
-        (["frobnicate"], "invalid choice"),
-        (["table", str(tmp / "no_run")], "is not a folder"),
-        (["report", str(tmp)], "lacks config.toml"),
-        (["compare", str(tmp), str(tmp / "no_run")], "lacks config.toml"),
-    ]
-
-
-def test_bad_input_exits_2_with_one_line(tmp_path, csv_file):
-    for args, message in bad_cases(tmp_path, csv_file):
-        done = cli(*args, cwd=tmp_path)
-        assert done.returncode == 2, (args, done.stderr)
-        lines = done.stderr.strip().splitlines()
-        assert len(lines) == 1, (args, done.stderr)
-        assert message in lines[0], (args, lines[0])
-        assert "Traceback" not in done.stderr
-    assert not (tmp_path / "results").exists()  # nothing was written for bad input
-
-
 def test_result_files_are_readable_by_others(tmp_path, csv_file):
     out = run_ok(tmp_path, csv_file)
     (run_dir,) = runs(out)
