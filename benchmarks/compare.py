@@ -9,7 +9,7 @@ import pandas as pd
 from tabulate import tabulate
 
 from evaluation import tests as significance
-from evaluation.analysis import analyse
+from evaluation.analysis import summarize
 from evaluation.metrics import KEYS
 from evaluation.record import RunRecord
 
@@ -34,8 +34,8 @@ def compare_runs(a: RunRecord, b: RunRecord) -> str:
 
 def scores_table(a: RunRecord, b: RunRecord) -> str:
     """One row per model in either run: RMSE and U2 in A and B, the change, DM p of B vs A."""
-    sa = analyse(a).summary.set_index("model")
-    sb = analyse(b).summary.set_index("model")
+    sa = summarize(a).set_index("model")
+    sb = summarize(b).set_index("model")
     models = list(dict.fromkeys([*sa.index, *sb.index]))
     rows = []
     for model in models:

@@ -28,10 +28,7 @@ class Analysis:
 def analyse(record: RunRecord) -> Analysis:
     """All derived tables of a run; pure computation, nothing is written."""
     forecasts, scales, horizon = record.forecasts, record.scales, record.horizon
-    summary = metrics.summarize(forecasts, record.status, members=record.members, scales=scales)
-    versus_naive = significance.dm_vs_reference(forecasts, horizon=horizon)
-    summary = summary.merge(versus_naive[["model", "pvalue"]].rename(
-        columns={"pvalue": "dm_pvalue_vs_naive"}), on="model", how="left")
+    summary = summarize(record)
     dm_statistics, dm_pvalues = significance.dm_matrix(forecasts, horizon=horizon)
     notes = tables.summary_notes(summary, len(record.folds),
                                  metrics.metric_caveats(forecasts, scales))
@@ -49,6 +46,15 @@ def analyse(record: RunRecord) -> Analysis:
         notes=notes,
         text=text,
     )
+
+
+def summarize(record: RunRecord) -> pd.DataFrame:
+    """The summary table alone: metrics.summarize plus each model's DM p-value vs naive."""
+    summary = metrics.summarize(record.forecasts, record.status, members=record.members,
+                                scales=record.scales)
+    versus_naive = significance.dm_vs_reference(record.forecasts, horizon=record.horizon)
+    return summary.merge(versus_naive[["model", "pvalue"]].rename(
+        columns={"pvalue": "dm_pvalue_vs_naive"}), on="model", how="left")
 
 
 def rise_share_note(forecasts: pd.DataFrame) -> list[str]:
