@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import random
 import sys
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -184,36 +186,62 @@ def keras_module() -> Any:
     return keras
 
 
-def build_network(cfg: LstmConfig, n_features: int) -> Any:
-    """The stacked recurrent network: return_sequences on every recurrent layer but the last."""
+def build_network(cfg: LstmConfig, n_features: int, seed: int | None = None) -> Any:
+    """The stacked recurrent network: return_sequences on every recurrent layer but the last.
+
+    Every initializer and dropout layer gets its own seed from a private stream started at
+    `seed` (default cfg.seed). Unseeded Keras layers draw from Python's process-wide `random`,
+    which another thread can advance between seeding and building (a dask worker's event loop
+    does, in `dask.sizeof`).
+    """
     keras = keras_module()
+    stream = random.Random(cfg.seed if seed is None else seed)
+
+    def next_seed() -> int:
+        return stream.randrange(1, 2**31)
+
+    def glorot() -> Any:
+        return keras.initializers.GlorotUniform(seed=next_seed())
+
     cell = keras.layers.LSTM if cfg.cell == "lstm" else keras.layers.GRU
     layers: list[Any] = [keras.Input((cfg.look_back, n_features))]
     for i, units in enumerate(cfg.units):
-        layers.append(cell(units, return_sequences=i < len(cfg.units) - 1))
+        layers.append(cell(units, return_sequences=i < len(cfg.units) - 1,
+                           kernel_initializer=glorot(),
+                           recurrent_initializer=keras.initializers.Orthogonal(seed=next_seed()),
+                           seed=next_seed()))
         if cfg.dropout:
-            layers.append(keras.layers.Dropout(cfg.dropout))
-    layers += [keras.layers.Dense(units) for units in cfg.dense]
-    layers.append(keras.layers.Dense(1))
+            layers.append(keras.layers.Dropout(cfg.dropout, seed=next_seed()))
+    layers += [keras.layers.Dense(units, kernel_initializer=glorot()) for units in cfg.dense]
+    layers.append(keras.layers.Dense(1, kernel_initializer=glorot()))
     network = keras.Sequential(layers)
     network.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss="mse")
     return network
 
 
+# TensorFlow's global seed, which orders fit's shuffling, is process-wide: two threads training
+# at once (a dask worker with several threads) would reseed each other's shuffles.
+_TRAINING = threading.Lock()
+
+
 def _train(cfg: LstmConfig, seed: int, x: np.ndarray, y: np.ndarray) -> tuple[Any, dict]:
     keras = keras_module()
-    keras.utils.set_random_seed(seed)
-    network = build_network(cfg, x.shape[-1])
-    callbacks = [keras.callbacks.TerminateOnNaN()]
-    if cfg.patience:
-        callbacks.append(keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=cfg.patience, restore_best_weights=True))
-    # Keras takes validation_split from the end of the data before shuffling: a chronological tail
-    with native_stderr_silenced():
-        history = network.fit(
-            np.ascontiguousarray(x, dtype="float32"), y.astype("float32"), epochs=cfg.epochs,
-            batch_size=cfg.batch_size, validation_split=cfg.validation, callbacks=callbacks,
-            shuffle=True, verbose=0)
+    import tensorflow as tf
+
+    with _TRAINING:
+        tf.random.set_seed(seed)
+        network = build_network(cfg, x.shape[-1], seed)
+        callbacks = [keras.callbacks.TerminateOnNaN()]
+        if cfg.patience:
+            callbacks.append(keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=cfg.patience, restore_best_weights=True))
+        # Keras takes validation_split from the end of the data before shuffling: a
+        # chronological tail
+        with native_stderr_silenced():
+            history = network.fit(
+                np.ascontiguousarray(x, dtype="float32"), y.astype("float32"),
+                epochs=cfg.epochs, batch_size=cfg.batch_size, validation_split=cfg.validation,
+                callbacks=callbacks, shuffle=True, verbose=0)
     curves = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     losses = curves.get("loss", [])
     if losses and not np.isfinite(losses[-1]):

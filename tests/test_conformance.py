@@ -6,6 +6,12 @@ unless FAST_PARAMS gives cheaper ones for tests.
 
 from __future__ import annotations
 
+import contextlib
+import random
+import threading
+import time
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 
@@ -70,6 +76,28 @@ def assert_no_lookahead(model: Forecaster, y: np.ndarray, origins: list[int], ho
                                    err_msg=f"forecast from origin {origin} saw later values")
 
 
+@contextlib.contextmanager
+def another_thread_drawing_random_numbers() -> Iterator[None]:
+    """A thread advancing Python's and NumPy's global generators while a model fits, as a dask
+    worker's event loop does (`dask.sizeof` calls `random.sample`): a model must not take its
+    randomness from them."""
+    done = threading.Event()
+
+    def draw() -> None:
+        while not done.is_set():
+            random.random()
+            np.random.random()
+            time.sleep(0.0002)
+
+    thread = threading.Thread(target=draw, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
 @pytest.mark.parametrize(("name", "params"), CASES)
 class TestConformance:
     def test_fit_returns_self_and_keeps_config(self, name, params, series):
@@ -104,6 +132,14 @@ class TestConformance:
         first = fitted(name, params).predict_origins(y, origins, 2)
         second = make(name, params).fit(y[:N_TRAIN]).predict_origins(y, origins, 2)
         np.testing.assert_array_equal(first, second)
+
+    def test_seeded_fit_ignores_global_random_generators(self, name, params, series):
+        y = series.to_numpy()
+        expected = fitted(name, params).predict_origins(y, [N_TRAIN, N_TRAIN + 9], 2)
+        with another_thread_drawing_random_numbers():
+            model = make(name, params).fit(y[:N_TRAIN])
+        np.testing.assert_array_equal(model.predict_origins(y, [N_TRAIN, N_TRAIN + 9], 2),
+                                      expected)
 
     @pytest.mark.parametrize("horizon", HORIZONS)
     def test_no_lookahead(self, name, params, series, horizon):

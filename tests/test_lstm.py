@@ -435,3 +435,24 @@ def test_leaky_option_needs_the_whole_series_and_gru_stays_gru():
         models.get("gru", cell="lstm")
     with pytest.raises(ConfigError, match="learning_rate"):
         models.get("lstm", learning_rate=True)
+
+
+# -- 10. threads -------------------------------------------------------------------------------
+
+
+def test_networks_trained_in_two_threads_at_once_equal_one_at_a_time(y):
+    """TensorFlow's global seed (fit's shuffling) is process-wide; training is serialised per
+    process, so a dask worker with several threads gives the forecasts of a serial run."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def forecast(seed: int) -> np.ndarray:
+        model = models.get("lstm", **{**TINY, "epochs": 2}, seed=seed).fit(y[:N_TRAIN])
+        return model.predict_origins(y, [N_TRAIN, N_TRAIN + 9], 2)
+
+    one_at_a_time = [forecast(seed) for seed in (0, 1)]
+    assert not np.array_equal(*one_at_a_time)
+    with ThreadPoolExecutor(2) as pool:
+        for _ in range(2):
+            at_once = list(pool.map(forecast, (0, 1)))
+            for got, expected in zip(at_once, one_at_a_time, strict=True):
+                np.testing.assert_array_equal(got, expected)
