@@ -77,10 +77,7 @@ def stationarity_tests(series: pd.Series) -> pd.DataFrame:
 
     A test that cannot run (a constant or too short series) is left out, not fatal.
     """
-    if (series > 0).all():
-        changes, label = series.pct_change(), "returns"
-    else:
-        changes, label = series.diff(), "differences"
+    changes, label = stationarity.changes(series)
     results = []
     for test in (stationarity.adf, stationarity.kpss):
         for values, name in ((series, "level"), (changes, label)):

@@ -24,6 +24,7 @@ from matplotlib.ticker import MaxNLocator
 
 from evaluation.files import write_atomic
 from evaluation.metrics import rmse
+from evaluation.stationarity import changes
 from evaluation.walk_forward import FORECAST_COLUMNS
 from models.errors import DataError
 
@@ -60,9 +61,13 @@ def moving_averages(series: pd.Series, windows: tuple[int, ...] = MA_WINDOWS) ->
     return pd.DataFrame({f"MA{w}": series.rolling(w, min_periods=w).mean() for w in windows})
 
 
-def daily_returns(series: pd.Series) -> pd.Series:
-    """Simple returns y_t / y_(t-1) - 1 (the first one is NaN)."""
-    return series.pct_change()
+def daily_changes(series: pd.Series) -> tuple[pd.Series, str, str]:
+    """Returns in % if every value is positive, else differences (stationarity.changes), with
+    what to call them in titles and on an axis."""
+    values, kind = changes(series)
+    if kind == "returns":
+        return values * 100, "Daily returns", "return (%)"
+    return values, "Daily changes", "change"
 
 
 def _price_figure(series: pd.Series, name: str) -> Figure:
@@ -90,16 +95,16 @@ def _moving_averages_figure(series: pd.Series, name: str) -> Figure:
 
 
 def _returns_figure(series: pd.Series, name: str) -> Figure:
-    returns = daily_returns(series).dropna() * 100
+    returns, title, unit = daily_changes(series)
+    returns = returns.dropna()
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7))
     top.plot(returns.index, returns.to_numpy(), color="tab:blue", linewidth=0.7)
     top.axhline(0, color="black", linewidth=0.6)
-    top.set(title=f"Daily returns of {name}", xlabel="date", ylabel="return (%)")
+    top.set(title=f"{title} of {name}", xlabel="date", ylabel=unit)
     _format_dates(top)
     bottom.hist(returns.to_numpy(), bins=min(60, max(10, returns.size // 10)), color="tab:blue",
                 edgecolor="white")
-    bottom.set(title=f"Distribution of daily returns of {name}", xlabel="return (%)",
-               ylabel="days")
+    bottom.set(title=f"Distribution of {title.lower()} of {name}", xlabel=unit, ylabel="days")
     fig.tight_layout()
     return fig
 
@@ -113,9 +118,9 @@ def _by_year(values: pd.Series) -> tuple[list[np.ndarray], list[str]]:
 
 def _boxplots_figure(series: pd.Series, name: str) -> Figure:
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 8))
-    returns = daily_returns(series) * 100
+    returns, title, unit = daily_changes(series)
     panels = ((top, series, name, f"{name} by year"),
-              (bottom, returns, "return (%)", f"Daily returns of {name} by year"))
+              (bottom, returns, unit, f"{title} of {name} by year"))
     for ax, values, ylabel, title in panels:
         data, years = _by_year(values)
         ax.boxplot(data, tick_labels=years)

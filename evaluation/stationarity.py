@@ -94,6 +94,15 @@ class KpssResult:
         return text
 
 
+def changes(series: pd.Series) -> tuple[pd.Series, str]:
+    """Simple returns y_t / y_(t-1) - 1 ("returns") if every value is positive, else differences
+    y_t - y_(t-1) ("differences"): a return after a value <= 0 is infinite or meaningless (a
+    yearly sunspot count of 0). The first value is NaN."""
+    if (series > 0).all():
+        return series.pct_change(), "returns"
+    return series.diff(), "differences"
+
+
 def _finite_values(series: pd.Series | np.ndarray, name: str, test: str) -> np.ndarray:
     """The series as float64 with NaNs dropped; DataError on inf, constant or too-short input."""
     values = np.asarray(series, dtype=float).ravel()

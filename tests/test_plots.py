@@ -98,12 +98,26 @@ def test_moving_average_figure_draws_the_trailing_means():
     np.testing.assert_allclose(ma50, series.rolling(50).mean().to_numpy())
 
 
-def test_daily_returns_are_simple_returns():
+def test_daily_changes_are_returns_in_percent_or_differences_after_a_zero():
     series = random_walk()
-    returns = plots.daily_returns(series)
     values = series.to_numpy()
-    assert np.isnan(returns.iloc[0])
-    np.testing.assert_allclose(returns.to_numpy()[1:], values[1:] / values[:-1] - 1, rtol=1e-12)
+    returns, title, unit = plots.daily_changes(series)
+    assert np.isnan(returns.iloc[0]) and (title, unit) == ("Daily returns", "return (%)")
+    np.testing.assert_allclose(returns.to_numpy()[1:], (values[1:] / values[:-1] - 1) * 100,
+                               rtol=1e-12)
+    series.iloc[10] = 0.0  # a return after it would be infinite (sunspots have zero years)
+    changes, title, unit = plots.daily_changes(series)
+    assert (title, unit) == ("Daily changes", "change")
+    np.testing.assert_allclose(changes.to_numpy()[1:], np.diff(series.to_numpy()), rtol=1e-12)
+
+
+def test_eda_of_a_series_with_zeros_plots_changes(tmp_path):
+    series = random_walk()
+    series.iloc[::40] = 0.0
+    paths = plots.plot_eda(series, tmp_path, name="count")
+    assert [p.name for p in paths] == ["eda_price.png", "eda_moving_averages.png",
+                                       "eda_returns.png", "eda_boxplots.png"]
+    assert all(p.stat().st_size > 0 for p in paths)
 
 
 @pytest.mark.parametrize("models", [["naive"], ["naive", "drift", "arima"]])
