@@ -25,7 +25,7 @@ speed: $(STAMP)
 # The committed example run: the default benchmark, written to results/example/ (replaced whole)
 example: $(STAMP)
 	rm -rf results/.example-tmp
-	$(BIN)/forecast-bench run --out results/.example-tmp --quiet
+	$(BIN)/forecast-bench run --out results/.example-tmp --quiet --no-cache
 	rm -rf results/example
 	mv results/.example-tmp/*/ results/example
 	rmdir results/.example-tmp

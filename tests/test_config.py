@@ -18,6 +18,21 @@ def test_default_config_is_the_documented_benchmark():
                                              "hybrid"]
 
 
+def test_seed_spread_config_is_the_default_benchmark_on_five_seeds():
+    default = config.load_config(config.DEFAULT_CONFIG)
+    seeds = config.load_config(config.DEFAULT_CONFIG.with_name("msft_seeds.toml"))
+    assert (seeds.data, seeds.split, seeds.seed) == (default.data, default.split, default.seed)
+    expected = {}
+    for label, model in config.build_models(default).items():
+        params = model.params()
+        if label in ("lstm", "lstm_diff"):
+            params["n_seeds"] = 5
+        elif label == "hybrid":
+            params["residual_params"] = {**params["residual_params"], "n_seeds": 5}
+        expected[label] = params
+    assert {k: m.params() for k, m in config.build_models(seeds).items()} == expected
+
+
 def test_resolved_config_round_trips(tmp_path):
     cfg = config.load_config(config.DEFAULT_CONFIG)
     built = config.build_models(cfg)

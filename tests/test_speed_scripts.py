@@ -12,7 +12,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "speed" / "default_benchmark.py"
 TIME_ROWS = ("cold, `--jobs 1 --no-cache`", "cold, `--jobs 2 --no-cache`",
-             "cold cached run, empty folder", "warm rerun, same folder (all cached)",
+             "cold, `--executor dask --jobs 2 --no-cache`", "cold cached run, empty folder",
+             "warm rerun, same folder (all cached)",
              "cached run without arima", "add arima to that cached run")
 
 
@@ -43,18 +44,19 @@ def test_default_benchmark_quick_writes_a_complete_report(tmp_path: Path) -> Non
         assert float(low) <= float(median) <= float(high), label
         assert int(runs) == 1 and float(ratio) > 0, label
     assert times[TIME_ROWS[0]][4] == "1.00"
-    assert times[TIME_ROWS[3]][6] == "6/0"  # 3 models x 2 folds, all from the cache
-    assert times[TIME_ROWS[5]][6] == "4/2"  # only arima's 2 tasks computed
+    assert times[TIME_ROWS[4]][6] == "6/0"  # 3 models x 2 folds, all from the cache
+    assert times[TIME_ROWS[6]][6] == "4/2"  # only arima's 2 tasks computed
 
     memory = table_rows(text[text.index("## Peak resident memory"):], "|  ")
     assert set(memory) == set(TIME_ROWS)
     for label, cells in memory.items():
         assert float(cells[0]) > 0 and float(cells[3]) > 0 and float(cells[4]) > 0, label
     assert memory[TIME_ROWS[0]][1:3] == ["-", "0"]  # jobs 1: no worker processes
-    jobs2 = memory[TIME_ROWS[1]]
-    assert float(jobs2[1]) > 0 and int(jobs2[2]) == 2
+    for parallel in TIME_ROWS[1:3]:  # loky and dask: two worker processes each
+        assert float(memory[parallel][1]) > 0 and int(memory[parallel][2]) == 2, parallel
 
     assert "RMSE identity, jobs 1 vs jobs 2: summary.csv RMSEs identical in every round: yes" \
         in text
     assert "over 120 forecasts -> PASS" in text
+    assert "max |forecast difference| 0 -> PASS" in text  # dask
     assert "FAIL" not in text

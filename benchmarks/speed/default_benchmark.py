@@ -61,6 +61,8 @@ order = [1, 1, 1]
 ROWS = {  # key: (label, ratio numerator, ratio denominator, what the ratio is)
     "jobs1": ("cold, `--jobs 1 --no-cache`", "jobs1", "jobs1", "reference"),
     "jobs2": ("cold, `--jobs 2 --no-cache`", "jobs1", "jobs2", "speed-up: jobs 1 / jobs 2"),
+    "dask2": ("cold, `--executor dask --jobs 2 --no-cache`", "jobs1", "dask2",
+              "speed-up: jobs 1 / dask"),
     "cold": ("cold cached run, empty folder", "cold", "jobs1", "this / `--no-cache` jobs 1"),
     "warm": ("warm rerun, same folder (all cached)", "cold", "warm", "cold / warm"),
     "partial": ("cached run without {add}", "partial", "cold", "this / cold full run"),
@@ -180,13 +182,14 @@ def measure(cfg_args: list[str], labels: list[str], add: str, runs: int, env: di
     """Every row once per round, rounds interleaved; jobs 1 and 2 alternate which goes first."""
     partial = ["--models", ",".join(label for label in labels if label != add)]
     plan = {"jobs1": ["--jobs", "1", "--no-cache"], "jobs2": ["--jobs", "2", "--no-cache"],
+            "dask2": ["--executor", "dask", "--jobs", "2", "--no-cache"],
             "cold": [], "warm": [], "partial": partial, "add": []}
-    folder = {"jobs1": "jobs1", "jobs2": "jobs2", "cold": "cached", "warm": "cached",
-              "partial": "add", "add": "add"}
+    folder = {"jobs1": "jobs1", "jobs2": "jobs2", "dask2": "dask2", "cold": "cached",
+              "warm": "cached", "partial": "add", "add": "add"}
     measured: dict[str, list[Run]] = {key: [] for key in ROWS}
     for index in range(runs):
         base = work / f"round{index + 1}"
-        order = ["jobs1", "jobs2"] if index % 2 == 0 else ["jobs2", "jobs1"]
+        order = ["jobs1", "jobs2", "dask2"] if index % 2 == 0 else ["dask2", "jobs2", "jobs1"]
         for key in [*order, "cold", "warm", "partial", "add"]:
             run = cli([*cfg_args, *plan[key]], base / folder[key], env)
             measured[key].append(run)
@@ -224,15 +227,17 @@ def report(measured: dict[str, list[Run]], name: str, labels: list[str], add: st
     added = reference.tasks[add]
     jobs_same = all(a.rmse == b.rmse for a, b in zip(j1, j2, strict=True))
     jobs_diff = max(max_forecast_diff(a, b) for a, b in zip(j1, j2, strict=True))
+    dask_diff = max(max_forecast_diff(a, b) for a, b in zip(j1, measured["dask2"], strict=True))
     others = {m: v for m, v in reference.rmse.items() if m != add}
-    repeat = (all(r.rmse == reference.rmse for k in ("jobs1", "jobs2", "cold", "warm", "add")
+    repeat = (all(r.rmse == reference.rmse
+                  for k in ("jobs1", "jobs2", "dask2", "cold", "warm", "add")
                   for r in measured[k])
               and all(r.rmse == others for r in measured["partial"]))
     expect = {"cold": (0, tasks), "warm": (tasks, 0), "partial": (0, tasks - added),
               "add": (tasks - added, added)}
     cache_ok = all(r.cache == want for key, want in expect.items() for r in measured[key])
     only_added = all(r.computed == Counter({add: added}) for r in measured["add"])
-    passed = jobs_same and jobs_diff == 0 and repeat and cache_ok and only_added
+    passed = jobs_same and jobs_diff == 0 and dask_diff == 0 and repeat and cache_ok and only_added
     n_forecasts = len(reference.forecasts)
     j2_workers = max(len(r.memory["workers"]) for r in j2)
     text = "\n".join([
@@ -251,6 +256,9 @@ def report(measured: dict[str, list[Run]], name: str, labels: list[str], add: st
         f"- RMSE identity, jobs 1 vs jobs 2: summary.csv RMSEs identical in every round: "
         f"{'yes' if jobs_same else 'no'}; max |forecast difference| {jobs_diff:.3g} over "
         f"{n_forecasts} forecasts -> {check(jobs_same and jobs_diff == 0)}",
+        f"- `--executor dask --jobs 2` (a LocalCluster of 2 worker processes, started and "
+        f"stopped in the run) vs `--jobs 1`: {med['jobs1'] / med['dask2']:.2f}x; max |forecast "
+        f"difference| {dask_diff:.3g} -> {check(dask_diff == 0)}",
         f"- warm rerun: {med['warm']:.2f} s against {med['cold']:.2f} s for the cold cached "
         f"run (cold / warm {med['cold'] / med['warm']:.1f}); cache hits/misses "
         f"{hits_misses(measured['warm'])}: with every task cached, what remains is startup, "
@@ -272,8 +280,8 @@ def report(measured: dict[str, list[Run]], name: str, labels: list[str], add: st
         "/proc/<pid>/status, the high-water mark of its memory since exec), read every "
         f"{reference.memory['interval']} s by peak_rss.py while it lives; VmHWM only grows, so "
         "sampling misses only growth in a process's last interval",
-        f"- workers: joblib/loky worker processes seen ({j2_workers} with `--jobs 2`); loky's "
-        "small helper processes (resource tracker) are not counted",
+        f"- workers: joblib/loky or dask worker processes seen ({j2_workers} with `--jobs 2`); "
+        "small helper processes (loky's resource tracker, dask's nanny) are not counted",
         "- all processes: the largest sum of VmRSS over the run's process tree at one sample "
         "(shared library pages counted once per process: an upper bound of the RAM in use)",
         "- ru_maxrss: os.wait4 of the CLI process, the kernel's max over it and its reaped "

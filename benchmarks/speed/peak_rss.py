@@ -62,12 +62,11 @@ def memory_kib(pid: int) -> tuple[int, int] | None:
 
 
 def kind(pid: int) -> str:
-    """'worker' for a joblib/loky worker, else the command's first words (git, a tracker...)."""
+    """'worker' for a joblib/loky or dask LocalCluster worker (a multiprocessing spawn child),
+    else the command's first words (git, a resource tracker...)."""
     argv = _read(f"/proc/{pid}/cmdline").split("\0")
     text = " ".join(argv)
-    if "popen_loky" in text or "LokyProcess" in text:
-        return "worker"
-    if "dask" in text and "worker" in text:
+    if any(mark in text for mark in ("popen_loky", "LokyProcess", "spawn_main")):
         return "worker"
     words = " ".join(Path(a).name if i == 0 else a for i, a in enumerate(argv[:3]))
     return " ".join(words.split())[:60]
