@@ -14,6 +14,7 @@ from evaluation.cache import TaskCache, code_version, task_key
 from evaluation.executors import ExecutorSpec, run_all
 from evaluation.splits import Fold
 from models.base import Forecaster
+from models.registry import load_plugins
 
 # y_origin: the last value the forecast saw (for directional accuracy)
 FORECAST_COLUMNS = ["model", "fold", "origin", "target", "step", "y_origin", "y_true", "y_pred"]
@@ -136,6 +137,7 @@ def _concat(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
 def run_task(task: Task) -> TaskResult:
     """Fit on the fold's training part, forecast from its origins; never raises (a failure is
     a result with a one-line reason)."""
+    load_plugins()  # in a worker process, plugin classes get their registered names here
     fold = task.fold
     origins = np.asarray(fold.origins) - fold.train_start
     model = task.model.clone()

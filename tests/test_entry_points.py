@@ -7,6 +7,7 @@ been installed with pip. The same code is the example of docs/adding_a_model.md.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -64,6 +65,35 @@ def test_plugin_passes_the_conformance_suite():
     summary = re.search(r"(\d+) passed", done.stdout)
     assert summary and int(summary.group(1)) == len(passed) > 0
     assert not re.search(r"\d+ (failed|error)", done.stdout), done.stdout[-3000:]
+
+
+WORKER_SCRIPT = """
+import json
+import numpy as np
+import pandas as pd
+import models
+from evaluation.executors import ExecutorSpec
+from evaluation.splits import WalkForward
+from evaluation.walk_forward import run_walk_forward
+
+if __name__ == "__main__":
+    y = pd.Series(np.linspace(1.0, 2.0, 12) + np.sin(np.arange(12)))
+    folds = WalkForward(test_size=6, folds=2).split(len(y), min_train=3)
+    result = run_walk_forward(y, folds, {"ses": models.get("ses")}, 1,
+                              executor=ExecutorSpec("local", 2))
+    print(json.dumps(result.status.reason.tolist()))
+"""
+
+
+def test_plugin_errors_in_worker_processes_name_the_model(tmp_path):
+    """A worker unpickles the plugin class by reference; it gets its registered name there."""
+    script = tmp_path / "in_workers.py"
+    script.write_text(WORKER_SCRIPT, encoding="utf-8")
+    done = run_python(str(script))
+    assert done.returncode == 0, done.stderr[-3000:]
+    reasons = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(reasons) == 2
+    assert all(r.startswith("ModelError: model 'ses' needs at least 10 training") for r in reasons)
 
 
 def test_broken_plugin_warns_and_the_tool_still_works(tmp_path):
