@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from tabulate import tabulate
 
 from benchmarks import results
 from benchmarks.config import RunConfig
 from benchmarks.runner import RunOutcome, run
+from evaluation import formats
 
 TUTORIAL_CONFIG = Path(__file__).parent / "configs" / "tutorial.toml"
 
@@ -57,7 +57,7 @@ def explain(summary: pd.DataFrame, tests: pd.DataFrame, outcome: RunOutcome) -> 
         "means the network is worse than predicting no change.",
         "", "## Scores", "", outcome.text,
         "", "## Stationarity", "",
-        tabulate(tests, headers="keys", tablefmt="github", showindex=False, floatfmt=".4f"),
+        formats.render_frame(tests, "md", pvalues=["pvalue"]),
         "", "Plots: `plots/eda_*.png` (price, moving averages, returns, box plots), "
         "`plots/actual_vs_predicted.png`, `plots/training_curves.png`.", "",
     ]
@@ -72,14 +72,14 @@ def _versus(model: float | None, naive: float) -> str:
 
 
 def _p(value: float) -> str:
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+    return "< 0.001" if value < 0.001 else f"= {value:.3f}"
 
 
 def _stationarity_words(tests: pd.DataFrame) -> str:
     adf = tests[tests.test == "ADF"].set_index("series")
     if not {"level", "returns"} <= set(adf.index):
         return ""
-    return (f"ADF test: price p = {_p(adf.pvalue['level'])} ({adf.verdict['level']}); daily "
-            f"returns p = {_p(adf.pvalue['returns'])} ({adf.verdict['returns']}). A network fed "
+    return (f"ADF test: price p {_p(adf.pvalue['level'])} ({adf.verdict['level']}); daily "
+            f"returns p {_p(adf.pvalue['returns'])} ({adf.verdict['returns']}). A network fed "
             "price levels of a series with a unit root mostly learns that tomorrow is close to "
             "today, which is the random walk.")

@@ -117,7 +117,7 @@ def _data_section(record: RunRecord, analysis: Analysis, images: dict[str, Path]
     eda = "<div class='grid'>" + "".join(
         _figure(images, name, name.replace("_", " "))
         for name in ("eda_price", "eda_moving_averages", "eda_returns", "eda_boxplots")) + "</div>"
-    tests = (formats.render_frame(analysis.stationarity, "html")
+    tests = (formats.render_frame(analysis.stationarity, "html", pvalues=["pvalue"])
              if len(analysis.stationarity) else "<p>Stationarity tests could not run.</p>")
     return (f"<table>{rows}</table>\n<h3>Exploratory plots</h3>\n{eda}\n"
             "<h3>Stationarity (ADF: null = unit root; KPSS: null = stationary)</h3>\n" + tests)
