@@ -238,28 +238,27 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     from benchmarks.data import load
     from evaluation.record import load_run
 
-    if args.run_dir:
+    record = load_run(Path(args.run_dir)) if args.run_dir else None
+    if record is not None:
         run_dir = Path(args.run_dir)
-        record = load_run(run_dir)
-        cfg, series = config.from_dict(record.config, where=str(run_dir / "config.toml")), \
-            record.series
+        cfg = config.from_dict(record.config, where=str(run_dir / "config.toml"))
+        models, series = config.build_models(cfg), record.series
         last = record.folds.iloc[-1]
         start, end, test_end = int(last.first_origin) - int(last.n_train), \
             int(last.first_origin), int(last.first_origin) + int(last.n_test)
     else:
         cfg = config.load_config(args.config)
-        series = load(cfg.data).series
-        built = config.build_models(cfg)
+        models, series = config.build_models(cfg), load(cfg.data).series
         fold = cfg.split.split(len(series), min_train=max(m.min_train_size
-                                                          for m in built.values()))[-1]
+                                                          for m in models.values()))[-1]
         start, end, test_end = fold.train_start, fold.train_end, fold.test_end
         run_dir = results.new_run_dir(Path(args.out), f"{cfg.name}-explain")
-    label, model = explain.recurrent_model(config.build_models(cfg), args.model)
+    label, model = explain.recurrent_model(models, args.model)
     values = series.to_numpy(dtype=float)
     model.fit(values[start:end], leak=values[start:test_end] if model.leaky else None)
     path = explain.write_explanation(model, values[start:end], run_dir / "explain")
-    if args.run_dir:
-        outputs.write_outputs(load_run(run_dir), run_dir)  # the report now links explain.md
+    if record is not None:
+        outputs.write_outputs(record, run_dir)  # the report now links explain.md
     print(f"{label}: {path}")
     return 0
 

@@ -71,13 +71,6 @@ def keras_difference(network: Any, x: np.ndarray) -> float:
     return float(np.max(np.abs(lstm_explain.network_forward(network, x) - keras_out)))
 
 
-def _arrays(trace: pd.DataFrame, layer: str) -> dict[str, np.ndarray]:
-    """{quantity: (steps, units)} of one layer of a trace_window table."""
-    part = trace[trace["layer"] == layer]
-    return {q: rows.pivot(index="step", columns="unit", values="value").to_numpy()
-            for q, rows in part.groupby("quantity", sort=False)}
-
-
 def _saturated(values: np.ndarray, sigmoid: bool) -> np.ndarray:
     return (np.minimum(values, 1 - values) < NEAR) if sigmoid else (np.abs(values) > 1 - NEAR)
 
@@ -202,7 +195,8 @@ def write_explanation(forecaster: Forecaster, y_train: np.ndarray, out_dir: Path
     differences = (keras_difference(network, window[None]), keras_difference(network, random))
     table = lstm_explain.parameter_table(network)
     totals = lstm_explain.layer_totals(table)
-    trace = lstm_explain.trace_window(network, window)
+    traced = lstm_explain.layer_outputs(network, window[None], trace=True)
+    trace = lstm_explain.trace_table(traced)
     results.write_csv(out_dir / "parameters.csv", table)
     results.write_csv(out_dir / "gates.csv", trace, float_format=None)
 
@@ -244,10 +238,11 @@ def write_explanation(forecaster: Forecaster, y_train: np.ndarray, out_dir: Path
         "## The gates on this window\n",
     ]
     written = []
-    for layer, _, record in lstm_explain.layer_outputs(network, window[None], trace=True):
+    for layer, _, record in traced:
         if record is None:
             continue
-        cell, arrays = lstm_explain.RECURRENT[type(layer).__name__], _arrays(trace, layer.name)
+        cell = lstm_explain.RECURRENT[type(layer).__name__]
+        arrays = {quantity: values[0] for quantity, values in record.items()}  # (steps, units)
         gates_png, states_png = f"gates_{_safe(layer.name)}.png", f"states_{_safe(layer.name)}.png"
         save_figure(gates_figure(arrays, layer.name, cell), out_dir / gates_png)
         save_figure(states_figure(arrays, layer.name, cell), out_dir / states_png)

@@ -232,8 +232,14 @@ def trace_window(network: Any, window: np.ndarray) -> pd.DataFrame:
     window = np.asarray(window, dtype=np.float64)
     if window.ndim != 2:
         raise ValueError(f"window must have shape (look_back, n_features), got {window.shape}")
+    return trace_table(layer_outputs(network, window[None], trace=True))
+
+
+def trace_table(rows: list[tuple[Any, np.ndarray, dict[str, np.ndarray] | None]]
+                ) -> pd.DataFrame:
+    """The trace_window table of the first window in layer_outputs(..., trace=True) rows."""
     frames = []
-    for layer, _, record in layer_outputs(network, window[None], trace=True):
+    for layer, _, record in rows:
         for quantity, values in (record or {}).items():
             steps, units = values.shape[1:]
             frames.append(pd.DataFrame({

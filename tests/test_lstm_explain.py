@@ -203,6 +203,13 @@ def test_parameter_table_of_the_tutorial_network(cell, total):
 # -- 5. the trace ------------------------------------------------------------------------------
 
 
+def layer_arrays(trace: pd.DataFrame, layer: str) -> dict[str, np.ndarray]:
+    """{quantity: (steps, units)} of one layer, read back from a trace_window table."""
+    part = trace[trace["layer"] == layer]
+    return {q: rows.pivot(index="step", columns="unit", values="value").to_numpy()
+            for q, rows in part.groupby("quantity", sort=False)}
+
+
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
 def test_trace_shapes_and_identities(cell):
     network = randomize(build_network(LstmConfig(look_back=9, units=(6, 5), dense=(), cell=cell),
@@ -213,7 +220,7 @@ def test_trace_shapes_and_identities(cell):
     quantities = lx.QUANTITIES[cell]
     assert len(trace) == len(quantities) * 9 * (6 + 5)
     for layer, units in zip(trace["layer"].unique(), (6, 5), strict=True):
-        arrays = explain._arrays(trace, layer)
+        arrays = layer_arrays(trace, layer)
         assert list(arrays) == list(quantities)
         assert all(a.shape == (9, units) for a in arrays.values())
         gates = np.concatenate([arrays[q] for q in explain.SIGMOID if q in arrays])
