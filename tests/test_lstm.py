@@ -18,7 +18,6 @@ from evaluation.splits import WalkForward
 from evaluation.walk_forward import run_walk_forward
 from models import lstm, windows
 from models.errors import ConfigError, ModelError
-from models.lstm import LstmConfig, build_network
 from tests.conftest import random_walk
 
 TINY = {"look_back": 5, "units": [4, 3], "dense": [2], "epochs": 1, "batch_size": 16}
@@ -107,95 +106,7 @@ def network_output(model, net, history: np.ndarray) -> float:
     return float(inverse_minmax(raw, model.target_scaler_)[0])
 
 
-# -- 1. parameter counts (build only, no fit) -------------------------------------------------
-
-
-def expected_params(cell: str, n_features: int, units, dense) -> int:
-    total, d = 0, n_features
-    for h in units:
-        if cell == "lstm":
-            total += 4 * (h * (h + d) + h)
-        else:  # GRU, reset_after=True: two bias vectors
-            total += 3 * (h * (h + d) + 2 * h)
-        d = h
-    for width in (*dense, 1):
-        total += d * width + width
-        d = width
-    return total
-
-
-def test_default_preset_is_the_tutorial_network():
-    cfg = LstmConfig()
-    assert (cfg.look_back, cfg.units, cfg.dense, cfg.dropout) == (60, (50, 50), (25,), 0.2)
-    network = build_network(cfg, n_features=1)
-    assert network.count_params() == 31_901
-    assert expected_params("lstm", 1, (50, 50), (25,)) == 31_901
-
-
-@pytest.mark.parametrize("cell", ["lstm", "gru"])
-@pytest.mark.parametrize(
-    ("n_features", "units", "dense"),
-    [
-        (1, (50, 50), (25,)),
-        (3, (50, 50), ()),
-        (1, (8,), ()),
-        (3, (8,), (25,)),
-        (3, (16, 8, 4), (25,)),
-        (1, (16, 8, 4), (6, 3)),
-    ],
-)
-def test_param_count_matches_formula(cell, n_features, units, dense):
-    cfg = LstmConfig(look_back=7, units=units, dense=dense, cell=cell)
-    network = build_network(cfg, n_features)
-    assert network.count_params() == expected_params(cell, n_features, units, dense)
-
-
-# -- 2. stacking ------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("cell", "units", "dense", "dropout"),
-    [
-        ("lstm", (8,), (), 0.0),
-        ("lstm", (6, 5), (3,), 0.2),
-        ("gru", (16, 8, 4), (5, 2), 0.3),
-        ("gru", (4, 3), (), 0.0),
-    ],
-)
-def test_network_stacking(cell, units, dense, dropout):
-    keras = lstm.keras_module()
-    recurrent_class = keras.layers.LSTM if cell == "lstm" else keras.layers.GRU
-    other_class = keras.layers.GRU if cell == "lstm" else keras.layers.LSTM
-    cfg = LstmConfig(look_back=5, units=units, dense=dense, dropout=dropout, cell=cell)
-    network = build_network(cfg, n_features=2)
-    layers = network.layers
-
-    recurrent = [layer for layer in layers if isinstance(layer, recurrent_class)]
-    assert not any(isinstance(layer, other_class) for layer in layers)
-    assert [layer.units for layer in recurrent] == list(units)
-    assert [layer.return_sequences for layer in recurrent] == [True] * (len(units) - 1) + [False]
-
-    dropouts = [layer for layer in layers if isinstance(layer, keras.layers.Dropout)]
-    assert len(dropouts) == (len(units) if dropout > 0 else 0)
-    assert all(layer.rate == pytest.approx(dropout) for layer in dropouts)
-
-    kinds = [type(layer).__name__ for layer in layers]
-    one_block = [recurrent_class.__name__] + (["Dropout"] if dropout else [])
-    assert kinds == one_block * len(units) + ["Dense"] * (len(dense) + 1)
-    assert [layer.units for layer in layers if isinstance(layer, keras.layers.Dense)] == [
-        *dense,
-        1,
-    ]
-    assert tuple(network.input_shape) == (None, 5, 2)
-    assert tuple(network.output_shape) == (None, 1)
-
-
-def test_gru_model_builds_gru_cells():
-    assert models.get("gru").config.cell == "gru"
-    assert models.get("lstm").config.cell == "lstm"
-
-
-# -- 3. scalers see the training part only (unless the leak is asked for) ---------------------
+# -- 1. scalers see the training part only (unless the leak is asked for) ---------------------
 
 
 def test_scaler_fitted_on_training_part_only(y, diff_model, no_training):
@@ -262,7 +173,7 @@ def test_min_train_size_enforced_before_training():
     assert models.get("lstm", **{**TINY, "batch_size": 64}).min_train_size == 0 + 5 + 16
 
 
-# -- 4. inverse scaling and the diff target ---------------------------------------------------
+# -- 2. inverse scaling and the diff target ---------------------------------------------------
 
 
 def test_target_scaler_round_trips(ensemble, diff_model):
@@ -292,7 +203,7 @@ def test_level_forecast_is_the_inverse_scaled_output(harness_run, ensemble):
         assert ensemble.member_forecasts_[member, 0, 0] == pytest.approx(expected, abs=1e-5)
 
 
-# -- 5. seed ensembles ------------------------------------------------------------------------
+# -- 3. seed ensembles ------------------------------------------------------------------------
 
 
 def test_ensemble_averages_its_members(harness_run, ensemble):
@@ -311,7 +222,7 @@ def test_ensemble_averages_its_members(harness_run, ensemble):
     assert "epochs run [1, 1]" in ensemble.describe_fit()
 
 
-# -- 6. recursive multi-step ------------------------------------------------------------------
+# -- 4. recursive multi-step ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("origin", [N_TRAIN, N_TRAIN + 11])
@@ -325,7 +236,7 @@ def test_multi_step_is_recursive(y, diff_model, origin):
         assert f[step] == pytest.approx(again, abs=1e-5), f"step {step + 1}"
 
 
-# -- 7. config validation ---------------------------------------------------------------------
+# -- 5. config validation ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -378,7 +289,7 @@ def test_toml_lists_become_tuples():
     hash(model.config)  # frozen and hashable: no lists left inside
 
 
-# -- 8. early stopping ------------------------------------------------------------------------
+# -- 6. early stopping ------------------------------------------------------------------------
 
 
 def test_early_stopping(diff_model):
@@ -410,7 +321,7 @@ def test_early_stopping_keeps_the_best_weights(y, diff_model):
     assert mse == pytest.approx(min(diff_model.histories_[0]["val_loss"]), rel=1e-4)
 
 
-# -- 9. the leak through the walk-forward harness ---------------------------------------------
+# -- 7. the leak through the walk-forward harness ---------------------------------------------
 
 
 def test_leaky_model_runs_through_the_harness(harness_run):
@@ -437,7 +348,7 @@ def test_leaky_option_needs_the_whole_series_and_gru_stays_gru():
         models.get("lstm", learning_rate=True)
 
 
-# -- 10. threads -------------------------------------------------------------------------------
+# -- 8. threads -------------------------------------------------------------------------------
 
 
 def test_networks_trained_in_two_threads_at_once_equal_one_at_a_time(y):
