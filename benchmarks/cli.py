@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
 from tabulate import tabulate
 
+from benchmarks.data import is_collection_source
 from benchmarks.progress import progress_for
 from models.errors import ConfigError, ForecastBenchError
+
+SOURCES_HELP = ("msft, sunspots, lynx, csv:PATH, long:PATH, wide:PATH, m3, m3:yearly, "
+                "m3:quarterly, m3:monthly or m3:other")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,6 +42,16 @@ def _test_size(text: str) -> int | float:
             f"--test-size takes a count or a fraction like 0.2, got {text!r}") from None
 
 
+def _horizon(text: str) -> int | str:
+    if text == "dataset":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--horizon takes a number of steps or 'dataset', got {text!r}") from None
+
+
 def _last(text: str) -> int | str:
     if text == "all":
         return text
@@ -52,16 +67,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run a walk-forward benchmark and write its results")
     run.add_argument("config", nargs="?", help="TOML config (default: msft_daily.toml)")
-    run.add_argument("--data", dest="source", help="msft, sunspots, lynx or csv:PATH")
-    run.add_argument("--column", help="value column of the data")
+    run.add_argument("--data", dest="source", help=SOURCES_HELP)
+    run.add_argument("--column", help="value column of the data (a CSV: A,B for several)")
     run.add_argument("--date-column", help="date column of a CSV")
+    run.add_argument("--id-column", help="series id column of a long CSV (default unique_id)")
+    run.add_argument("--series", help="comma-separated series ids to keep, e.g. N1402,N1403")
+    run.add_argument("--category", help="keep one category of a collection (M3: MICRO, ...)")
+    run.add_argument("--sample", type=int, help="keep a random sample of N series (--seed)")
+    run.add_argument("--min-length", type=int, help="keep series with at least N values")
+    run.add_argument("--max-length", type=int, help="keep series with at most N values")
+    run.add_argument("--frequency", help="override the inferred frequency (monthly, ...)")
+    run.add_argument("--period", type=int, help="override the seasonal period")
     run.add_argument("--last", type=_last, help="keep the last N observations ('all': keep all)")
     run.add_argument("--start", help="first date to keep (YYYY-MM-DD)")
     run.add_argument("--end", help="last date to keep (YYYY-MM-DD)")
     run.add_argument("--models", help="comma-separated labels or model names, e.g. naive,arima")
     run.add_argument("--test-size", type=_test_size, help="test values (count or fraction)")
     run.add_argument("--folds", type=int, help="number of folds")
-    run.add_argument("--horizon", type=int, help="steps ahead forecast from each origin")
+    run.add_argument("--horizon", type=_horizon,
+                     help="steps ahead forecast from each origin, or 'dataset' (M3's own)")
+    run.add_argument("--protocol", choices=("rolling", "fixed"),
+                     help="rolling origin (folds) or the competitions' fixed origin")
+    run.add_argument("--reference", help="model the aggregate scores are relative to")
     run.add_argument("--step", type=int, help="distance between forecast origins")
     run.add_argument("--window", type=_window, help="'expanding' or a sliding window length")
     run.add_argument("--seed", type=int, help="seed for models that use randomness")
@@ -82,9 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("run_dir", help="a run folder, e.g. results/<run-id>")
     table.add_argument("--format", default="md", choices=("md", "csv", "latex", "html"))
     table.add_argument("--table", default="summary",
-                       choices=("summary", "folds", "steps", "ranks", "dm"),
+                       choices=("summary", "folds", "steps", "ranks", "dm", "categories",
+                                "coverage"),
                        help="summary (default), folds (RMSE per fold), steps (RMSE per horizon "
-                            "step), ranks, dm (Diebold-Mariano p-values)")
+                            "step), ranks, dm (Diebold-Mariano p-values); a collection run: "
+                            "summary, steps, categories, coverage")
     table.set_defaults(handler=_cmd_table)
 
     report = commands.add_parser(
@@ -114,9 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
     models = commands.add_parser("models", help="list the registered models")
     models.set_defaults(handler=_cmd_models)
 
-    data = commands.add_parser("data", help="summarize a dataset")
-    data.add_argument("source", help="msft, sunspots, lynx or csv:PATH")
+    data = commands.add_parser("data", help="summarize a dataset or a collection of series")
+    data.add_argument("source", help=SOURCES_HELP)
     data.add_argument("--column", help="value column")
+    data.add_argument("--date-column", help="date column of a CSV")
+    data.add_argument("--id-column", help="series id column of a long CSV")
     data.add_argument("--last", type=_last, help="keep the last N observations ('all': keep all)")
     data.set_defaults(handler=_cmd_data)
     return parser
@@ -154,26 +185,56 @@ def _execution(args: argparse.Namespace) -> dict:
 def _cmd_run(args: argparse.Namespace) -> int:
     from benchmarks import config, runner
 
-    cfg = config.load_config(args.config or config.DEFAULT_CONFIG)
-    names = None
-    if args.models is not None:
-        names = [name.strip() for name in args.models.split(",") if name.strip()]
-        if not names:
-            raise ConfigError("--models is empty; name at least one model, e.g. --models arima")
+    cfg = config.load_config(args.config or _default_config(args.source))
+    if args.config is None and args.source is not None and is_collection_source(args.source):
+        cfg = dataclasses.replace(cfg, name=_run_name(args.source))
+    names = _names(args.models, "--models")
     cfg = config.with_overrides(
         cfg,
         data={"source": args.source, "column": args.column, "date_column": args.date_column,
-              "last": args.last, "start": args.start, "end": args.end},
+              "last": args.last, "start": args.start, "end": args.end,
+              "id_column": args.id_column, "series": _names(args.series, "--series"),
+              "category": args.category, "sample": args.sample, "min_length": args.min_length,
+              "max_length": args.max_length, "frequency": args.frequency,
+              "period": args.period},
         split={"test_size": args.test_size, "folds": args.folds, "horizon": args.horizon,
-               "step": args.step, "window": args.window},
+               "step": args.step, "window": args.window, "protocol": args.protocol},
         models=names,
         seed=args.seed,
+        reference=args.reference,
     )
+    if args.sample is not None and args.seed is not None:
+        cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, sample_seed=args.seed))
 
     outcome = runner.run(cfg, Path(args.out), **_execution(args))
     print(outcome.text)
     print(f"\nresults: {outcome.run_dir}")
     return 0
+
+
+def _default_config(source: str | None) -> Path:
+    """The competitions' protocol for collections, the default benchmark's config otherwise."""
+    from benchmarks import config
+
+    if source is not None and is_collection_source(source):
+        return config.DEFAULT_CONFIG.parent / "competition.toml"
+    return config.DEFAULT_CONFIG
+
+
+def _run_name(source: str) -> str:
+    """m3:monthly -> m3_monthly; long:data/sales.csv -> sales."""
+    kind, _, rest = source.partition(":")
+    return Path(rest).stem if kind in ("long", "wide") else source.replace(":", "_")
+
+
+def _names(text: str | None, option: str) -> list[str] | None:
+    """A comma-separated option as a list (None when not given)."""
+    if text is None:
+        return None
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise ConfigError(f"{option} is empty; name at least one, e.g. {option} NAME")
+    return names
 
 
 def _cmd_tutorial(args: argparse.Namespace) -> int:
@@ -204,23 +265,35 @@ def _cmd_cache(args: argparse.Namespace) -> int:
 def _cmd_table(args: argparse.Namespace) -> int:
     from benchmarks.outputs import render_table
     from evaluation.analysis import analyse
+    from evaluation.panel_record import is_panel_run
     from evaluation.record import load_run
 
-    record = load_run(Path(args.run_dir))
-    if args.table == "steps" and record.horizon == 1:
-        raise ConfigError(f"{args.run_dir} forecasts 1 step ahead: it has no per-step table; "
-                          "use --table summary, folds, ranks or dm")
-    text = render_table(analyse(record), args.table, args.format, record.leaky)
+    if is_panel_run(Path(args.run_dir)):
+        from benchmarks.panel_outputs import table_of_run
+
+        text = table_of_run(Path(args.run_dir), args.table, args.format)
+    else:
+        record = load_run(Path(args.run_dir))
+        if args.table == "steps" and record.horizon == 1:
+            raise ConfigError(f"{args.run_dir} forecasts 1 step ahead: it has no per-step "
+                              "table; use --table summary, folds, ranks or dm")
+        text = render_table(analyse(record), args.table, args.format, record.leaky)
     print(text, end="" if text.endswith("\n") else "\n")
     return 0
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from benchmarks.outputs import write_outputs
+    from evaluation.panel_record import is_panel_run, load_panel_run
     from evaluation.record import load_run
 
     run_dir = Path(args.run_dir)
-    write_outputs(load_run(run_dir), run_dir)
+    if is_panel_run(run_dir):
+        from benchmarks.panel_outputs import write_panel_outputs
+
+        write_panel_outputs(load_panel_run(run_dir), run_dir)
+    else:
+        write_outputs(load_run(run_dir), run_dir)
     print(f"report: {run_dir / 'report.html'}")
     return 0
 
@@ -271,12 +344,24 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
-    from benchmarks.data import DataSpec, load
+    from benchmarks.collection import load_collection
+    from benchmarks.data import DataSpec, is_collection_source, load
 
-    dataset = load(DataSpec(source=args.source, column=args.column, last=args.last))
-    rows = [(key, "; ".join(value) if isinstance(value, list | tuple) else value)
-            for key, value in dataset.describe().items()]
-    print(tabulate([*rows, ("sha256", dataset.sha256())], tablefmt="plain"))
+    spec = DataSpec(source=args.source, column=args.column, date_column=args.date_column,
+                    id_column=args.id_column, last=args.last)
+    if not is_collection_source(spec.source):
+        collection = load_collection(spec)
+        if len(collection) == 1 and not collection.skipped:
+            dataset = load(spec)
+            rows = [(key, "; ".join(value) if isinstance(value, list | tuple) else value)
+                    for key, value in dataset.describe().items()]
+            print(tabulate([*rows, ("sha256", dataset.sha256())], tablefmt="plain"))
+            return 0
+    else:
+        collection = load_collection(spec)
+    from benchmarks.panel_outputs import collection_summary
+
+    print(collection_summary(collection))
     return 0
 
 

@@ -16,7 +16,7 @@ from models.errors import ConfigError
 
 DEFAULT_CONFIG = Path(__file__).parent / "configs" / "msft_daily.toml"
 REFERENCE = "naive"  # every run includes the random walk: ratios are taken against it
-TOP_LEVEL = ("name", "seed", "data", "split", "models")
+TOP_LEVEL = ("name", "seed", "reference", "data", "split", "models")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,6 +35,9 @@ class RunConfig:
     split: WalkForward
     models: tuple[ModelEntry, ...]
     seed: int = 0
+    # the model a collection run's aggregate scores are relative to (OWA, beats-ref %); a label
+    # of the run or a registered model name added with its defaults
+    reference: str = REFERENCE
 
 
 def load_config(path: str | Path) -> RunConfig:
@@ -61,11 +64,23 @@ def from_dict(raw: dict[str, Any], default_name: str = "run", where: str = "conf
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ConfigError(f"{where}: seed must be a non-negative integer, got {seed!r}")
     name = str(raw.get("name", default_name))
-    return RunConfig(name, DataSpec(**data), WalkForward(**split), models, seed)
+    reference = _checked_reference(raw.get("reference", REFERENCE), models, where)
+    return RunConfig(name, DataSpec(**data), WalkForward(**split), models, seed, reference)
+
+
+def _checked_reference(reference: Any, models: tuple[ModelEntry, ...], where: str) -> str:
+    """The reference must be a label of the run or a registered model name."""
+    labels = {entry.label for entry in models}
+    if not isinstance(reference, str) or (reference not in labels
+                                          and reference not in registry.available()):
+        raise ConfigError(f"{where}: reference {reference!r} is neither a model of the run "
+                          f"({', '.join(sorted(labels))}) nor a registered model; name one")
+    return reference
 
 
 def with_overrides(cfg: RunConfig, data: dict[str, Any], split: dict[str, Any],
-                   models: list[str] | None, seed: int | None) -> RunConfig:
+                   models: list[str] | None, seed: int | None,
+                   reference: str | None = None) -> RunConfig:
     """A copy of `cfg` with CLI options applied (None values are ignored)."""
     data = {k: v for k, v in data.items() if v is not None}
     split = {k: v for k, v in split.items() if v is not None}
@@ -80,6 +95,8 @@ def with_overrides(cfg: RunConfig, data: dict[str, Any], split: dict[str, Any],
         split=dataclasses.replace(cfg.split, **split),
         models=entries,
         seed=cfg.seed if seed is None else seed,
+        reference=(cfg.reference if reference is None
+                   else _checked_reference(reference, entries, "--reference")),
     )
 
 
@@ -95,10 +112,12 @@ def with_model_params(cfg: RunConfig, **params: Any) -> RunConfig:
 
 
 def build_models(cfg: RunConfig) -> dict[str, Forecaster]:
-    """Unfitted models by label, the naive reference first; the run seed fills unset seeds."""
+    """Unfitted models by label, the references first (the random walk, which single-series
+    tables compare against, and the run's reference); the run seed fills unset seeds."""
     entries = list(cfg.models)
-    if REFERENCE not in {entry.label for entry in entries}:
-        entries.insert(0, ModelEntry(REFERENCE, REFERENCE, {}))
+    for reference in dict.fromkeys([cfg.reference, REFERENCE]):
+        if reference not in {entry.label for entry in entries}:
+            entries.insert(0, ModelEntry(reference, reference, {}))
     built = {}
     for entry in entries:
         params = dict(entry.params)
@@ -112,7 +131,8 @@ def to_toml(cfg: RunConfig, models: dict[str, Forecaster]) -> str:
     """The fully resolved configuration (every model parameter spelled out), as TOML.
 
     A small writer suffices: configs hold only scalars, arrays and (inline) tables."""
-    lines = [f"name = {_toml_value(cfg.name)}", f"seed = {cfg.seed}", ""]
+    lines = [f"name = {_toml_value(cfg.name)}", f"seed = {cfg.seed}",
+             f"reference = {_toml_value(cfg.reference)}", ""]
     for section, values in (("data", dataclasses.asdict(cfg.data)),
                             ("split", dataclasses.asdict(cfg.split))):
         lines += [f"[{section}]", *_toml_pairs(values), ""]

@@ -15,12 +15,14 @@ MISSING = frozenset({"", "NA", "NaN", "nan", "null", "None", "N/A", "#N/A"})
 DATE_NAMES = ("date", "datetime", "timestamp", "time", "day")
 
 
-def read_csv(path: Path, label: str) -> pd.DataFrame:
-    """Read every cell as a string; line numbers stay aligned (blank lines are kept)."""
+def read_csv(path: Path, label: str, prefix: str = "csv:") -> pd.DataFrame:
+    """Read every cell as a string; line numbers stay aligned (blank lines are kept).
+
+    ``prefix``: the source form the path came with (csv:, long: or wide:), for messages."""
     if not path.exists():
-        raise DataError(f"data file not found: {label}; check the path after 'csv:'")
+        raise DataError(f"data file not found: {label}; check the path after {prefix!r}")
     if path.is_dir():
-        raise DataError(f"data path {label} is a directory; give a CSV file after 'csv:'")
+        raise DataError(f"data path {label} is a directory; give a CSV file after {prefix!r}")
     try:
         frame = pd.read_csv(
             path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig"
@@ -127,3 +129,79 @@ def parse_values(cells: pd.Series, lines: np.ndarray, column: str, label: str) -
             f"{lines[i]}; replace it with a number or leave the cell empty"
         )
     return numbers
+
+
+def long_series(
+    frame: pd.DataFrame,
+    lines: np.ndarray,
+    label: str,
+    id_col: str,
+    date_wanted: str | None,
+    value_wanted: str | None,
+) -> tuple[str, list[tuple[str, pd.DatetimeIndex, np.ndarray, np.ndarray, str | None]]]:
+    """The value column of a long file and, per series id (in order of first appearance), its
+    dates, values, lines and the message of a bad cell (None when all parse).
+
+    Defaults: date column ``ds`` if present (else the usual detection), value column ``y`` if
+    present (else the only one left)."""
+    columns = list(frame.columns)
+    if id_col not in columns:
+        raise DataError(not_found(id_col, label, columns, "data.id_column"))
+    rest = frame.drop(columns=id_col)
+    date_col = date_column(rest, date_wanted or ("ds" if "ds" in rest.columns else None), label)
+    if value_wanted is None and "y" in rest.columns and date_col != "y":
+        value_wanted = "y"
+    column = value_column(rest, value_wanted, date_col, label)
+    ids = frame[id_col].str.strip().to_numpy(dtype=object)
+    if (ids == "").any():
+        line = lines[int(np.argmax(ids == ""))]
+        raise DataError(f"missing series id in column {id_col!r} of {label} at line {line}; "
+                        "fill it in or delete the row")
+    codes, uniques = pd.factorize(ids)
+    order = np.argsort(codes, kind="stable")
+    groups = np.split(order, np.flatnonzero(np.diff(codes[order])) + 1)
+    parsers = {date_col: parse_dates, column: parse_values}
+    whole: dict[str, object] = {}
+    for name, parse in parsers.items():
+        try:
+            whole[name] = parse(frame[name], lines, name, label)
+        except DataError:
+            whole[name] = None  # parsed per series below: one bad cell spoils one series
+
+    def part(name: str, rows: np.ndarray) -> object:
+        if whole[name] is not None:
+            return whole[name][rows]
+        return parsers[name](frame[name].iloc[rows], lines[rows], name, label)
+
+    found = []
+    for uid, rows in zip(uniques, groups, strict=True):
+        try:
+            dates, values, error = part(date_col, rows), part(column, rows), None
+        except DataError as exc:
+            dates, values, error = pd.DatetimeIndex([]), np.empty(0), str(exc)
+        found.append((str(uid), dates, values, lines[rows], error))
+    return column, found
+
+
+def wide_series(
+    frame: pd.DataFrame, lines: np.ndarray, label: str, date_wanted: str | None,
+    columns: str | None,
+) -> tuple[pd.DatetimeIndex, list[tuple[str, np.ndarray, str | None]]]:
+    """The shared dates of a wide file and, per value column (all, or the comma-separated
+    ``columns``), its values and the message of a bad cell (values all missing then)."""
+    date_col = date_column(frame, date_wanted, label)
+    if columns:
+        names = [value_column(frame, name.strip(), date_col, label)
+                 for name in columns.split(",") if name.strip()]
+    else:
+        names = [name for name in frame.columns if name != date_col]
+    if not names:
+        raise DataError(f"{label} has no value column besides {date_col!r}; add one")
+    dates = parse_dates(frame[date_col], lines, date_col, label)
+    found = []
+    for name in names:
+        try:
+            found.append((name, parse_values(frame[name], lines, name, label), None))
+        except DataError as exc:
+            found.append((name, np.full(len(frame), np.nan), str(exc)))
+    return dates, found

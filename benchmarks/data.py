@@ -1,6 +1,7 @@
 """Load and clean one series: built-in datasets (no network) or a user's CSV file.
 
 Data problems raise a one-line ``DataError`` naming the file, column, line (header = 1) and fix.
+Sources of many series (M3, long/wide CSV) load in ``benchmarks.collection``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,15 @@ FILLS = ("ffill", "interpolate", "none")
 TRANSFORMS = ("none", "log", "log10")
 _DEFAULT_COLUMN = {"msft": "Close", "sunspots": "SUNACTIVITY", "lynx": "lynx"}
 _DEFAULT_LAST = {"msft": 1260}
+M3_SOURCES = ("m3", "m3:yearly", "m3:quarterly", "m3:monthly", "m3:other")
+_FILE_PREFIXES = ("csv:", "long:", "wide:")
+SOURCE_FORMS = ("msft, sunspots, lynx, m3, m3:yearly, m3:quarterly, m3:monthly, m3:other, "
+                "csv:PATH, long:PATH or wide:PATH")
+
+
+def is_collection_source(source: str) -> bool:
+    """True for sources that always hold a collection (m3*, long:, wide:); csv: depends."""
+    return source in M3_SOURCES or source.startswith(("long:", "wide:"))
 
 
 @dataclass(frozen=True)
@@ -41,16 +51,31 @@ class DataSpec:
     fill: str = "ffill"
     max_gap: int = 5
     transform: str = "none"  # none, log or log10 (e.g. Zhang's log10 lynx series)
+    # Collections (benchmarks.collection): long-CSV id column (default unique_id), subsets
+    # (series ids in order, M3 category, length bounds, a seeded random sample), overrides.
+    id_column: str | None = None
+    series: tuple[str, ...] | list[str] | None = None  # stored as a tuple (hashable)
+    category: str | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    sample: int | None = None
+    sample_seed: int = 0
+    frequency: str | None = None
+    period: int | None = None
+
+    is_collection_source = staticmethod(is_collection_source)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.source, str) or not (
-            self.source in DATASETS or (self.source.startswith("csv:") and self.source[4:])
+        source = self.source
+        if not isinstance(source, str) or not (
+            source in DATASETS or source in M3_SOURCES
+            or any(source.startswith(p) and source[len(p):] for p in _FILE_PREFIXES)
         ):
-            close = difflib.get_close_matches(str(self.source).lower(), list(DATASETS), n=1)
+            known = [*DATASETS, *M3_SOURCES]
+            close = difflib.get_close_matches(str(source).lower(), known, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise ConfigError(
-                f"data.source {self.source!r} is not a known dataset; {hint}"
-                "use msft, sunspots, lynx, or csv:PATH"
+                f"data.source {source!r} is not a known dataset; {hint}use {SOURCE_FORMS}"
             )
         if self.transform not in TRANSFORMS:
             raise ConfigError(f"data.transform must be one of {', '.join(TRANSFORMS)}; "
@@ -63,10 +88,18 @@ class DataSpec:
         is_int = isinstance(last, int | np.integer) and not isinstance(last, bool)
         if not (last is None or last == "all" or (is_int and last > 0)):
             raise ConfigError(f"data.last must be a positive integer or 'all'; got {last!r}")
-        if self.date_column is not None and not self.source.startswith("csv:"):
-            raise ConfigError(
-                f"data.date_column only applies to csv:PATH sources; remove it for {self.source!r}"
-            )
+        if self.date_column is not None and not source.startswith(_FILE_PREFIXES):
+            raise ConfigError(f"data.date_column only applies to csv:PATH, long:PATH and "
+                              f"wide:PATH sources; remove it for {source!r}")
+        if self.id_column is not None and not source.startswith(("csv:", "long:")):
+            raise ConfigError(f"data.id_column only applies to csv:PATH and long:PATH sources; "
+                              f"remove it for {source!r}")
+        if self.column is not None and source in M3_SOURCES:
+            raise ConfigError(f"data.column does not apply to {source!r} (every M3 series is "
+                              "its own column y); remove it, or pick series with data.series")
+        from benchmarks.collection import check_spec
+
+        check_spec(self)
         bounds = {name: _parse_bound(name, getattr(self, name)) for name in ("start", "end")}
         if None not in bounds.values() and bounds["start"] > bounds["end"]:
             raise ConfigError(
@@ -109,11 +142,30 @@ class Dataset:
 
 
 def load(spec: DataSpec) -> Dataset:
-    """Load, validate and clean the series described by ``spec``."""
+    """Load, validate and clean the series described by ``spec``.
+
+    A source holding several series (or a spec with a subset) goes through
+    ``benchmarks.collection`` and must leave exactly one series."""
+    frame = None
+    if spec.source.startswith("csv:"):
+        path = Path(spec.source[4:]).expanduser()
+        frame = csv_input.read_csv(path, str(path))
+    subsets = ("series", "category", "min_length", "max_length", "sample")
+    if is_collection_source(spec.source) or any(getattr(spec, k) is not None for k in subsets) or (
+        frame is not None and holds_many(list(frame.columns), spec)
+    ):
+        from benchmarks.collection import load_single
+
+        return load_single(spec, frame)
+    return load_one(spec, frame)
+
+
+def load_one(spec: DataSpec, frame: pd.DataFrame | None = None) -> Dataset:
+    """One series of a built-in dataset or a one-value-column CSV (``frame``: its cells)."""
     if spec.source.startswith("csv:"):
         path = Path(spec.source[4:]).expanduser()
         label, source = str(path), f"csv:{path.resolve()}"
-        frame = csv_input.read_csv(path, label)
+        frame = csv_input.read_csv(path, label) if frame is None else frame
         lines = np.arange(len(frame)) + 2
         blank = (frame == "").all(axis=1).to_numpy()
         frame, lines = frame[~blank], lines[~blank]
@@ -130,16 +182,36 @@ def load(spec: DataSpec) -> Dataset:
         dates = frame.index
         values = frame[column].to_numpy(dtype=float)
         lines = np.arange(len(frame)) + 2
-    _check_order(dates, lines, label)
+    check_order(dates, lines, label)
+    last = _DEFAULT_LAST.get(spec.source) if spec.last is None else spec.last
+    return finish(dates, values, lines, column, label, source, spec, last)
+
+
+def holds_many(columns: list[str], spec: DataSpec) -> bool:
+    """Whether a csv: file is a collection: it has the id column, or data.column lists several."""
+    return spec.id_column is not None or "unique_id" in columns or "," in (spec.column or "")
+
+
+def finish(
+    dates: pd.DatetimeIndex,
+    values: np.ndarray,
+    lines: np.ndarray,
+    column: str,
+    label: str,
+    source: str,
+    spec: DataSpec,
+    last: int | str | None,
+) -> Dataset:
+    """Clean one series whose dates are sorted and unique: every rule of ``spec`` applies."""
     if np.isnan(values).all():
         raise DataError(
             f"column {column!r} of {label} has no values (all {len(values)} cells are missing); "
             "choose another column with --column"
         )
-    last = _DEFAULT_LAST.get(spec.source) if spec.last is None else spec.last
     keep = None if last is None or last == "all" else int(last)
     series, n_filled, notes = _clean(dates, values, lines, column, label, spec, keep)
-    if len(series) > 1 and series.min() == series.max():
+    kept = series.to_numpy()
+    if len(kept) > 1 and kept.min() == kept.max():
         raise DataError(
             f"column {column!r} of {label} is constant ({series.iloc[0]:g} on all {len(series)}"
             " rows kept): there is nothing to forecast; choose another column or other dates"
@@ -176,7 +248,8 @@ def _builtin(name: str) -> pd.DataFrame:
     return frame
 
 
-def _check_order(dates: pd.DatetimeIndex, lines: np.ndarray, label: str) -> None:
+def check_order(dates: pd.DatetimeIndex, lines: np.ndarray, label: str) -> None:
+    """Fail on a repeated date or a date before its predecessor, naming both lines."""
     dup = dates.duplicated(keep="first")
     if dup.any():
         i = int(dup.argmax())
@@ -206,6 +279,13 @@ def _clean(
     last: int | None,
 ) -> tuple[pd.Series, int, list[str]]:
     """Filter by start/end, drop leading gaps, fill the rest, keep the last N observations."""
+    if spec.start is None and spec.end is None and np.isfinite(values).all():  # fast path
+        is_index = isinstance(dates, pd.DatetimeIndex)  # rename: a new index object, cheaply
+        index = dates.rename("date") if is_index else pd.DatetimeIndex(dates, name="date")
+        series = pd.Series(np.array(values, dtype="float64"), index=index, name="value")
+        if last is not None and len(series) < last:
+            return series, 0, [f"only {len(series)} observations available (data.last = {last})"]
+        return (series if last is None else series.iloc[-last:]), 0, []
     frame = pd.DataFrame(
         {"value": values, "line": lines}, index=pd.DatetimeIndex(dates, name="date")
     )

@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from benchmarks import results
-from evaluation import formats, tables
+from benchmarks.frequency import infer_frequency
+from evaluation import formats, run_files, tables
 from evaluation.analysis import Analysis, analyse
 from evaluation.record import RunRecord
 
@@ -34,13 +35,13 @@ def write_outputs(record: RunRecord, run_dir: Path) -> Analysis:
         for name, text in texts.items():
             results.write_text(run_dir / "tables" / f"{name}.{formats.EXTENSIONS[fmt]}", text)
     images = write_plots(record, analysis, run_dir / "plots")
-    results.write_text(run_dir / "summary.md",
+    results.write_text(run_dir / run_files.SUMMARY_MD,
                        summary_markdown(record, analysis, rendered["md"]))
     from evaluation.report import render_report
 
     explain = sorted(str(p.relative_to(run_dir)) for p in (run_dir / "explain").glob("*")
                      if p.suffix in (".md", ".csv", ".png"))
-    results.write_text(run_dir / "report.html",
+    results.write_text(run_dir / run_files.REPORT,
                        render_report(record, analysis, images, rendered["html"], explain))
     return analysis
 
@@ -70,7 +71,8 @@ def write_plots(record: RunRecord, analysis: Analysis, folder: Path) -> dict[str
 
     written: dict[str, Path] = {}
     column = str(record.series.name or "value")
-    for path in plots.plot_eda(record.series, folder, name=column):
+    frequency = infer_frequency(pd.DatetimeIndex(record.series.index))
+    for path in plots.plot_eda(record.series, folder, name=column, frequency=frequency):
         written[path.stem] = path
     written["folds_timeline"] = comparison_plots.plot_folds_timeline(
         record.folds, folder / "folds_timeline.png", title=f"{record.name}: folds")

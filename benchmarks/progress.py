@@ -1,4 +1,5 @@
-"""A one-line progress bar over a run's (model, fold) tasks, on stderr when it is a terminal."""
+"""A one-line progress bar over a run's (series, model, fold) tasks, on stderr when it is a
+terminal."""
 
 from __future__ import annotations
 
@@ -6,14 +7,14 @@ import sys
 import time
 from typing import TextIO
 
-from evaluation.splits import Fold
-from evaluation.walk_forward import Progress
+from evaluation.walk_forward import Progress, Tick
 
 WIDTH = 24
 
 
 class ProgressBar:
-    """`[#####-----] 12/24 tasks, 1m05s elapsed, ETA 1m10s  lstm fold 2: ok`, redrawn in place.
+    """`[#####-----] 12/24 tasks, 3/6 series, 1m05s elapsed, ETA 1m10s  N1 lstm fold 2: ok`,
+    redrawn in place (the series count only when the run has several).
 
     The ETA counts only computed tasks: cached ones finish at once and would make it too short.
     """
@@ -24,18 +25,20 @@ class ProgressBar:
         self.computed = 0
         self.width = 0
 
-    def __call__(self, label: str, fold: Fold, status: str, done: int, total: int) -> None:
+    def __call__(self, tick: Tick) -> None:
         elapsed = time.perf_counter() - self.started
-        self.computed += "cached" not in status
-        left = total - done
+        self.computed += "cached" not in tick.status
+        left = tick.total - tick.done
         eta = elapsed / self.computed * left if self.computed else 0.0
-        filled = round(WIDTH * done / total) if total else WIDTH
-        line = (f"[{'#' * filled}{'-' * (WIDTH - filled)}] {done}/{total} tasks, "
-                f"{_clock(elapsed)} elapsed, ETA {_clock(eta)}  {label} fold {fold.index}: "
-                f"{status}")
+        filled = round(WIDTH * tick.done / tick.total) if tick.total else WIDTH
+        series = (f"{tick.series_done}/{tick.n_series} series, " if tick.n_series > 1 else "")
+        where = f"{tick.series} " if tick.n_series > 1 else ""
+        line = (f"[{'#' * filled}{'-' * (WIDTH - filled)}] {tick.done}/{tick.total} tasks, "
+                f"{series}{_clock(elapsed)} elapsed, ETA {_clock(eta)}  {where}{tick.label} "
+                f"fold {tick.fold}: {tick.status}")
         self.stream.write("\r" + line.ljust(self.width))
         self.width = len(line)
-        if done == total:
+        if tick.done == tick.total:
             self.stream.write("\n")
         self.stream.flush()
 

@@ -1,4 +1,9 @@
-"""One benchmark run: load data, split once, run every model, write results/<run-id>/."""
+"""One benchmark run: load data, split once, run every model, write results/<run-id>/.
+
+A dataset is a collection of series. A collection of one is today's single-series run (its
+report has EDA, Diebold-Mariano tests and forecast plots); several series make a panel run
+(benchmarks.panel_run: aggregate scores, ranks and the Friedman/Nemenyi tests across series).
+"""
 
 from __future__ import annotations
 
@@ -10,25 +15,34 @@ from pathlib import Path
 import pandas as pd
 
 from benchmarks import outputs, results
+from benchmarks.collection import Collection, SeriesData, load_collection
 from benchmarks.config import RunConfig, build_models, to_toml
 from benchmarks.data import Dataset, load
+from evaluation import run_files
 from evaluation.analysis import Analysis
 from evaluation.cache import TaskCache
 from evaluation.executors import SERIAL, ExecutorSpec
+from evaluation.panel_analysis import PanelAnalysis
 from evaluation.record import RunRecord, normalize_folds
-from evaluation.splits import folds_frame
-from evaluation.walk_forward import Progress, WalkForwardResult, run_walk_forward
+from evaluation.splits import Fold, folds_frame
+from evaluation.walk_forward import Progress, SeriesPlan, WalkForwardResult, run_panel
+from models.base import Forecaster
 from models.errors import ConfigError
 
 CACHE_DIR = ".cache"  # inside the results folder
+# split.horizon = "dataset" for a series whose dataset gives none: M4's horizon for its frequency
+M4_HORIZONS = {"yearly": 6, "quarterly": 8, "monthly": 18, "weekly": 13, "daily": 14,
+               "business daily": 14}
 
 
 @dataclasses.dataclass(frozen=True)
 class RunOutcome:
+    """A finished run; a collection run has a Collection and a PanelAnalysis."""
+
     run_dir: Path
-    dataset: Dataset
+    dataset: Dataset | Collection
     result: WalkForwardResult
-    analysis: Analysis  # every derived table; analysis.text is what the terminal shows
+    analysis: Analysis | PanelAnalysis  # every derived table; .text: what the terminal shows
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -46,43 +60,89 @@ def run(cfg: RunConfig, out_root: Path, progress: Progress | None = None,
     Task results are cached under out_root/.cache (use_cache=False: neither read nor written),
     so a rerun, or a run killed half-way and started again, computes only what is missing.
     """
-    started, created = time.perf_counter(), dt.datetime.now().astimezone()
-    dataset = load(cfg.data)
-    models = build_models(cfg)
-    neediest = max(models, key=lambda label: models[label].min_train_size)
-    min_train = models[neediest].min_train_size
+    collection = load_collection(cfg.data)
+    if len(collection) > 1 or collection.skipped:
+        from benchmarks import panel_run
+
+        return panel_run.run_panel_benchmark(cfg, collection, out_root, progress, executor,
+                                             use_cache)
+    return _run_single(cfg, collection.items[0], out_root, progress, executor, use_cache)
+
+
+def series_models(cfg: RunConfig, item: SeriesData) -> dict[str, Forecaster]:
+    """The run's models for one series: a model that takes the seasonal period gets the
+    series' period where the config leaves it unset."""
+    return {label: model.with_period(item.period) for label, model in build_models(cfg).items()}
+
+
+def neediest(models: dict[str, Forecaster]) -> tuple[str, int]:
+    """The label of the model that needs the longest training part, and that length."""
+    label = max(models, key=lambda name: models[name].min_train_size)
+    return label, models[label].min_train_size
+
+
+def split_series(cfg: RunConfig, item: SeriesData,
+                 models: dict[str, Forecaster]) -> tuple[list[Fold], int]:
+    """The folds of one series and its horizon; ConfigError (naming the neediest model) when
+    the series is too short."""
+    label, min_train = neediest(models)
+    split = cfg.split.resolved(item.horizon or M4_HORIZONS.get(item.frequency))
     try:
-        folds = cfg.split.split(len(dataset.series), min_train=min_train)
+        return split.split(len(item.series), min_train=min_train), int(split.horizon)
     except ConfigError as exc:
         if min_train <= 2 or "to train" not in str(exc):
             raise
-        raise ConfigError(f"{exc}; model {neediest!r} needs at least {min_train} training "
+        raise ConfigError(f"{exc}; model {label!r} needs at least {min_train} training "
                           "values (for a network: look_back plus warm-up and a batch)") from None
+
+
+def _run_single(cfg: RunConfig, item: SeriesData, out_root: Path, progress: Progress | None,
+                executor: ExecutorSpec, use_cache: bool) -> RunOutcome:
+    started, created = time.perf_counter(), dt.datetime.now().astimezone()
+    dataset = load(cfg.data)  # the same series as `item`, with its provenance
+    models = series_models(cfg, item)
+    folds, horizon = split_series(cfg, item, models)
     run_dir = results.new_run_dir(out_root, cfg.name)
     config_text = to_toml(cfg, models)
-    fold_table = folds_frame(folds, dataset.series)
-    results.write_text(run_dir / "config.toml", config_text)
-    results.write_csv(run_dir / "folds.csv", fold_table, float_format=None)
-    results.write_csv(run_dir / "series.csv", dataset.series.rename_axis("date").reset_index(),
+    fold_table = folds_frame(folds, dataset.series, item.period)
+    results.write_text(run_dir / run_files.CONFIG, config_text)
+    results.write_csv(run_dir / run_files.FOLDS, fold_table, float_format=None)
+    results.write_csv(run_dir / run_files.SERIES, dataset.series.rename_axis("date").reset_index(),
                       float_format=None)
 
     cache = TaskCache(out_root / CACHE_DIR) if use_cache else None
-    outcome = run_walk_forward(dataset.series, folds, models, cfg.split.horizon, progress,
-                               executor, cache)
-    results.write_csv(run_dir / "forecasts.csv", outcome.forecasts, float_format=None)
-    results.write_csv(run_dir / "status.csv", outcome.status, float_format=None)
+    plan = SeriesPlan(item.id, dataset.series, folds, horizon, models)
+    outcome = run_panel([plan], progress, executor, cache)
+    results.write_csv(run_dir / run_files.FORECASTS, outcome.forecasts, float_format=None)
+    results.write_csv(run_dir / run_files.STATUS, outcome.status, float_format=None)
     if len(outcome.members):
-        results.write_csv(run_dir / "members.csv", outcome.members, float_format=None)
-    results.write_json(run_dir / "histories.json", outcome.histories)
-    seconds = outcome.status.groupby("model", sort=False)[["fit_seconds", "predict_seconds"]]
-    manifest = {
+        results.write_csv(run_dir / run_files.MEMBERS, outcome.members, float_format=None)
+    results.write_json(run_dir / run_files.HISTORIES, outcome.histories)
+    manifest = run_manifest(run_dir, cfg, created, started, executor, cache, outcome.status,
+                            {**dataset.describe(), "sha256": dataset.sha256()}, len(folds))
+    record = RunRecord(run_dir.name, config_text, dataset.series, normalize_folds(fold_table),
+                       outcome.forecasts, outcome.status, outcome.members, outcome.histories,
+                       manifest)
+    analysis = outputs.write_outputs(record, run_dir)
+    manifest["wall_seconds"]["total"] = round(time.perf_counter() - started, 3)
+    results.write_json(run_dir / run_files.MANIFEST, manifest)  # last: marks the run complete
+    return RunOutcome(run_dir, dataset, outcome, analysis)
+
+
+
+def run_manifest(run_dir: Path, cfg: RunConfig, created: dt.datetime, started: float,
+                 executor: ExecutorSpec, cache: TaskCache | None, status: pd.DataFrame,
+                 data: dict[str, object], n_folds: int) -> dict[str, object]:
+    """manifest.json's content: run facts, data provenance, execution, timings, versions."""
+    seconds = status.groupby("model", sort=False)[["fit_seconds", "predict_seconds"]]
+    return {
         "run_id": run_dir.name,
         "status": "complete",
         "created": created.isoformat(timespec="seconds"),
         "config_name": cfg.name,
         "seed": cfg.seed,
-        "data": {**dataset.describe(), "sha256": dataset.sha256()},
-        "n_folds": len(folds),
+        "data": data,
+        "n_folds": n_folds,
         "execution": {
             "executor": executor.kind, "jobs": executor.jobs, "scheduler": executor.scheduler,
             "cache": ({"folder": str(cache.root), "hits": cache.hits, "misses": cache.misses}
@@ -94,11 +154,3 @@ def run(cfg: RunConfig, out_root: Path, progress: Progress | None = None,
         },
         **results.environment(),
     }
-    record = RunRecord(run_dir.name, config_text, dataset.series, normalize_folds(fold_table),
-                       outcome.forecasts, outcome.status, outcome.members, outcome.histories,
-                       manifest)
-    analysis = outputs.write_outputs(record, run_dir)
-    manifest["wall_seconds"]["total"] = round(time.perf_counter() - started, 3)
-    results.write_json(run_dir / "manifest.json", manifest)  # last: marks the run complete
-    return RunOutcome(run_dir, dataset, outcome, analysis)
-

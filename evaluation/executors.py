@@ -18,6 +18,7 @@ EXECUTORS = ("local", "dask")
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                "TF_NUM_INTRAOP_THREADS")
 OnResult = Callable[[int, Any], None]
+CHUNKS_PER_WORKER = 20
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,9 +78,29 @@ def _keep_loky_worker() -> None:
         process_executor._USE_PSUTIL = False
 
 
+@dataclasses.dataclass(frozen=True)
+class Chunked:
+    """fn over a chunk of (index, item) pairs in one worker call: a collection run has
+    thousands of tasks of a millisecond each, and one call per task cost ~18 ms of dispatch."""
+
+    fn: Callable[[Any], Any]
+
+    def __call__(self, pairs: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
+        return [(index, self.fn(item)) for index, item in pairs]
+
+
+def chunks(items: Sequence[Any], workers: int) -> list[list[tuple[int, Any]]]:
+    """(index, item) pairs in about CHUNKS_PER_WORKER chunks per worker; one task per chunk
+    when there are few (slow tasks, such as networks, then spread evenly)."""
+    size = max(1, len(items) // (workers * CHUNKS_PER_WORKER))
+    pairs = list(enumerate(items))
+    return [pairs[start:start + size] for start in range(0, len(pairs), size)]
+
+
 def run_all(fn: Callable[[Any], Any], items: Sequence[Any], on_result: OnResult,
             spec: ExecutorSpec | None = None) -> None:
-    """Call fn(item) for every item where `spec` says; on_result(index, result) as each ends."""
+    """Call fn(item) for every item where `spec` says; on_result(index, result) as each ends
+    (in a worker pool, as each chunk of tasks ends)."""
     spec = spec or ExecutorSpec()
     if not items:
         return
@@ -101,12 +122,13 @@ def _run_joblib(fn: Callable[[Any], Any], items: Sequence[Any], on_result: OnRes
                 jobs: int) -> None:
     from joblib import Parallel, delayed, parallel_config
 
-    task = Limited(fn, threads_per_worker(jobs))
+    task = Limited(Chunked(fn), threads_per_worker(jobs))
     with parallel_config(backend="loky", inner_max_num_threads=task.threads):
         results = Parallel(n_jobs=jobs, return_as="generator_unordered")(
-            delayed(task)(index, item) for index, item in enumerate(items))
-        for index, result in results:
-            on_result(index, result)
+            delayed(task)(number, chunk) for number, chunk in enumerate(chunks(items, jobs)))
+        for _number, pairs in results:
+            for index, result in pairs:
+                on_result(index, result)
 
 
 def _run_dask(fn: Callable[[Any], Any], items: Sequence[Any], on_result: OnResult,
@@ -129,11 +151,13 @@ def _run_dask(fn: Callable[[Any], Any], items: Sequence[Any], on_result: OnResul
         raise ConfigError(f"cannot reach the dask scheduler {spec.scheduler or 'LocalCluster'}:"
                           f" {exc}; check the address (tcp://HOST:PORT) and that it runs") from None
     workers = len(client.scheduler_info().get("workers", {})) or spec.jobs
-    task = Limited(fn, 1 if spec.scheduler else threads_per_worker(workers))
+    task = Limited(Chunked(fn), 1 if spec.scheduler else threads_per_worker(workers))
+    parts = chunks(items, workers)
     try:
-        futures = client.map(task, range(len(items)), items, pure=False)
-        for _future, (index, result) in as_completed(futures, with_results=True):
-            on_result(index, result)
+        futures = client.map(task, range(len(parts)), parts, pure=False)
+        for _future, (_number, pairs) in as_completed(futures, with_results=True):
+            for index, result in pairs:
+                on_result(index, result)
     finally:
         client.close()
         if cluster is not None:

@@ -29,7 +29,12 @@ from evaluation.walk_forward import FORECAST_COLUMNS
 from models.errors import DataError
 
 DPI = 110
-MA_WINDOWS = (7, 50)
+MA_WINDOWS = (7, 50)  # the tutorial's, for daily prices
+# per frequency: the unit of one step, and the moving-average windows in steps
+EDA_STEPS = {"business daily": ("day", MA_WINDOWS), "daily": ("day", MA_WINDOWS),
+             "weekly": ("week", (4, 13)), "monthly": ("month", (3, 12)),
+             "quarterly": ("quarter", (4, 8)), "yearly": ("year", (5, 10))}
+OTHER_STEPS = ("step", (3, 10))
 
 
 def save_figure(fig: Figure, path: Path) -> Path:
@@ -61,41 +66,44 @@ def moving_averages(series: pd.Series, windows: tuple[int, ...] = MA_WINDOWS) ->
     return pd.DataFrame({f"MA{w}": series.rolling(w, min_periods=w).mean() for w in windows})
 
 
-def daily_changes(series: pd.Series) -> tuple[pd.Series, str, str]:
+def daily_changes(series: pd.Series, unit: str = "day") -> tuple[pd.Series, str, str]:
     """Returns in % if every value is positive, else differences (stationarity.changes), with
-    what to call them in titles and on an axis."""
+    what to call them in titles and on an axis; unit: one step's ("day", "month", ...)."""
     values, kind = changes(series)
+    every = "Daily" if unit == "day" else f"{unit.capitalize()}-on-{unit}"
     if kind == "returns":
-        return values * 100, "Daily returns", "return (%)"
-    return values, "Daily changes", "change"
+        return values * 100, f"{every} returns", "return (%)"
+    return values, f"{every} changes", "change"
 
 
-def _price_figure(series: pd.Series, name: str) -> Figure:
+def _price_figure(series: pd.Series, name: str, frequency: str) -> Figure:
     fig, ax = plt.subplots(figsize=(10, 4.5))
     ax.plot(series.index, series.to_numpy(), color="tab:blue", linewidth=1)
-    ax.set(title=f"{name} over time", xlabel="date", ylabel=name)
+    ax.set(title=f"{name} over time ({frequency})", xlabel="date", ylabel=name)
     _format_dates(ax)
     fig.tight_layout()
     return fig
 
 
-def _moving_averages_figure(series: pd.Series, name: str) -> Figure:
+def _moving_averages_figure(series: pd.Series, name: str, frequency: str) -> Figure:
+    unit, windows = EDA_STEPS.get(frequency, OTHER_STEPS)
     fig, ax = plt.subplots(figsize=(10, 4.5))
     ax.plot(series.index, series.to_numpy(), color="0.6", linewidth=1, label=name)
-    for (column, values), color in zip(moving_averages(series).items(), ("tab:orange", "tab:red"),
-                                       strict=True):
+    for (column, values), color in zip(moving_averages(series, windows).items(),
+                                       ("tab:orange", "tab:red"), strict=True):
         ax.plot(series.index, values.to_numpy(), color=color, linewidth=1.4,
-                label=f"{column} (trailing {column[2:]}-day mean)")
-    windows = "- and ".join(str(w) for w in MA_WINDOWS)  # "7- and 50-day"
-    ax.set(title=f"{name} with {windows}-day moving averages", xlabel="date", ylabel=name)
+                label=f"{column} (trailing {column[2:]}-{unit} mean)")
+    spans = "- and ".join(str(w) for w in windows)  # "7- and 50-day"
+    ax.set(title=f"{name} with {spans}-{unit} moving averages", xlabel="date", ylabel=name)
     ax.legend(loc="best")
     _format_dates(ax)
     fig.tight_layout()
     return fig
 
 
-def _returns_figure(series: pd.Series, name: str) -> Figure:
-    returns, title, unit = daily_changes(series)
+def _returns_figure(series: pd.Series, name: str, frequency: str) -> Figure:
+    step = EDA_STEPS.get(frequency, OTHER_STEPS)[0]
+    returns, title, unit = daily_changes(series, step)
     returns = returns.dropna()
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7))
     top.plot(returns.index, returns.to_numpy(), color="tab:blue", linewidth=0.7)
@@ -104,7 +112,8 @@ def _returns_figure(series: pd.Series, name: str) -> Figure:
     _format_dates(top)
     bottom.hist(returns.to_numpy(), bins=min(60, max(10, returns.size // 10)), color="tab:blue",
                 edgecolor="white")
-    bottom.set(title=f"Distribution of {title.lower()} of {name}", xlabel=unit, ylabel="days")
+    bottom.set(title=f"Distribution of {title.lower()} of {name}", xlabel=unit,
+               ylabel=f"{step}s")
     fig.tight_layout()
     return fig
 
@@ -116,9 +125,9 @@ def _by_year(values: pd.Series) -> tuple[list[np.ndarray], list[str]]:
     return [data for _, data in groups], [year for year, _ in groups]
 
 
-def _boxplots_figure(series: pd.Series, name: str) -> Figure:
+def _boxplots_figure(series: pd.Series, name: str, frequency: str) -> Figure:
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 8))
-    returns, title, unit = daily_changes(series)
+    returns, title, unit = daily_changes(series, EDA_STEPS.get(frequency, OTHER_STEPS)[0])
     panels = ((top, series, name, f"{name} by year"),
               (bottom, returns, unit, f"{title} of {name} by year"))
     for ax, values, ylabel, title in panels:
@@ -131,20 +140,23 @@ def _boxplots_figure(series: pd.Series, name: str) -> Figure:
     return fig
 
 
-def plot_eda(series: pd.Series, out_dir: Path, name: str = "Close") -> list[Path]:
-    """Write eda_price, eda_moving_averages, eda_returns and eda_boxplots PNGs into out_dir."""
+def plot_eda(series: pd.Series, out_dir: Path, name: str = "Close",
+             frequency: str = "business daily") -> list[Path]:
+    """Write eda_price, eda_moving_averages, eda_returns and eda_boxplots PNGs into out_dir;
+    the frequency names the steps and sets the moving-average windows (EDA_STEPS)."""
     series = _check_series(series)
     out_dir = Path(out_dir)
     builders = {"eda_price.png": _price_figure, "eda_moving_averages.png": _moving_averages_figure,
                 "eda_returns.png": _returns_figure, "eda_boxplots.png": _boxplots_figure}
-    return [save_figure(build(series, name), out_dir / file) for file, build in builders.items()]
-
+    return [save_figure(build(series, name, frequency), out_dir / file)
+            for file, build in builders.items()]
 
 
 def _forecast_rows(forecasts: pd.DataFrame, step: int) -> pd.DataFrame:
-    missing = [c for c in FORECAST_COLUMNS if c not in forecasts.columns]
+    needed = [c for c in FORECAST_COLUMNS if c != "series"]  # one series: its id is not needed
+    missing = [c for c in needed if c not in forecasts.columns]
     if missing:
-        raise DataError(f"forecasts table lacks columns {missing}; expected {FORECAST_COLUMNS}")
+        raise DataError(f"forecasts table lacks columns {missing}; expected {needed}")
     rows = forecasts[forecasts["step"] == step].copy()  # models keep their order in the table
     if rows.empty:
         steps = sorted(forecasts["step"].unique().tolist())

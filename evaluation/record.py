@@ -15,15 +15,31 @@ from typing import Any
 
 import pandas as pd
 
-from evaluation import metrics
+from evaluation import metrics, run_files
 from models.errors import DataError
 
-REQUIRED = ("config.toml", "series.csv", "folds.csv", "forecasts.csv", "status.csv")
+REQUIRED = (run_files.CONFIG, run_files.SERIES, run_files.FOLDS, run_files.FORECASTS,
+            run_files.STATUS)
 FOLD_DATES = ("train_start", "train_end", "test_start", "test_end")
 
 
+class SavedConfig:
+    """The resolved configuration of a saved run, read from its config.toml text."""
+
+    run_id: str
+    config_text: str
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return tomllib.loads(self.config_text)
+
+    @property
+    def name(self) -> str:
+        return str(self.config.get("name", self.run_id))
+
+
 @dataclasses.dataclass(frozen=True)
-class RunRecord:
+class RunRecord(SavedConfig):
     """A run's inputs and raw outputs; `manifest` is empty when the run did not finish."""
 
     run_id: str
@@ -35,14 +51,6 @@ class RunRecord:
     members: pd.DataFrame  # ensemble members' forecasts (may be empty)
     histories: dict[str, list[dict[str, list[float]]]]  # training curves per model and fold
     manifest: dict[str, Any]
-
-    @property
-    def config(self) -> dict[str, Any]:
-        return tomllib.loads(self.config_text)
-
-    @property
-    def name(self) -> str:
-        return str(self.config.get("name", self.run_id))
 
     @property
     def horizon(self) -> int:
@@ -74,19 +82,19 @@ def load_run(run_dir: Path) -> RunRecord:
         raise DataError(f"{run_dir} lacks {', '.join(missing)}: not a complete forecast-bench run"
                         " folder (or one written by an older version); rerun the benchmark")
     try:
-        config_text = (run_dir / "config.toml").read_text(encoding="utf-8")
+        config_text = (run_dir / run_files.CONFIG).read_text(encoding="utf-8")
         tomllib.loads(config_text)
-        series = pd.read_csv(run_dir / "series.csv", index_col=0, parse_dates=[0]).iloc[:, 0]
-        forecasts = _read_forecasts(run_dir / "forecasts.csv")
-        members_path = run_dir / "members.csv"
+        series = pd.read_csv(run_dir / run_files.SERIES, index_col=0, parse_dates=[0]).iloc[:, 0]
+        forecasts = _read_forecasts(run_dir / run_files.FORECASTS)
+        members_path = run_dir / run_files.MEMBERS
         members = (_read_forecasts(members_path) if members_path.is_file()
                    else pd.DataFrame(columns=[*forecasts.columns, "member"]))
-        status = pd.read_csv(run_dir / "status.csv", keep_default_na=False,
+        status = pd.read_csv(run_dir / run_files.STATUS, keep_default_na=False,
                              na_values={c: [""] for c in ("fit_seconds", "predict_seconds")})
         status["leaky"] = status.leaky.astype(str).str.lower() == "true"
-        histories = _read_json(run_dir / "histories.json")
-        manifest = _read_json(run_dir / "manifest.json")
-        folds = normalize_folds(pd.read_csv(run_dir / "folds.csv"))
+        histories = _read_json(run_dir / run_files.HISTORIES)
+        manifest = _read_json(run_dir / run_files.MANIFEST)
+        folds = normalize_folds(pd.read_csv(run_dir / run_files.FOLDS))
     except (ValueError, KeyError, IndexError, tomllib.TOMLDecodeError) as exc:
         raise DataError(f"{run_dir}: cannot read the run's files ({exc}); rerun the "
                         "benchmark") from None
@@ -96,7 +104,7 @@ def load_run(run_dir: Path) -> RunRecord:
 
 
 def _read_forecasts(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, parse_dates=["origin", "target"])
+    return pd.read_csv(path, parse_dates=["origin", "target"], dtype={"series": str})
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -28,7 +28,9 @@ img { max-width: 100%; border: 1px solid #eee; margin: .5em 0; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: .5em; }
 details { margin: .5em 0; } summary { cursor: pointer; }
 pre { background: #f7f7f7; padding: .8em; overflow-x: auto; font-size: .85em; }
+.scroll { overflow-x: auto; max-width: 100%; }
 """
+VIEWPORT = "<meta name='viewport' content='width=device-width, initial-scale=1'>"
 
 
 def image_tag(path: Path, alt: str) -> str:
@@ -46,24 +48,24 @@ def render_report(record: RunRecord, analysis: Analysis, images: dict[str, Path]
     """
     sections = [
         ("data", "Data", _data_section(record, analysis, images)),
-        ("folds", "Folds", _figure(images, "folds_timeline", "train and test spans")
+        ("folds", "Folds", figure(images, "folds_timeline", "train and test spans")
          + _frame_html(_dates_as_text(record.folds))),
-        ("summary", "Summary", tables["summary"] + _notes(analysis.notes)),
+        ("summary", "Summary", tables["summary"] + notes_list(analysis.notes)),
         ("ranks", "Ranks", "<p class='note'>1 = best on that metric (ties share the mean rank);"
          " mean rank over the metrics a model has.</p>" + tables["ranks"]),
         ("per-fold", "RMSE per fold", "<p class='note'>Each fold scored on its own; the lowest"
          " RMSE of each fold in bold.</p>" + tables["folds"]
-         + _figure(images, "error_by_fold", "RMSE per fold")),
+         + figure(images, "error_by_fold", "RMSE per fold")),
     ]
     if "steps" in tables:
         sections.append(("per-step", "RMSE per horizon step", tables["steps"]))
     sections += [
         ("dm", "Diebold-Mariano tests", _dm_text(record.horizon) + tables["dm"]
-         + _figure(images, "dm_pvalues", "DM p-value heatmap")),
-        ("forecasts", "Forecasts", _figure(images, "actual_vs_predicted", "actual vs predicted")
-         + _figure(images, "cumulative_loss_vs_naive",
+         + figure(images, "dm_pvalues", "DM p-value heatmap")),
+        ("forecasts", "Forecasts", figure(images, "actual_vs_predicted", "actual vs predicted")
+         + figure(images, "cumulative_loss_vs_naive",
                    "cumulative squared-error difference against naive")),
-        ("training", "Training curves", _figure(images, "training_curves", "training curves")
+        ("training", "Training curves", figure(images, "training_curves", "training curves")
          or "<p>No model of this run records training curves.</p>"),
         ("fitted", "Fitted models", _status_table(record.status, "fitted")
          or "<p>No model reports what it fitted.</p>"),
@@ -76,24 +78,33 @@ def render_report(record: RunRecord, analysis: Analysis, images: dict[str, Path]
                          "explain</code>: the network's gates, states and parameters, next to"
                          " this page in the run folder.</p><ul>" + links + "</ul>"))
     sections.append(("manifest", "Manifest", _manifest(record)))
+    return page(record.run_id, record.manifest, sections)
+
+
+Section = tuple[str, str, str]  # (anchor, title, HTML content)
+
+
+def page(run_id: str, manifest: dict, sections: list[Section], lead: str = "") -> str:
+    """The whole HTML page: title, an incomplete-run warning, `lead` (HTML), a navigation
+    line, then the sections; the same frame for single-series and collection reports."""
     nav = "".join(f'<a href="#{key}">{html.escape(title)}</a>' for key, title, _ in sections)
     body = "\n".join(f'<section id="{key}">\n<h2>{html.escape(title)}</h2>\n{content}\n</section>'
                      for key, title, content in sections)
-    title = f"forecast-bench run {record.run_id}"
-    incomplete = ("" if record.manifest.get("status") == "complete" else
+    title = f"forecast-bench run {run_id}"
+    incomplete = ("" if manifest.get("status") == "complete" else
                   "<p class='warn'>This run did not finish: no complete manifest.json.</p>")
-    return (f"<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
+    return (f"<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n{VIEWPORT}\n"
             f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
-            f"<h1>{html.escape(title)}</h1>\n{incomplete}\n<nav>{nav}</nav>\n{body}\n"
+            f"<h1>{html.escape(title)}</h1>\n{incomplete}\n{lead}<nav>{nav}</nav>\n{body}\n"
             "</body>\n</html>\n")
 
 
-def _figure(images: dict[str, Path], name: str, alt: str) -> str:
+def figure(images: dict[str, Path], name: str, alt: str) -> str:
     path = images.get(name)
     return image_tag(path, alt) if path is not None and Path(path).is_file() else ""
 
 
-def _notes(notes: list[str]) -> str:
+def notes_list(notes: list[str]) -> str:
     return "<ul class='note'>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
 
 
@@ -115,7 +126,7 @@ def _data_section(record: RunRecord, analysis: Analysis, images: dict[str, Path]
     rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
                    for k, v in facts)
     eda = "<div class='grid'>" + "".join(
-        _figure(images, name, name.replace("_", " "))
+        figure(images, name, name.replace("_", " "))
         for name in ("eda_price", "eda_moving_averages", "eda_returns", "eda_boxplots")) + "</div>"
     tests = (formats.render_frame(analysis.stationarity, "html", pvalues=["pvalue"])
              if len(analysis.stationarity) else "<p>Stationarity tests could not run.</p>")

@@ -9,6 +9,9 @@ import pandas as pd
 
 from models.errors import ConfigError
 
+PROTOCOLS = ("rolling", "fixed")
+DATASET = "dataset"  # split.horizon: each series' own horizon, from the dataset
+
 
 @dataclasses.dataclass(frozen=True)
 class Fold:
@@ -36,22 +39,36 @@ class WalkForward:
 
     test_size: a count, or a fraction in (0, 1) of the series (0.2 = the tutorial's 80/20).
     folds: number of test spans (sizes differ by at most one, earlier ones larger).
-    horizon: steps forecast from each origin; step: distance between origins.
+    horizon: steps forecast from each origin, or "dataset": each series' own horizon (M3's).
+    step: distance between origins.
     window: "expanding" (train from the start) or an int (sliding window of that length).
+    protocol: "rolling" (the folds above) or "fixed": the M3/M4 competitions' fixed origin,
+    train on all but the last `horizon` values and forecast them once (test_size, folds and
+    step are then ignored).
     The model is refitted at the start of every fold.
     """
 
     test_size: int | float = 252
     folds: int = 4
-    horizon: int = 1
+    horizon: int | str = 1
     step: int = 1
     window: int | str = "expanding"
+    protocol: str = "rolling"
 
     def __post_init__(self) -> None:
-        for field in ("folds", "horizon", "step"):
+        if self.protocol not in PROTOCOLS:
+            raise ConfigError(f"split.protocol must be one of {', '.join(PROTOCOLS)}, "
+                              f"got {self.protocol!r}")
+        if self.horizon == DATASET:
+            return self._check(("folds", "step"))
+        self._check(("folds", "horizon", "step"))
+
+    def _check(self, fields: tuple[str, ...]) -> None:
+        for field in fields:
             value = getattr(self, field)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"split.{field} must be an integer >= 1, got {value!r}")
+                also = " or 'dataset'" if field == "horizon" else ""
+                raise ConfigError(f"split.{field} must be an integer >= 1{also}, got {value!r}")
         size = self.test_size
         if isinstance(size, bool) or not isinstance(size, int | float) or not size > 0 or (
             isinstance(size, float) and not size < 1
@@ -67,6 +84,20 @@ class WalkForward:
                 f"split.window must be 'expanding' or a window length >= 1, got {window!r}"
             )
 
+    def resolved(self, dataset_horizon: int | None) -> WalkForward:
+        """The concrete split of one series: "dataset" replaced by its horizon, and the fixed
+        protocol written as one fold with one origin (test_size = folds' span = horizon)."""
+        horizon = self.horizon
+        if horizon == DATASET:
+            if dataset_horizon is None:
+                raise ConfigError("split.horizon = 'dataset' needs a dataset that gives a "
+                                  "horizon (M3 does); set split.horizon to a number")
+            horizon = int(dataset_horizon)
+        if self.protocol == "fixed":
+            return dataclasses.replace(self, test_size=horizon, folds=1, horizon=horizon,
+                                       step=horizon, protocol="rolling")
+        return dataclasses.replace(self, horizon=horizon)
+
     def n_test(self, n: int) -> int:
         """Number of test observations for a series of length n."""
         size = self.test_size
@@ -74,6 +105,8 @@ class WalkForward:
 
     def split(self, n: int, min_train: int = 2) -> list[Fold]:
         """The folds for a series of `n` observations; ConfigError if it is too short."""
+        if self.horizon == DATASET or self.protocol != "rolling":
+            return self.resolved(None).split(n, min_train)
         n_test = self.n_test(n)
         first_train_end = n - n_test
         if isinstance(self.window, int) and self.window < min_train:
@@ -102,14 +135,19 @@ class WalkForward:
         return folds
 
 
-def folds_frame(folds: list[Fold], series: pd.Series) -> pd.DataFrame:
-    """One row per fold with positions and dates, as written to folds.csv.
+def folds_frame(folds: list[Fold], series: pd.Series, period: int = 1) -> pd.DataFrame:
+    """One row per fold with positions and dates, as written to folds.csv (see fold_rows)."""
+    return pd.DataFrame(fold_rows(folds, series, period))
 
-    naive_mae_train is the in-sample one-step naive MAE of the fold's training part, mean
-    |y_t - y_{t-1}|: MASE's scale (0 for a flat training part).
+
+def fold_rows(folds: list[Fold], series: pd.Series, period: int = 1) -> list[dict[str, object]]:
+    """One dict per fold: positions, dates, and naive_mae_train, MASE's scale: the in-sample
+    seasonal naive MAE of the fold's training part, mean |y_t - y_{t-period}| (M4's
+    definition; period 1: the one-step random walk's). NaN when the training part has no more
+    than `period` values; 0 for a flat one.
     """
     dates, values = series.index, series.to_numpy(dtype=float)
-    rows = [
+    return [
         {
             "fold": f.index,
             "train_start": dates[f.train_start].date(),
@@ -121,8 +159,16 @@ def folds_frame(folds: list[Fold], series: pd.Series) -> pd.DataFrame:
             "n_origins": len(f.origins),
             "first_origin": f.origins[0],
             "last_origin": f.origins[-1],
-            "naive_mae_train": float(np.mean(np.abs(np.diff(values[f.train_start:f.train_end])))),
+            "naive_mae_train": seasonal_naive_mae(values[f.train_start:f.train_end], period),
+            "mase_period": period,
         }
         for f in folds
     ]
-    return pd.DataFrame(rows)
+
+
+def seasonal_naive_mae(train: np.ndarray, period: int = 1) -> float:
+    """mean |y_t - y_{t-period}| over the training values; NaN with too few values."""
+    train = np.asarray(train, dtype=float)
+    if len(train) <= period:
+        return float("nan")
+    return float(np.mean(np.abs(train[period:] - train[:-period])))

@@ -111,8 +111,9 @@ def summary_notes(summary: pd.DataFrame, n_folds: int, caveats: Sequence[str] = 
 
 _METRIC_NOTES = {
     "mase": "MASE (pooled): mean over all forecasts of |error| divided by the in-sample"
-    " one-step naive MAE (mean |y_t - y_t-1|) of that forecast's fold's training part; below 1"
-    " beats the in-sample random walk.",
+    " seasonal naive MAE (mean |y_t - y_t-m|, m the series' seasonal period, 1 for daily"
+    " prices: the one-step random walk) of that forecast's fold's training part; below 1"
+    " beats the in-sample (seasonal) random walk.",
     "mape": "MAPE % (pooled): mean over all forecasts of |error| / |actual| x 100; undefined"
     " (-) if any actual value is 0.",
     "smape": "sMAPE % (pooled): mean over all forecasts of 200 |error| / (|actual| +"

@@ -1,11 +1,12 @@
-"""The walk-forward harness: every model, the same folds, forecasts in one long table."""
+"""The walk-forward harness over (series, model, fold): every model sees the same folds of a
+series, and the forecasts come back as one long table with a series column."""
 
 from __future__ import annotations
 
 import dataclasses
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -17,17 +18,19 @@ from models.base import Forecaster
 from models.registry import load_plugins
 
 # y_origin: the last value the forecast saw (for directional accuracy)
-FORECAST_COLUMNS = ["model", "fold", "origin", "target", "step", "y_origin", "y_true", "y_pred"]
-STATUS_COLUMNS = ["model", "fold", "status", "reason", "leaky", "fitted", "fit_seconds",
-                  "predict_seconds", "warnings", "cached"]
+FORECAST_COLUMNS = ["series", "model", "fold", "origin", "target", "step", "y_origin", "y_true",
+                    "y_pred"]
+STATUS_COLUMNS = ["series", "model", "fold", "status", "reason", "leaky", "fitted",
+                  "fit_seconds", "predict_seconds", "warnings", "cached"]
 
 
 @dataclasses.dataclass(frozen=True)
 class WalkForwardResult:
-    """forecasts: one row per (model, fold, origin, step); status: one row per (model, fold).
+    """forecasts: one row per (series, model, fold, origin, step); status: one row per
+    (series, model, fold).
 
     members: forecasts of each ensemble member (a model trained with several seeds), with a
-    `member` column; histories: per model, one training history (loss per epoch) per fold.
+    `member` column; histories: per model, one training history (loss per epoch) per task.
     """
 
     forecasts: pd.DataFrame
@@ -36,13 +39,40 @@ class WalkForwardResult:
     histories: dict[str, list[dict[str, list[float]]]]
 
 
-Progress = Callable[[str, Fold, str, int, int], None]  # label, fold, status, done, total
+@dataclasses.dataclass(frozen=True)
+class SeriesPlan:
+    """One series of a run: its values, its folds, its horizon and its models (unfitted; a
+    model that takes the seasonal period has this series' period set)."""
+
+    id: str
+    series: pd.Series
+    folds: Sequence[Fold]
+    horizon: int
+    models: Mapping[str, Forecaster]
+
+
+@dataclasses.dataclass(frozen=True)
+class Tick:
+    """What the progress callback hears after each task."""
+
+    series: str
+    label: str
+    fold: int
+    status: str
+    done: int
+    total: int
+    series_done: int
+    n_series: int
+
+
+Progress = Callable[[Tick], None]
 
 
 @dataclasses.dataclass(frozen=True)
 class Task:
-    """One model on one fold: what a worker process needs, and nothing more."""
+    """One model on one fold of one series: what a worker process needs, and nothing more."""
 
+    series: str
     label: str
     model: Forecaster  # unfitted
     fold: Fold
@@ -63,6 +93,18 @@ class TaskResult:
     members: list[np.ndarray]  # each seed's forecast when the model averages several
     history: dict[str, list[float]] | None  # the first seed's training curve, if any
 
+    def to_entry(self) -> tuple[dict[str, object], dict[str, np.ndarray]]:
+        """As plain data for the cache: a JSON document and named arrays."""
+        arrays = {} if self.forecast is None else {"forecast": self.forecast}
+        if self.members:
+            arrays["members"] = np.stack(self.members)
+        return {"row": self.row, "history": self.history}, arrays
+
+    @classmethod
+    def from_entry(cls, meta: dict, arrays: dict[str, np.ndarray]) -> TaskResult:
+        members = list(arrays["members"]) if "members" in arrays else []
+        return cls(meta["row"], arrays.get("forecast"), members, meta.get("history"))
+
 
 def run_walk_forward(
     y: pd.Series,
@@ -73,65 +115,99 @@ def run_walk_forward(
     executor: ExecutorSpec | None = None,
     cache: TaskCache | None = None,
 ) -> WalkForwardResult:
-    """Fit a fresh clone of each model at every fold start and forecast from its origins.
+    """One series: `run_panel` on a collection of one (its id is the series' name)."""
+    plan = SeriesPlan(str(y.name) if y.name is not None else "series", y, folds, horizon, models)
+    return run_panel([plan], progress, executor, cache)
+
+
+def run_panel(
+    plans: Sequence[SeriesPlan],
+    progress: Progress | None = None,
+    executor: ExecutorSpec | None = None,
+    cache: TaskCache | None = None,
+) -> WalkForwardResult:
+    """Fit a fresh clone of each model at every fold start of every series and forecast from
+    the fold's origins.
 
     Tasks found in `cache` are not recomputed; the others run on `executor` (default: this
     process, one after another) and are cached as each one finishes. The result does not depend
-    on the executor: tasks are assembled in (model, fold) order.
+    on the executor: tasks are assembled in (series, model, fold) order.
     """
-    values = y.to_numpy(dtype=float)
-    tasks = [Task(label, prototype, fold, values[fold.train_start:fold.test_end], horizon)
-             for label, prototype in models.items() for fold in folds]
+    tasks = [Task(plan.id, label, prototype, fold,
+                  plan.series.to_numpy(dtype=float)[fold.train_start:fold.test_end], plan.horizon)
+             for plan in plans for label, prototype in plan.models.items() for fold in plan.folds]
+    left = {plan.id: 0 for plan in plans}
+    for task in tasks:
+        left[task.series] += 1
+    series_done = sum(count == 0 for count in left.values())
     results: dict[int, TaskResult] = {}
     keys = [_key(task) for task in tasks] if cache is not None else []
     pending = []
 
     def finished(index: int, result: TaskResult, cached: bool = False) -> None:
+        nonlocal series_done
         if cache is not None and not cached:
-            cache.put(keys[index], result)
+            cache.put(keys[index], *result.to_entry())
         results[index] = dataclasses.replace(result, row={**result.row, "cached": cached})
+        task = tasks[index]
+        left[task.series] -= 1
+        series_done += left[task.series] == 0
         if progress is not None:
-            task = tasks[index]
             status = str(result.row["status"]) + (" (cached)" if cached else "")
-            progress(task.label, task.fold, status, len(results), len(tasks))
+            progress(Tick(task.series, task.label, task.fold.index, status, len(results),
+                          len(tasks), series_done, len(plans)))
 
     for index in range(len(tasks)):
         hit = cache.get(keys[index]) if cache is not None else None
         if hit is None:
             pending.append(index)
         else:
-            finished(index, hit, cached=True)
+            finished(index, TaskResult.from_entry(*hit), cached=True)
     run_all(run_task, [tasks[i] for i in pending],
             lambda j, result: finished(pending[j], result), executor)
-    return _assemble(tasks, [results[i] for i in range(len(tasks))], y.index)
+    dates = {plan.id: plan.series.index.to_numpy() for plan in plans}
+    return _assemble(tasks, [results[i] for i in range(len(tasks))], dates)
+
+
+_CODE_VERSIONS: dict[type, str] = {}
 
 
 def _key(task: Task) -> str:
-    return task_key(task.model.name, task.model.params(), code_version(task.model), task.values,
-                     task.spec(), task.horizon)
+    kind = type(task.model)
+    if kind not in _CODE_VERSIONS:
+        _CODE_VERSIONS[kind] = code_version(task.model)
+    return task_key(task.model.name, task.model.params(), _CODE_VERSIONS[kind], task.values,
+                    task.spec(), task.horizon)
 
 
-def _assemble(tasks: list[Task], results: list[TaskResult], dates: pd.Index) -> WalkForwardResult:
+def _assemble(tasks: list[Task], results: list[TaskResult],
+              dates: Mapping[str, np.ndarray]) -> WalkForwardResult:
     forecast_parts, member_parts, status_rows = [], [], []
     histories: dict[str, list[dict[str, list[float]]]] = {}
     for task, result in zip(tasks, results, strict=True):
-        status_rows.append({"model": task.label, "fold": task.fold.index, **result.row})
+        status_rows.append({"series": task.series, "model": task.label, "fold": task.fold.index,
+                            **result.row})
         if result.forecast is not None:
-            forecast_parts.append(_long_rows(task, result.forecast, dates))
+            forecast_parts.append(_long_columns(task, result.forecast, dates[task.series]))
             for member, forecast in enumerate(result.members):
-                member_parts.append(_long_rows(task, forecast, dates).assign(member=member))
+                member_parts.append({**_long_columns(task, forecast, dates[task.series]),
+                                     "member": np.full(forecast.size, member)})
         if result.history is not None:
             histories.setdefault(task.label, []).append(result.history)
     return WalkForwardResult(
-        _concat(forecast_parts, FORECAST_COLUMNS),
+        _frame(forecast_parts, FORECAST_COLUMNS),
         pd.DataFrame(status_rows, columns=STATUS_COLUMNS),
-        _concat(member_parts, [*FORECAST_COLUMNS, "member"]),
+        _frame(member_parts, [*FORECAST_COLUMNS, "member"]),
         histories,
     )
 
 
-def _concat(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+def _frame(parts: list[dict[str, np.ndarray]], columns: list[str]) -> pd.DataFrame:
+    """One DataFrame from many tasks' column arrays (concatenated once: fast for panels)."""
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame({name: np.concatenate([part[name] for part in parts])
+                         for name in columns})
 
 
 def run_task(task: Task) -> TaskResult:
@@ -142,6 +218,7 @@ def run_task(task: Task) -> TaskResult:
     origins = np.asarray(fold.origins) - fold.train_start
     model = task.model.clone()
     info = {"leaky": model.leaky, "fitted": "", "fit_seconds": np.nan, "predict_seconds": np.nan}
+    members: list[np.ndarray] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -151,37 +228,39 @@ def run_task(task: Task) -> TaskResult:
             info["fit_seconds"] = time.perf_counter() - start
             info["fitted"] = model.describe_fit()
             start = time.perf_counter()
-            forecast = model.predict_origins(task.values, origins, task.horizon)
+            result = model.forecast(task.values, origins, task.horizon)
             info["predict_seconds"] = time.perf_counter() - start
+            forecast = result.point
             if not np.isfinite(forecast).all():
                 raise FloatingPointError("forecast contains NaN or inf")
+            members = list(result.members) if len(result.members) > 1 else []
             status, reason = "ok", ""
         except Exception as exc:  # one model failing must not end the run
             forecast, status, reason = None, "failed", _one_line(exc)
     notes = sorted({f"{w.category.__name__}: {_one_line(w.message)}" for w in caught})
     row = {"status": status, "reason": reason, **info, "warnings": " | ".join(notes)}
-    members = getattr(model, "member_forecasts_", [])
     histories = getattr(model, "histories_", [])
-    return TaskResult(row, forecast, list(members) if forecast is not None and len(members) > 1
-                      else [], histories[0] if histories else None)
+    return TaskResult(row, forecast, members, histories[0] if histories else None)
 
 
-def _long_rows(task: Task, forecast: np.ndarray, dates: pd.Index) -> pd.DataFrame:
-    label, fold, start = task.label, task.fold, task.fold.train_start
+def _long_columns(task: Task, forecast: np.ndarray, dates: np.ndarray) -> dict[str, np.ndarray]:
+    fold, start = task.fold, task.fold.train_start
     n_origins, horizon = forecast.shape
+    size = n_origins * horizon
     origins = np.repeat(np.asarray(fold.origins), horizon)
     steps = np.tile(np.arange(1, horizon + 1), n_origins)
     targets = origins + steps - 1
-    return pd.DataFrame({
-        "model": label,
-        "fold": fold.index,
+    return {
+        "series": np.full(size, task.series, dtype=object),
+        "model": np.full(size, task.label, dtype=object),
+        "fold": np.full(size, fold.index),
         "origin": dates[origins - 1],  # date of the last observation the forecast saw
         "target": dates[targets],
         "step": steps,
         "y_origin": task.values[origins - 1 - start],
         "y_true": task.values[targets - start],
         "y_pred": forecast.reshape(-1),
-    })
+    }
 
 
 def _one_line(message: object, limit: int = 300) -> str:

@@ -1,13 +1,14 @@
 """Forecasters behind one interface; importing this package registers the built-in models."""
 
 from models import arima, hybrid, lstm, mlp, naive  # noqa: F401  (registers the models)
-from models.base import Forecaster, ModelConfig
+from models.base import Forecast, Forecaster, ModelConfig
 from models.errors import ConfigError, DataError, ForecastBenchError, ModelError, NotFittedError
 from models.registry import available, get, register
 
 __all__ = [
     "ConfigError",
     "DataError",
+    "Forecast",
     "ForecastBenchError",
     "Forecaster",
     "ModelConfig",

@@ -30,7 +30,8 @@ class ArimaConfig(ModelConfig):
     order: tuple[int, int, int] | str = "auto"  # (p, d, q), or "auto" for pmdarima.auto_arima
     seasonal_order: tuple[int, int, int, int] = (0, 0, 0, 0)  # (P, D, Q, s); fixed orders only
     trend: str | None = None  # n/c/t/ct; None: c if d+D == 0 else n (auto: pmdarima's choice)
-    seasonal_period: int = 1  # auto only: m > 1 also searches seasonal orders
+    seasonal_period: int | None = None  # auto only: m > 1 also searches seasonal orders;
+    # None: the series' seasonal period (with_period), else 1 (no seasonal orders)
     max_p: int = 5  # auto only
     max_d: int = 2  # auto only
     max_q: int = 5  # auto only
@@ -44,7 +45,8 @@ class ArimaConfig(ModelConfig):
         )
         if self.trend is not None and self.trend not in TRENDS:
             raise ValueError(f"trend must be one of {', '.join(TRENDS)}, got {self.trend!r}")
-        self.require_ints(seasonal_period=1, maxiter=1, max_p=0, max_d=0, max_q=0)
+        self.require_ints(maxiter=1, max_p=0, max_d=0, max_q=0)
+        self.require_optional_ints(seasonal_period=1)
 
 
 @register("arima")
@@ -52,11 +54,12 @@ class Arima(Forecaster):
     """ARIMA (statsmodels SARIMAX), order fixed or auto-chosen by pmdarima on the training part."""
 
     config_class = ArimaConfig
+    period_param = "seasonal_period"
 
     @property
     def min_train_size(self) -> int:
-        if self.config.order == "auto":
-            return 20
+        if self.config.order == "auto":  # pmdarima's seasonal tests need about three periods
+            return max(20, 3 * (self.config.seasonal_period or 1))
         p, d, q = self.config.order
         big_p, big_d, big_q, s = self.config.seasonal_order
         return max(10, 2 * (p + q + (big_p + big_q) * s) + d + big_d * s + 1)
@@ -69,9 +72,16 @@ class Arima(Forecaster):
 
     def describe_fit(self) -> str:
         seasonal = f"{self.seasonal_order_}" if any(self.seasonal_order_) else ""
+        period = self._period_used()
         converged = self.result_.mle_retvals.get("converged", True)
         return (f"ARIMA{self.order_}{seasonal} trend={self.trend_}"
+                + (f", period {period}" if period > 1 else "")
                 + ("" if converged else " (optimiser did not converge)"))
+
+    def _period_used(self) -> int:
+        """The seasonal period of the fitted orders, or the one auto searched (1: none)."""
+        searched = (self.config.seasonal_period or 1) if self.config.order == "auto" else 1
+        return max(searched, self.seasonal_order_[3])
 
     def _choose_order(self, y: np.ndarray) -> tuple[tuple, tuple, str]:
         cfg = self.config
@@ -81,9 +91,12 @@ class Arima(Forecaster):
             return cfg.order, cfg.seasonal_order, cfg.trend or default_trend
         import pmdarima  # slow import, only needed for auto orders
 
+        period = cfg.seasonal_period or 1
         auto = pmdarima.auto_arima(
-            y, seasonal=cfg.seasonal_period > 1, m=cfg.seasonal_period, max_p=cfg.max_p,
-            max_d=cfg.max_d, max_q=cfg.max_q, stepwise=True, information_criterion="aic",
+            y, seasonal=period > 1, m=period, max_p=cfg.max_p, max_d=cfg.max_d,
+            max_q=cfg.max_q, start_p=min(2, cfg.max_p), start_q=min(2, cfg.max_q),  # pmdarima: 2
+            d=0 if cfg.max_d == 0 else None,  # pmdarima's unit-root tests reject max_d=0
+            stepwise=True, information_criterion="aic",
             suppress_warnings=True, error_action="ignore",
         )
         trend = cfg.trend or ("c" if auto.with_intercept else "n")

@@ -2,7 +2,9 @@
 
 A model is fitted once on a training history, then forecasts `horizon` steps after the end of
 any history, reusing the fitted parameters. Subclasses implement `_fit` and `_predict`, and may
-override `_predict_origins` to forecast from many origins in one batched call.
+override `_predict_origins` to forecast from many origins in one batched call; a model that
+averages several seeds overrides `_forecast` instead, to return each member's forecasts too.
+Predicting never writes to the model: forecasts are returned as values.
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ class ModelConfig:
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"{field} must be an integer >= {low}, got {value!r}")
 
+    def require_optional_ints(self, **lowest: int) -> None:
+        """Each named field must be None or an integer (not a bool) >= its given lowest value."""
+        self.require_ints(**{f: low for f, low in lowest.items() if getattr(self, f) is not None})
+
     def require_choices(self, **allowed: tuple[str, ...]) -> None:
         """Each named field must be one of its allowed strings."""
         for field, options in allowed.items():
@@ -43,17 +49,48 @@ class ModelConfig:
                                  f"got {getattr(self, field)!r}")
 
 
+@dataclasses.dataclass(frozen=True)
+class Forecast:
+    """Point forecasts from many origins (origins x horizon) and, for a model averaging several
+    seeds, each member's forecasts (members x origins x horizon; empty when there is one)."""
+
+    point: np.ndarray
+    members: np.ndarray  # shape (0, n_origins, horizon) when the model has no members
+
+    @classmethod
+    def single(cls, point: np.ndarray) -> Forecast:
+        """A forecast without members."""
+        point = np.asarray(point, dtype=float)
+        return cls(point, np.empty((0, *point.shape)))
+
+    @classmethod
+    def from_members(cls, members: np.ndarray) -> Forecast:
+        """The members' mean as the point forecast; one member gives a forecast without members."""
+        members = np.asarray(members, dtype=float)
+        point = members.mean(axis=0)
+        return cls(point, members) if len(members) > 1 else cls.single(point)
+
+
 class Forecaster(ABC):
     """Fit on a history, then forecast from the end of any later history with fixed parameters.
 
     `fit` writes `y_train_` (and model-specific attributes ending in `_`) and returns self;
-    it never changes `config`.
+    it never changes `config`. Predicting writes nothing: a fitted model is read-only.
     """
 
     name: ClassVar[str] = ""
     config_class: ClassVar[type[ModelConfig]] = ModelConfig
     min_history: ClassVar[int] = 1  # fewest observations fit() and each forecast origin need
     batch_tolerance: ClassVar[float] = 1e-8  # batched vs per-origin forecasts, absolute
+    # the config field taking a seasonal period (None there: the series' period, see with_period)
+    period_param: ClassVar[str | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        fields = {f.name for f in dataclasses.fields(cls.config_class)}
+        if cls.period_param is not None and cls.period_param not in fields:
+            raise TypeError(f"{cls.__name__}.period_param {cls.period_param!r} is not a field "
+                            f"of {cls.config_class.__name__}")
 
     def __init__(self, **params: Any) -> None:
         fields = {f.name for f in dataclasses.fields(self.config_class)}
@@ -78,6 +115,17 @@ class Forecaster(ABC):
     def clone(self) -> Self:
         """An unfitted copy with the same hyper-parameters."""
         return type(self)(**self.params())
+
+    def with_period(self, period: int) -> Self:
+        """An unfitted copy whose seasonal period (`period_param`) is `period` if the config
+        leaves it None; otherwise, or for a model without one, a plain clone."""
+        if isinstance(period, bool) or not isinstance(period, int | np.integer) or period < 1:
+            raise ConfigError(f"model '{self.name}': period must be an integer >= 1, "
+                              f"got {period!r}")
+        params = self.params()
+        if self.period_param is not None and params[self.period_param] is None:
+            params[self.period_param] = int(period)
+        return type(self)(**params)
 
     @property
     def leaky(self) -> bool:
@@ -120,15 +168,32 @@ class Forecaster(ABC):
         check_origins([len(values)], len(values), self.min_train_size)
         return self._checked(self._predict(values, horizon), (horizon,))
 
-    def predict_origins(
+    def forecast(
         self, y: pd.Series | np.ndarray, origins: Sequence[int], horizon: int
-    ) -> np.ndarray:
-        """Forecasts from many origins (shape len(origins) x horizon), seeing only y[:origin]."""
+    ) -> Forecast:
+        """Forecasts from many origins (point: len(origins) x horizon), each seeing only
+        y[:origin], with the members' forecasts of a model averaging several seeds."""
         self._check_fitted()
         horizon = check_horizon(horizon)
         values = as_values(y, "y")
         idx = check_origins(origins, len(values), self.min_train_size)
-        return self._checked(self._predict_origins(values, idx, horizon), (len(idx), horizon))
+        result = self._forecast(values, idx, horizon)
+        if not isinstance(result, Forecast):
+            raise ModelError(f"model '{self.name}' returned {type(result).__name__}, "
+                             "expected a Forecast")
+        shape = (len(idx), horizon)
+        point = self._checked(result.point, shape)
+        members = np.asarray(result.members, dtype=float)
+        if members.ndim != 3 or members.shape[1:] != shape or len(members) == 1:
+            raise ModelError(f"model '{self.name}' returned members of shape {members.shape}, "
+                             f"expected (n, {shape[0]}, {shape[1]}) with n = 0 or n >= 2")
+        return Forecast(point, members)
+
+    def predict_origins(
+        self, y: pd.Series | np.ndarray, origins: Sequence[int], horizon: int
+    ) -> np.ndarray:
+        """Point forecasts from many origins (len(origins) x horizon), seeing only y[:origin]."""
+        return self.forecast(y, origins, horizon).point
 
     def describe_fit(self) -> str:
         """One line on what fit() learned, e.g. the chosen ARIMA order; '' when nothing to say."""
@@ -147,6 +212,10 @@ class Forecaster(ABC):
     def _predict_origins(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
         """Default: one `_predict` per origin. Override to batch."""
         return np.vstack([self._predict(y[:o], horizon) for o in origins])
+
+    def _forecast(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> Forecast:
+        """Default: `_predict_origins`, no members. Ensembles override this to add theirs."""
+        return Forecast.single(self._predict_origins(y, origins, horizon))
 
     # -- helpers --
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from models import registry, windows
-from models.base import Forecaster, ModelConfig
+from models.base import Forecast, Forecaster, ModelConfig
 from models.mlp import MlpConfig, standard_scale, train_networks
 
 RESIDUALS = ("in_sample", "out_of_sample")
@@ -111,11 +111,12 @@ class Hybrid(Forecaster):
         return " + residuals: ".join(part for part in parts if part) or self.config.linear
 
     def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
-        return self._predict_origins(history, np.array([len(history)]), horizon)[0]
+        return self._forecast(history, np.array([len(history)]), horizon).point[0]
 
-    def _predict_origins(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
+    def _forecast(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> Forecast:
         """Linear forecast + residual forecast; residuals before each origin come from the
-        fitted linear model's one-step errors (one batched call each)."""
+        fitted linear model's one-step errors (one batched call each). Members: the linear
+        forecast plus each of the residual model's members."""
         start = self.residual_start_
         linear = self.linear_.predict_origins(y, origins, horizon)
         residuals = self._residuals(self.linear_, y, start, int(origins.max()))
@@ -123,11 +124,11 @@ class Hybrid(Forecaster):
             members = self.residual_.forecast(residuals, y, start, origins, linear)
             residual = members.mean(axis=0)
         else:
-            residual = self.residual_.predict_origins(residuals, origins - start, horizon)
-            members = getattr(self.residual_, "member_forecasts_", [])
-        if len(members) > 1:
-            self.member_forecasts_ = linear[None] + members
-        return linear + residual
+            forecast = self.residual_.forecast(residuals, origins - start, horizon)
+            members, residual = forecast.members, forecast.point
+        if len(members) < 2:
+            return Forecast.single(linear + residual)
+        return Forecast(linear + residual, linear[None] + members)
 
 
 class _ResidualsAndValues:

@@ -22,7 +22,7 @@ import numpy as np
 from sklearn.preprocessing import MinMaxScaler
 
 from models import windows
-from models.base import Forecaster, ModelConfig
+from models.base import Forecast, Forecaster, ModelConfig
 from models.errors import ModelError
 from models.registry import register
 
@@ -124,13 +124,13 @@ class _Recurrent(Forecaster):
                 f"{self.networks_[0].count_params()} params, epochs run {epochs}")
 
     def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
-        return self._predict_origins(history, np.array([len(history)]), horizon)[0]
+        return self._forecast(history, np.array([len(history)]), horizon).point[0]
 
-    def _predict_origins(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
-        """Each network forecasts every origin in one batched predict per step."""
+    def _forecast(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> Forecast:
+        """Each network forecasts every origin in one batched predict per step; the point is
+        the members' mean."""
         members = np.stack([self._recursive(net, y, origins, horizon) for net in self.networks_])
-        self.member_forecasts_ = members
-        return members.mean(axis=0)
+        return Forecast.from_members(members)
 
     def _recursive(self, network: Any, y: np.ndarray, origins: np.ndarray,
                    horizon: int) -> np.ndarray:

@@ -12,7 +12,7 @@ from sklearn.neural_network import MLPRegressor
 from threadpoolctl import threadpool_limits
 
 from models import windows
-from models.base import Forecaster, ModelConfig
+from models.base import Forecast, Forecaster, ModelConfig
 from models.registry import register
 
 ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
@@ -68,9 +68,10 @@ class Mlp(Forecaster):
                 f"iterations {iterations}")
 
     def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
-        return self._predict_origins(history, np.array([len(history)]), horizon)[0]
+        return self._forecast(history, np.array([len(history)]), horizon).point[0]
 
-    def _predict_origins(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
+    def _forecast(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> Forecast:
+        """Each network's recursive forecasts from every origin; the point is their mean."""
         start = (windows.origin_paths(y, origins, self.config.lags) - self.mean_) / self.scale_
         members = []
         for network in self.networks_:
@@ -79,8 +80,7 @@ class Mlp(Forecaster):
                 out[:, step] = network.predict(paths)
                 paths = np.concatenate([paths[:, 1:], out[:, step:step + 1]], axis=1)
             members.append(out * self.scale_ + self.mean_)
-        self.member_forecasts_ = np.stack(members)
-        return self.member_forecasts_.mean(axis=0)
+        return Forecast.from_members(np.stack(members))
 
 
 def standard_scale(values: np.ndarray) -> tuple[float, float]:

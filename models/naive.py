@@ -42,29 +42,42 @@ class Drift(Forecaster):
 
 @dataclasses.dataclass(frozen=True)
 class SeasonalNaiveConfig(ModelConfig):
-    period: int = 5  # 5 trading days = one week for daily prices
+    period: int | None = None  # None: the series' seasonal period (with_period), else 1
 
     def validate(self) -> None:
-        self.require_ints(period=1)
+        self.require_optional_ints(period=1)
 
 
 @register("seasonal_naive")
 class SeasonalNaive(Forecaster):
-    """Seasonal naive: the value one period before each target."""
+    """Seasonal naive: the value one period before each target.
+
+    With `period` None and no period given by the harness (`with_period`), the period is 1:
+    the random walk.
+    """
 
     config_class = SeasonalNaiveConfig
+    period_param = "period"
+
+    @property
+    def _period(self) -> int:
+        """The period used: the config's, or 1 when it is None."""
+        return self.config.period or 1
 
     @property
     def min_train_size(self) -> int:
-        return self.config.period
+        return self._period
+
+    def describe_fit(self) -> str:
+        return f"period {self._period}" if self._period > 1 else ""
 
     def _fit(self, y: np.ndarray) -> None:
         pass
 
     def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
-        period = self.config.period
+        period = self._period
         return history[len(history) - period + np.arange(horizon) % period]
 
     def _predict_origins(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
-        period = self.config.period
+        period = self._period
         return y[origins[:, None] - period + np.arange(horizon) % period]

@@ -46,6 +46,49 @@ def test_seasonal_order_is_used():
     np.testing.assert_allclose(model.predict_origins(y, [100, 110], 4)[0], expected, atol=1e-8)
 
 
+def seasonal(n: int) -> np.ndarray:
+    """A period-12 sine with a little noise."""
+    t = np.arange(n)
+    return 10 + 3 * np.sin(2 * np.pi * t / 12) + np.random.default_rng(0).normal(0, 0.3, n)
+
+
+def test_auto_with_a_seasonal_period_chooses_a_seasonal_order(monkeypatch):
+    import pmdarima
+
+    calls, real = [], pmdarima.auto_arima
+
+    def narrow(y, **kwargs):  # keep the seasonal search short: P <= 1, Q = 0 (about 1 s)
+        calls.append(kwargs)
+        return real(y, **{**kwargs, "max_P": 1, "max_Q": 0, "start_Q": 0})
+
+    monkeypatch.setattr(pmdarima, "auto_arima", narrow)
+    y = seasonal(60)
+    small = {"order": "auto", "max_p": 0, "max_d": 0, "max_q": 0}
+    plain = models.get("arima", **small).fit(y[:48])
+    assert plain.config.seasonal_period is None and plain.seasonal_order_ == (0, 0, 0, 0)
+    assert "period" not in plain.describe_fit()
+    model = models.get("arima", **small, seasonal_period=12).fit(y[:48])
+    assert [(c["seasonal"], c["m"]) for c in calls] == [(False, 1), (True, 12)]
+    assert model.seasonal_order_[3] == 12 and any(model.seasonal_order_[:3])
+    assert model.describe_fit().endswith("period 12")
+    assert model.min_train_size == 36  # three periods
+    errors = {m: np.abs(m.predict_origins(y, [48, 50], 10) - [y[48:58], y[50:60]]).mean()
+              for m in (plain, model)}
+    assert errors[model] < errors[plain] / 2
+
+
+def test_with_period_sets_an_unset_seasonal_period_only():
+    auto = models.get("arima", max_p=1)
+    assert auto.min_train_size == 20
+    assert auto.with_period(12).config.seasonal_period == 12
+    assert auto.with_period(12).params() == {**auto.params(), "seasonal_period": 12}
+    explicit = models.get("arima", seasonal_period=4)
+    assert explicit.with_period(12).config.seasonal_period == 4
+    fixed = models.get("arima", order=[1, 0, 0], seasonal_order=[1, 0, 0, 12]).fit(seasonal(60))
+    assert ", period 12" in fixed.describe_fit()
+    assert fixed.with_period(5).config.seasonal_order == (1, 0, 0, 12)
+
+
 def test_auto_order_sees_only_the_training_part(monkeypatch, series):
     import pmdarima
 
@@ -82,7 +125,8 @@ def test_auto_order_is_refitted_per_fold_on_train_only(monkeypatch):
     ("params", "message"),
     [({"order": [1, 1]}, "order"), ({"order": [1, -1, 0]}, "order"), ({"trend": "x"}, "trend"),
      ({"seasonal_order": [1, 0, 0]}, "seasonal_order"), ({"maxiter": 0}, "maxiter"),
-     ({"max_p": -1}, "max_p"), ({"ordr": [1, 1, 1]}, "ordr")],
+     ({"max_p": -1}, "max_p"), ({"ordr": [1, 1, 1]}, "ordr"),
+     ({"seasonal_period": 0}, "seasonal_period"), ({"seasonal_period": 1.5}, "seasonal_period")],
 )
 def test_bad_parameters_raise_config_errors(params, message):
     with pytest.raises(models.ConfigError, match=message):

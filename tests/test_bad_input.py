@@ -54,6 +54,8 @@ FILES = {
     "unknown_model.toml": "[models.lstmm]\n",
     "bad_param.toml": "[models.lstm]\nlook_back = 0\n",
     "a_file": "x",
+    "long_short.csv": "unique_id,ds,y\na,2020-01-01,1\na,2020-02-01,2\nb,2020-01-01,3\n"
+                      "b,2020-02-01,5\n",
 }
 
 
@@ -92,6 +94,15 @@ def cases(tmp: Path) -> list[tuple[list[str], str]]:
         ([*data, "--test-size", "5000"], "lower split.test_size"),
         ([*data, "--horizon", "0"], "horizon"),
         (["run", "--data", "nasdaq"], "not a known dataset"),
+        (["run", "--data", f"long:{tmp / 'good.csv'}"], "unique_id"),
+        (["run", "--data", f"long:{tmp / 'long_short.csv'}", "--horizon", "6"],
+         "no series of"),
+        (["run", "--data", "m3:weekly"], "not a known dataset"),
+        (["run", "--data", "m3:monthly", "--series", "N1402,N99999"], "N99999"),
+        (["run", "--data", "m3", "--category", "MACROO"], "MACROO"),
+        (["run", "--data", "m3:yearly", "--reference", "nope"], "reference 'nope'"),
+        (["run", "--data", "m3:yearly", "--protocol", "random"], "--protocol"),
+        (["run", "--data", "m3:yearly", "--horizon", "soon"], "--horizon"),
         (["frobnicate"], "invalid choice"),
         (["table", str(tmp / "no_run")], "is not a folder"),
         (["report", str(tmp)], "lacks config.toml"),

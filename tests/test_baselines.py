@@ -36,7 +36,8 @@ def hand_forecasts(y: np.ndarray, folds, kind: str, horizon: int, period: int = 
 def test_forecasts_and_rmse_match_numpy(kind, horizon, window):
     y = random_walk(150, seed=7)
     folds = WalkForward(test_size=30, folds=3, horizon=horizon, window=window).split(len(y))
-    result = run_walk_forward(y, folds, {kind: models.get(kind)}, horizon)
+    params = {"period": 5} if kind == "seasonal_naive" else {}
+    result = run_walk_forward(y, folds, {kind: models.get(kind, **params)}, horizon)
     expected = hand_forecasts(y.to_numpy(), folds, kind, horizon)
     np.testing.assert_allclose(result.forecasts[["y_true", "y_pred"]].to_numpy(), expected,
                                rtol=0, atol=1e-12)
@@ -70,10 +71,40 @@ def test_seasonal_naive_repeats_the_last_period():
     np.testing.assert_array_equal(model.predict(5), [5.0, 6.0, 7.0, 5.0, 6.0])
 
 
-@pytest.mark.parametrize("period", [0, -1, 2.5, True])
+@pytest.mark.parametrize("period", [0, -1, 2.5, True, "5"])
 def test_seasonal_naive_rejects_bad_periods(period):
     with pytest.raises(models.ConfigError, match="period"):
         models.get("seasonal_naive", period=period)
+
+
+def test_seasonal_naive_without_a_period_is_the_random_walk():
+    y = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0])
+    alone = models.get("seasonal_naive")
+    assert alone.config.period is None and alone.min_train_size == 1
+    alone.fit(y[:1])  # period 1 needs one value
+    np.testing.assert_array_equal(alone.fit(y).predict(3), [7.0, 7.0, 7.0])
+    np.testing.assert_array_equal(alone.predict_origins(y, [3, 6], 2),
+                                  models.get("naive").fit(y).predict_origins(y, [3, 6], 2))
+    assert alone.describe_fit() == ""
+    explicit = models.get("seasonal_naive", period=3).fit(y)
+    assert explicit.min_train_size == 3 and explicit.describe_fit() == "period 3"
+    np.testing.assert_array_equal(explicit.predict_origins(y, [3, 6], 2), [[1.0, 2.0], [4.0, 5.0]])
+
+
+def test_with_period_fills_an_unset_period_and_keeps_an_explicit_one():
+    y = np.arange(1.0, 13.0)
+    unset = models.get("seasonal_naive")
+    filled = unset.with_period(4)
+    assert filled is not unset and filled.config.period == 4 and unset.config.period is None
+    assert filled.min_train_size == 4
+    np.testing.assert_array_equal(filled.fit(y).predict(5), [9.0, 10.0, 11.0, 12.0, 9.0])
+    explicit = models.get("seasonal_naive", period=3).fit(y)
+    kept = explicit.with_period(4)
+    assert kept is not explicit and kept.config.period == 3 and not hasattr(kept, "y_train_")
+    naive = models.get("naive")
+    assert naive.period_param is None and naive.with_period(4).params() == naive.params() == {}
+    with pytest.raises(models.ConfigError, match="period must be an integer >= 1"):
+        unset.with_period(0)
 
 
 def test_default_benchmark_naive_rmse_equals_numpy_on_real_msft_data():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -68,9 +69,12 @@ def test_entries_round_trip_and_bad_ones_are_misses(tmp_path):
     store = TaskCache(tmp_path / "c")
     key = "ab" + "0" * 62
     assert store.get(key) is None
-    store.put(key, {"forecast": np.arange(3.0)})
-    np.testing.assert_array_equal(store.get(key)["forecast"], np.arange(3.0))
-    (tmp_path / "c" / "ab" / f"{key}.pkl").write_bytes(b"not a pickle")  # a corrupt entry
+    store.put(key, {"row": {"status": "ok", "seconds": float("nan")}},
+              {"forecast": np.arange(3.0)})
+    meta, arrays = store.get(key)
+    np.testing.assert_array_equal(arrays["forecast"], np.arange(3.0))
+    assert meta["row"]["status"] == "ok" and np.isnan(meta["row"]["seconds"])
+    (tmp_path / "c" / "ab" / f"{key}.fbc").write_bytes(b"not an entry")  # a corrupt entry
     assert store.get(key) is None
     (tmp_path / "c" / "ab" / f".{key[:8]}.x.tmp").write_bytes(b"half")  # a killed write
     assert (store.hits, store.misses) == (1, 2)
@@ -141,11 +145,11 @@ def test_a_killed_run_resumes_from_the_cache(tmp_path):
     entries = tmp_path / "results" / ".cache"
     killed = cli(tmp_path)
     deadline = time.monotonic() + 120
-    while len(list(entries.glob("*/*.pkl"))) < 9 and time.monotonic() < deadline:
+    while len(list(entries.glob("*/*.fbc"))) < 9 and time.monotonic() < deadline:
         time.sleep(0.2)  # naive's 6 folds, then slow_naive's first 3
     os.kill(killed.pid, signal.SIGKILL)
     killed.wait(timeout=30)
-    done_before = len(list(entries.glob("*/*.pkl")))
+    done_before = len(list(entries.glob("*/*.fbc")))
     assert 9 <= done_before < 12
     (unfinished,) = (tmp_path / "results").glob("*-msft_daily-*")
     assert not (unfinished / "manifest.json").exists()  # marked incomplete
@@ -167,10 +171,34 @@ def test_a_killed_run_resumes_from_the_cache(tmp_path):
 @pytest.mark.parametrize("action", ["info", "clear"])
 def test_cache_command(tmp_path, action):
     store = TaskCache(tmp_path / "results" / ".cache")
-    store.put("cd" + "1" * 62, [1, 2])
+    store.put("cd" + "1" * 62, {"row": {}}, {"forecast": np.ones(2)})
     done = subprocess.run([sys.executable, "-m", "benchmarks", "cache", action, "--out",
                            str(tmp_path / "results")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     expected = "1 cached task result(s)" if action == "info" else "removed 1 cached"
     assert expected in done.stdout
     assert store.size()[0] == (1 if action == "info" else 0)
+
+
+def test_cache_entries_are_plain_data_and_never_unpickle(tmp_path):
+    """An entry holds JSON and numeric arrays only: object arrays are refused when written, and
+    a file that is not an entry (a pickle, a truncated entry, an object dtype) is a miss."""
+    store = TaskCache(tmp_path / "c")
+    with pytest.raises(ValueError, match="numeric"):
+        store.put("ef" + "0" * 62, {}, {"forecast": np.array([Exploding()], dtype=object)})
+    key = "cd" + "0" * 62
+    store.put(key, {"row": {}}, {"forecast": np.ones((2, 3)), "members": np.zeros((2, 2, 3))})
+    path = tmp_path / "c" / "cd" / f"{key}.fbc"
+    good = path.read_bytes()
+    meta, arrays = store.get(key)
+    assert meta == {"row": {}} and arrays["forecast"].shape == (2, 3)
+    assert arrays["members"].shape == (2, 2, 3)
+    for bad in (pickle.dumps(Exploding()), good[:-8], good.replace(b"<f8", b"|O8", 1)):
+        path.write_bytes(bad)
+        assert store.get(key) is None
+    assert (store.hits, store.misses) == (1, 3)
+
+
+class Exploding:
+    def __reduce__(self):
+        return (pytest.fail, ("unpickled: code ran",))

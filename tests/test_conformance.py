@@ -13,13 +13,14 @@ import time
 from collections.abc import Iterator
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import models
 from evaluation.splits import WalkForward
-from evaluation.walk_forward import run_walk_forward
-from models.base import Forecaster
-from models.errors import NotFittedError
+from evaluation.walk_forward import SeriesPlan, run_panel, run_walk_forward
+from models.base import Forecast, Forecaster
+from models.errors import ConfigError, NotFittedError
 from tests.conftest import random_walk
 
 TINY_NET = {"look_back": 5, "units": [4, 3], "dense": [2], "epochs": 2, "batch_size": 16}
@@ -38,6 +39,7 @@ FAST_PARAMS: dict[str, list[dict]] = {
                {"linear_params": {"order": [1, 1, 0]}, "residual": "mlp", "value_lags": 3,
                 "residual_params": {"lags": 2, "hidden": [3], "n_seeds": 2},
                 "residuals": "out_of_sample"}],
+    "seasonal_naive": [{"period": 5}, {}],
 }
 CASES = [
     pytest.param(name, params, id=f"{name}-{i}")
@@ -155,6 +157,44 @@ class TestConformance:
         b = make(name, params).fit(changed[:N_TRAIN]).predict_origins(changed, [N_TRAIN], 2)
         np.testing.assert_array_equal(a, b)
 
+    def test_forecast_returns_point_and_members(self, name, params, series):
+        model = fitted(name, params)
+        y = series.to_numpy()
+        origins = list(range(N_TRAIN, len(y) - 2, 5))
+        forecast = model.forecast(y, origins, 2)
+        assert isinstance(forecast, Forecast)
+        np.testing.assert_array_equal(forecast.point, model.predict_origins(y, origins, 2))
+        n_members = len(forecast.members)
+        assert forecast.members.shape == (n_members, len(origins), 2) and n_members != 1
+        if n_members:
+            np.testing.assert_allclose(forecast.members.mean(axis=0), forecast.point,
+                                       rtol=1e-12, atol=1e-9)
+
+    def test_predicting_writes_no_attribute(self, name, params, series):
+        y = series.to_numpy()
+        model = make(name, params).fit(y[:N_TRAIN])  # fresh: no earlier predict hides a write
+        before = attribute_ids(model)
+        model.predict(2)
+        model.predict_origins(y, [N_TRAIN, N_TRAIN + 9], 2)
+        model.forecast(y, [N_TRAIN + 3], 1)
+        assert attribute_ids(model) == before
+
+    def test_with_period_fills_only_an_unset_period(self, name, params):
+        model = fitted(name, params)
+        copy = model.with_period(7)
+        assert type(copy) is type(model) and copy is not model
+        assert not hasattr(copy, "y_train_")
+        expected = model.params()
+        if model.period_param is not None:
+            assert model.period_param in expected
+            if expected[model.period_param] is None:
+                expected[model.period_param] = 7
+        assert copy.params() == expected
+        assert model.params() == make(name, params).params()  # the original is unchanged
+        for bad in (0, -1, 2.5, True, None):
+            with pytest.raises(ConfigError, match="period"):
+                model.with_period(bad)
+
     @pytest.mark.parametrize("window", ["expanding", 90])
     def test_walk_forward_windows(self, name, params, window):
         y = random_walk(200, seed=1)
@@ -164,6 +204,34 @@ class TestConformance:
         assert (result.status.status == "ok").all(), result.status.reason.tolist()
         assert len(result.forecasts) == 2 * sum(len(f.origins) for f in folds)
         assert np.isfinite(result.forecasts.y_pred).all()
+
+    def test_panel_no_lookahead_and_series_independence(self, name, params):
+        """On a panel, a series' forecasts move neither when its values after its last origin
+        change nor when another series changes."""
+        split = WalkForward(test_size=12, folds=1, horizon=2)  # the last origin is 148
+        panel = {"A": random_walk(150, seed=2), "B": random_walk(150, seed=3)}
+
+        def forecasts_of_a(data: dict) -> pd.DataFrame:
+            plans = [SeriesPlan(sid, y, split.split(len(y)), 2, {name: make(name, params)})
+                     for sid, y in data.items()]
+            result = run_panel(plans)
+            assert (result.status.status == "ok").all(), result.status.reason.tolist()
+            mine = result.forecasts[result.forecasts.series == "A"]
+            return mine.drop(columns="y_true").reset_index(drop=True)
+
+        a = panel["A"]
+        changed = {"A": a.where(np.arange(len(a)) < 148, a + 40.0), "B": panel["B"] * 2 + 7}
+        pd.testing.assert_frame_equal(forecasts_of_a(panel), forecasts_of_a(changed))
+
+
+def attribute_ids(model: Forecaster, prefix: str = "") -> dict[str, int]:
+    """Each attribute's object id, also inside fitted Forecaster parts (a hybrid's models)."""
+    ids = {}
+    for key, value in vars(model).items():
+        ids[prefix + key] = id(value)
+        if isinstance(value, Forecaster):
+            ids.update(attribute_ids(value, f"{prefix}{key}."))
+    return ids
 
 
 class _Peeking(Forecaster):
@@ -190,3 +258,44 @@ def test_lookahead_check_catches_a_cheating_model(series):
 def test_every_model_is_covered():
     assert set(models.available()) >= {"naive", "drift", "seasonal_naive", "arima"}
     assert {case.values[0] for case in CASES} == set(models.available())
+
+
+class _Members(Forecaster):
+    """An ensemble of the naive and the naive + 1 forecasts, with `members` as given."""
+
+    def __init__(self, members: np.ndarray | None = None) -> None:
+        super().__init__()
+        self.members = members
+
+    def _fit(self, y):
+        pass
+
+    def _predict(self, history, horizon):
+        return np.full(horizon, history[-1] + 0.5)
+
+    def _forecast(self, y, origins, horizon):
+        naive = np.repeat(y[origins - 1, None], horizon, axis=1)
+        if self.members is None:
+            return Forecast.from_members(np.stack([naive, naive + 1.0]))
+        return Forecast(naive, self.members)
+
+
+def test_an_ensemble_implements_forecast_only(series):
+    y = series.to_numpy()
+    model = _Members().fit(y[:N_TRAIN])
+    forecast = model.forecast(y, [N_TRAIN, N_TRAIN + 4], 3)
+    assert forecast.members.shape == (2, 2, 3)
+    np.testing.assert_array_equal(forecast.point, forecast.members.mean(axis=0))
+    np.testing.assert_array_equal(model.predict_origins(y, [N_TRAIN, N_TRAIN + 4], 3),
+                                  forecast.point)
+    one = Forecast.from_members(forecast.members[:1])
+    assert one.members.shape == (0, 2, 3)
+    np.testing.assert_array_equal(one.point, forecast.members[0])
+
+
+@pytest.mark.parametrize("members", [np.zeros((1, 2, 3)), np.zeros((2, 2, 2)), np.zeros((2, 3))])
+def test_members_of_the_wrong_shape_are_a_model_error(series, members):
+    y = series.to_numpy()
+    model = _Members(members).fit(y[:N_TRAIN])
+    with pytest.raises(models.ModelError, match="members of shape"):
+        model.forecast(y, [N_TRAIN, N_TRAIN + 4], 3)

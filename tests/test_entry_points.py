@@ -116,6 +116,30 @@ def test_the_docs_show_the_example_model_in_full():
     assert f"```python\n{code}```" in (ROOT / "docs" / "adding_a_model.md").read_text()
 
 
+def test_forecast_bench_is_the_public_api():
+    import forecast_bench
+    from models import base, errors
+
+    expected = {
+        "Forecaster": base.Forecaster, "ModelConfig": base.ModelConfig, "Forecast": base.Forecast,
+        "register": registry.register, "get": registry.get, "available": registry.available,
+        "ForecastBenchError": errors.ForecastBenchError, "ConfigError": errors.ConfigError,
+        "DataError": errors.DataError, "ModelError": errors.ModelError,
+        "NotFittedError": errors.NotFittedError,
+    }
+    assert sorted(forecast_bench.__all__) == sorted(expected)
+    for name, obj in expected.items():
+        assert getattr(forecast_bench, name) is obj, name
+    assert "from forecast_bench import" in (PLUGIN_DIR / "fb_ets" / "__init__.py").read_text()
+
+
+def test_forecast_bench_is_packaged():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "forecast_bench*" in project["tool"]["setuptools"]["packages"]["find"]["include"]
+
+
 # -- the loading itself, in this process with faked entry points (fast) --
 
 

@@ -12,9 +12,16 @@ import pytest
 
 import models
 from benchmarks.progress import ProgressBar, progress_for
-from evaluation.executors import ExecutorSpec, Limited, run_all, threads_per_worker
-from evaluation.splits import Fold, WalkForward
-from evaluation.walk_forward import run_walk_forward
+from evaluation.executors import (
+    CHUNKS_PER_WORKER,
+    ExecutorSpec,
+    Limited,
+    chunks,
+    run_all,
+    threads_per_worker,
+)
+from evaluation.splits import WalkForward
+from evaluation.walk_forward import Tick, run_walk_forward
 from models.errors import ConfigError
 from tests.conftest import random_walk
 
@@ -48,6 +55,17 @@ def test_limited_sets_the_thread_variables(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     assert Limited(thread_env, 1)(7, None) == (7, {"OMP_NUM_THREADS": "1",
                                                     "TF_NUM_INTRAOP_THREADS": "1"})
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 39, 40, 41, 9009])
+def test_chunks_cover_every_item_once_in_order(n):
+    parts = chunks(list(range(n)), workers=2)
+    assert [index for part in parts for index, _ in part] == list(range(n))
+    assert all(index == item for part in parts for index, item in part)
+    if n <= 2 * CHUNKS_PER_WORKER:  # few tasks (networks): one per call, spread evenly
+        assert all(len(part) == 1 for part in parts)
+    else:
+        assert len(parts) <= 2 * CHUNKS_PER_WORKER + 1
 
 
 @pytest.mark.parametrize("spec", [ExecutorSpec(), ExecutorSpec("local", 2)])
@@ -127,12 +145,19 @@ class Terminal(io.StringIO):
 def test_progress_bar_redraws_one_line_and_ends_it():
     stream = Terminal()
     bar = ProgressBar(stream)
-    fold = Fold(index=1, train_start=0, train_end=10, test_end=12, origins=(10, 11))
-    bar("arima", fold, "ok (cached)", 1, 2)
-    bar("lstm", fold, "failed", 2, 2)
+    bar(Tick("msft", "arima", 1, "ok (cached)", 1, 2, 0, 1))
+    bar(Tick("msft", "lstm", 1, "failed", 2, 2, 1, 1))
     text = stream.getvalue()
     assert text.count("\r") == 2 and text.endswith("\n")
-    assert "[############------------] 1/2 tasks" in text and "lstm fold 1: failed" in text
+    assert "[############------------] 1/2 tasks, 0s" in text and "lstm fold 1: failed" in text
+
+
+def test_progress_bar_counts_series_of_a_collection():
+    stream = Terminal()
+    bar = ProgressBar(stream)
+    bar(Tick("N7", "naive", 0, "ok", 3, 6, 1, 2))
+    text = stream.getvalue()
+    assert "3/6 tasks, 1/2 series" in text and "N7 naive fold 0: ok" in text
 
 
 def test_progress_is_silent_when_quiet_or_not_a_terminal():

@@ -140,9 +140,14 @@ def test_ensemble_members_add_the_linear_forecast():
     y = simulate(True).to_numpy()
     hybrid = models.get("hybrid", linear_params={"order": [1, 0, 0]}, residual="mlp",
                         residual_params={**MLP, "n_seeds": 3}).fit(y[:400])
-    forecast = hybrid.predict_origins(y, np.arange(400, 420), 1)
-    assert hybrid.member_forecasts_.shape == (3, 20, 1)
-    np.testing.assert_allclose(hybrid.member_forecasts_.mean(axis=0), forecast, atol=1e-10)
+    forecast = hybrid.forecast(y, np.arange(400, 420), 1)
+    assert forecast.members.shape == (3, 20, 1)
+    np.testing.assert_allclose(forecast.members.mean(axis=0), forecast.point, atol=1e-10)
+    np.testing.assert_array_equal(forecast.point, hybrid.predict_origins(y, np.arange(400, 420), 1))
+    linear = hybrid.linear_.predict_origins(y, np.arange(400, 420), 1)
+    residuals = hybrid._residuals(hybrid.linear_, y, hybrid.residual_start_, 419)
+    residual = hybrid.residual_.forecast(residuals, np.arange(400, 420) - hybrid.residual_start_, 1)
+    np.testing.assert_array_equal(forecast.members, linear[None] + residual.members)
 
 
 @pytest.mark.parametrize(

@@ -197,10 +197,10 @@ def test_diff_forecast_is_last_close_plus_network_change(y, diff_model):
 
 def test_level_forecast_is_the_inverse_scaled_output(harness_run, ensemble):
     history = harness_run.y[:170]
-    ensemble.predict(1, history=history)
+    members = ensemble.forecast(history, [len(history)], 1).members
     for member, net in enumerate(ensemble.networks_):
         expected = network_output(ensemble, net, history)
-        assert ensemble.member_forecasts_[member, 0, 0] == pytest.approx(expected, abs=1e-5)
+        assert members[member, 0, 0] == pytest.approx(expected, abs=1e-5)
 
 
 # -- 3. seed ensembles ------------------------------------------------------------------------
@@ -212,7 +212,7 @@ def test_ensemble_averages_its_members(harness_run, ensemble):
     y = harness_run.y
     origins = list(range(160, len(y) - 1, 4))
     forecast = ensemble.predict_origins(y, origins, 2)
-    members = ensemble.member_forecasts_
+    members = ensemble.forecast(y, origins, 2).members
     assert members.shape == (2, len(origins), 2)
     np.testing.assert_array_equal(forecast, members.mean(axis=0))
     assert not np.allclose(members[0], members[1])

@@ -130,7 +130,7 @@ def test_seed_members_and_their_mean(y):
     m = models.get("mlp", **SMALL, n_seeds=3).fit(y[:N_TRAIN])
     origins = [N_TRAIN, 130, 150, 158]
     forecast = m.predict_origins(y, origins, 2)
-    members = m.member_forecasts_
+    members = m.forecast(y, origins, 2).members
     assert members.shape == (3, 4, 2)
     np.testing.assert_allclose(forecast, members.mean(axis=0), rtol=0, atol=1e-12)
     for a, b in ((0, 1), (0, 2), (1, 2)):
@@ -140,6 +140,21 @@ def test_seed_members_and_their_mean(y):
                                rtol=0, atol=1e-10)
     assert re.fullmatch(r"MLP 3-\[3\]-1 logistic, lbfgs, iterations \[\d+, \d+, \d+\]",
                         m.describe_fit())
+
+
+def test_forecast_returns_the_members_as_a_value(y, model):
+    m = models.get("mlp", **SMALL, n_seeds=2).fit(y[:N_TRAIN])
+    origins = [N_TRAIN, 140, 158]
+    before = dict(vars(m))
+    forecast = m.forecast(y, origins, 3)
+    assert isinstance(forecast, models.Forecast)
+    assert forecast.members.shape == (2, 3, 3)
+    np.testing.assert_array_equal(forecast.point, forecast.members.mean(axis=0))
+    np.testing.assert_array_equal(forecast.point, m.predict_origins(y, origins, 3))
+    assert vars(m) == before  # nothing stored while predicting
+    alone = model.forecast(y, origins, 3)  # one seed: no members
+    assert alone.members.shape == (0, 3, 3)
+    np.testing.assert_array_equal(alone.point, model.predict_origins(y, origins, 3))
 
 
 def test_convergence_warning_reaches_the_caller(y):

@@ -86,7 +86,7 @@ def test_moving_averages_are_trailing():
 
 def test_moving_average_figure_draws_the_trailing_means():
     series = random_walk()
-    fig = plots._moving_averages_figure(series, "Close")
+    fig = plots._moving_averages_figure(series, "Close", "business daily")
     try:
         lines = {line.get_label(): np.asarray(line.get_ydata(), dtype=float)
                  for line in fig.axes[0].get_lines()}
@@ -96,6 +96,20 @@ def test_moving_average_figure_draws_the_trailing_means():
     ma50 = next(v for k, v in lines.items() if k.startswith("MA50"))
     np.testing.assert_allclose(ma7, series.rolling(7).mean().to_numpy())
     np.testing.assert_allclose(ma50, series.rolling(50).mean().to_numpy())
+
+
+def test_monthly_series_get_monthly_windows_and_words():
+    series = pd.Series(np.arange(1.0, 61.0), index=pd.date_range("2010-01-01", periods=60,
+                                                                  freq="MS"))
+    fig = plots._moving_averages_figure(series, "sales", "monthly")
+    try:
+        labels = [line.get_label() for line in fig.axes[0].get_lines()]
+        title = fig.axes[0].get_title()
+    finally:
+        plt.close(fig)
+    assert labels[1:] == ["MA3 (trailing 3-month mean)", "MA12 (trailing 12-month mean)"]
+    assert title == "sales with 3- and 12-month moving averages"
+    assert plots.daily_changes(series, "month")[1] == "Month-on-month returns"
 
 
 def test_daily_changes_are_returns_in_percent_or_differences_after_a_zero():

@@ -60,3 +60,21 @@ def test_default_benchmark_quick_writes_a_complete_report(tmp_path: Path) -> Non
     assert "over 120 forecasts -> PASS" in text
     assert "max |forecast difference| 0 -> PASS" in text  # dask
     assert "FAIL" not in text
+
+
+def test_m3_panel_quick_writes_a_complete_report(tmp_path: Path) -> None:
+    script = ROOT / "benchmarks" / "speed" / "m3_panel.py"
+    done = subprocess.run([sys.executable, str(script), "--quick", "--out", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    [report] = tmp_path.glob("*-m3-panel.md")
+    text = report.read_text(encoding="utf-8")
+    rows = table_rows(text, "| run ")
+    assert set(rows) == {"cold, m3:other, `--jobs 1`", "warm rerun, same folder",
+                         "cold, m3:other, `--jobs 2`", "cold, m3:yearly, `--jobs 1`"}
+    assert rows["cold, m3:other, `--jobs 1`"][0] == "174"
+    assert rows["warm rerun, same folder"][1] == "522 (522)"  # 174 series x 3 models, cached
+    assert rows["cold, m3:yearly, `--jobs 1`"][0] == "645"
+    for label, cells in rows.items():
+        assert float(cells[2]) > 0 and float(cells[8]) > 0, label
+    assert "forecasts identical, cold vs warm vs jobs 2: yes" in text

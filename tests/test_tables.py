@@ -81,7 +81,7 @@ def test_notes_explain_each_metric_and_end_with_the_caveats(summary):
     caveats = ["MASE is undefined on fold 1: its training part is flat (naive MAE 0)"]
     notes = tables.summary_notes(summary, 2, caveats=caveats)
     text = " ".join(notes)
-    assert "in-sample one-step naive MAE" in text and "training part" in text
+    assert "in-sample seasonal naive MAE" in text and "training part" in text
     assert "|error| / |actual|" in text and "200 |error|" in text
     assert "same sign" in text or "sign of the actual change" in text
     assert "Theil's U2" in text

@@ -2,10 +2,11 @@
 
 Usage: python benchmarks/speed/all.py [--runs 3] [--out DIR] [--quick]
 
-Runs arima_walk_forward.py, lstm_walk_forward.py and default_benchmark.py one after another,
+Runs arima_walk_forward.py, lstm_walk_forward.py, default_benchmark.py and m3_panel.py one
+after another,
 each in its own process (one's imports, thread settings and memory never reach the next one's
-timings), keeps each report as <out>/<date>-<slug>.md and writes the three one after another
-to <out>/<date>.md. About 45 minutes on 2 CPUs with --runs 3, most of it the default benchmark
+timings), keeps each report as <out>/<date>-<slug>.md and writes them one after another to
+<out>/<date>.md. About 45 minutes on 2 CPUs with --runs 3, most of it the default benchmark
 end to end (6 full runs per round); run it on a quiet machine. --quick: 1 run each, LSTM 1
 epoch, the default benchmark's --quick config (a smoke run of this script, minutes).
 """
@@ -25,8 +26,10 @@ from benchmarks.results import write_text
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-SCRIPTS = ("arima_walk_forward.py", "lstm_walk_forward.py", "default_benchmark.py")
-QUICK = {"lstm_walk_forward.py": ["--epochs", "1"], "default_benchmark.py": ["--quick"]}
+SCRIPTS = ("arima_walk_forward.py", "lstm_walk_forward.py", "default_benchmark.py",
+           "m3_panel.py")
+QUICK = {"lstm_walk_forward.py": ["--epochs", "1"], "default_benchmark.py": ["--quick"],
+         "m3_panel.py": ["--quick"]}
 
 
 def run_script(script: str, runs: int, quick: bool, out: Path) -> tuple[int, str | None, float]:

@@ -10,7 +10,7 @@ import dataclasses
 import numpy as np
 from statsmodels.tsa.holtwinters import SimpleExpSmoothing
 
-from models import Forecaster, ModelConfig
+from forecast_bench import Forecaster, ModelConfig
 
 
 @dataclasses.dataclass(frozen=True)

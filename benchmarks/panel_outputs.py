@@ -1,0 +1,165 @@
+"""Everything a collection run derives from its forecasts: per-series scores, the aggregate
+tables in four formats, plots, summary.md and report.html. Used at the end of a run and by
+`forecast-bench report RUN_DIR`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from tabulate import tabulate
+
+from benchmarks import results
+from benchmarks.collection import Collection
+from evaluation import formats, run_files
+from evaluation.panel_analysis import AGGREGATE_HEADERS, LOWER, PanelAnalysis, analyse_panel
+from evaluation.panel_record import PanelRecord
+from models.errors import ConfigError
+
+PANEL_TABLES = ("aggregate", "by_category", "by_step", "coverage")
+
+
+def panel_table(analysis: PanelAnalysis, name: str, fmt: str) -> str | None:
+    """One of PANEL_TABLES as md|csv|latex|html; None for an empty one (no categories)."""
+    if name == "aggregate":
+        return formats.render_frame(analysis.summary, fmt, headers=AGGREGATE_HEADERS,
+                                    best="column", lower_is_better=LOWER, floatfmt=".3f")
+    if name == "by_category":
+        if analysis.by_category.empty:
+            return None
+        return formats.render_frame(analysis.by_category, fmt, floatfmt=".3f")
+    if name == "by_step":
+        wide = analysis.by_step.pivot(index="step", columns="model", values="smape_mean")
+        wide = wide[list(dict.fromkeys(analysis.by_step["model"]))]
+        return formats.render_frame(wide.reset_index(), fmt, best="row", floatfmt=".2f")
+    if name == "coverage":
+        return formats.render_frame(analysis.coverage, fmt)
+    raise ValueError(f"unknown table {name!r}; use one of {', '.join(PANEL_TABLES)}")
+
+
+def write_panel_outputs(record: PanelRecord, run_dir: Path) -> PanelAnalysis:
+    """Write the derived files of `record` into run_dir (replacing earlier ones); return them."""
+    analysis = analyse_panel(record)
+    results.write_csv(run_dir / run_files.SERIES_SCORES, analysis.series_scores)
+    results.write_csv(run_dir / "summary.csv", analysis.summary)
+    results.write_csv(run_dir / "by_category.csv", analysis.by_category)
+    results.write_csv(run_dir / "by_step.csv", analysis.by_step)
+    results.write_csv(run_dir / "coverage.csv", analysis.coverage)
+    results.write_text(run_dir / "friedman.json", json.dumps(_friedman(analysis), indent=2)
+                       + "\n")
+    (run_dir / run_files.TABLES).mkdir(exist_ok=True)
+    rendered: dict[str, dict[str, str]] = {}
+    for fmt in ("md", "latex", "html"):
+        rendered[fmt] = {}
+        for name in PANEL_TABLES:
+            text = panel_table(analysis, name, fmt)
+            if text is not None:
+                rendered[fmt][name] = text
+                path = run_dir / run_files.TABLES / f"{name}.{formats.EXTENSIONS[fmt]}"
+                results.write_text(path, text)
+    images = write_panel_plots(record, analysis, run_dir / run_files.PLOTS)
+    results.write_text(run_dir / run_files.SUMMARY_MD,
+                       panel_markdown(record, analysis, rendered["md"]))
+    from evaluation.panel_report import render_panel_report
+
+    results.write_text(run_dir / run_files.REPORT,
+                       render_panel_report(record, analysis, images, rendered["html"]))
+    return analysis
+
+
+def write_panel_plots(record: PanelRecord, analysis: PanelAnalysis,
+                      folder: Path) -> dict[str, Path]:
+    """Every figure of the report as PNG in `folder`; returns name -> path of those written."""
+    from evaluation import panel_plots
+    from evaluation.cd_diagram import plot_cd_diagram
+
+    folder.mkdir(parents=True, exist_ok=True)
+    name, written = record.name, {}
+    if analysis.friedman.k >= 2 and analysis.friedman.n_series >= 2:
+        written["cd_diagram"] = plot_cd_diagram(
+            analysis.friedman, folder / "cd_diagram.png",
+            title=f"{name}: mean MASE ranks over {analysis.friedman.n_series} series")
+    if len(analysis.by_step):
+        written["by_step"] = panel_plots.plot_by_step(
+            analysis.by_step, folder / "by_step.png", title=f"{name}: accuracy by horizon step")
+    if len(analysis.by_category):
+        written["by_category"] = panel_plots.plot_by_category(
+            analysis.by_category, folder / "by_category.png", title=f"{name}: MASE by category")
+    if analysis.common:
+        written["error_distribution"] = panel_plots.plot_error_distribution(
+            analysis.series_scores, analysis.common, folder / "error_distribution.png",
+            title=f"{name}: MASE per series")
+        examples = panel_plots.plot_examples(record, analysis.series_scores, analysis.common,
+                                             folder / "examples.png",
+                                             title=f"{name}: example series")
+        if examples is not None:
+            written["examples"] = examples
+    return written
+
+
+def panel_markdown(record: PanelRecord, analysis: PanelAnalysis,
+                   markdown: dict[str, str]) -> str:
+    """summary.md: the run's tables in Markdown."""
+    data = record.manifest.get("data", {})
+    parts = [
+        f"# forecast-bench run `{record.run_id}`", "",
+        f"Data: `{data.get('source', '?')}`, {data.get('n_series', '?')} series "
+        f"({len(record.skipped)} skipped), reference model `{record.reference}`.", "",
+        "## Aggregate scores", "", analysis.text,
+        "", "## sMAPE per horizon step (mean over the common series)", "", markdown["by_step"],
+    ]
+    if "by_category" in markdown:
+        parts += ["", "## Per category", "", markdown["by_category"]]
+    parts += ["", "## Coverage", "", markdown["coverage"],
+              "", "Full report with plots: `report.html`."]
+    return "\n".join(parts) + "\n"
+
+
+def _friedman(analysis: PanelAnalysis) -> dict[str, object]:
+    result = analysis.friedman
+    return {
+        "metric": result.metric, "n_series": result.n_series, "k": result.k,
+        "statistic": _float(result.statistic), "pvalue": _float(result.pvalue),
+        "iman_davenport_f": _float(result.iman_davenport_f),
+        "iman_davenport_pvalue": _float(result.iman_davenport_pvalue),
+        "critical_difference": _float(result.critical_difference), "alpha": result.alpha,
+        "mean_ranks": {str(k): float(v) for k, v in result.mean_ranks.items()},
+    }
+
+
+def _float(value: float) -> float | None:
+    return None if pd.isna(value) else float(value)
+
+
+
+def collection_summary(collection: Collection) -> str:
+    """A collection in a few lines: counts, lengths, frequencies, categories, horizons."""
+    rows = []
+    for key, value in collection.describe().items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{name}: {count}" for name, count in value.items())
+        elif isinstance(value, float):
+            value = f"{value:.6g}"
+        rows.append((key, value))
+    rows.append(("sha256", collection.sha256()))
+    text = tabulate(rows, tablefmt="plain")
+    if collection.skipped:
+        text += f"\n\nskipped ({len(collection.skipped)}):\n" + "\n".join(
+            f"  {series}: {reason}" for series, reason in collection.skipped[:10])
+    return text
+
+
+def table_of_run(run_dir: Path, table: str, fmt: str) -> str:
+    """`forecast-bench table` on a collection run folder."""
+    from evaluation.panel_record import load_panel_run
+
+    name = {"summary": "aggregate", "steps": "by_step", "categories": "by_category"}.get(
+        table, table)
+    if name not in ("aggregate", "by_step", "by_category", "coverage"):
+        raise ConfigError(f"{run_dir} is a collection run: its tables are summary, steps, "
+                          "categories and coverage")
+    text = panel_table(analyse_panel(load_panel_run(run_dir)), name, fmt)
+    if text is None:
+        raise ConfigError(f"{run_dir} has no categories; use --table summary, steps or coverage")
+    return text

@@ -1,0 +1,90 @@
+"""A run over a collection of series: split each series, run every model on every series,
+write the long tables and the aggregate outputs into results/<run-id>/."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from benchmarks import panel_outputs, results
+from benchmarks.collection import Collection
+from benchmarks.config import RunConfig, build_models, to_toml
+from benchmarks.runner import (
+    CACHE_DIR,
+    RunOutcome,
+    run_manifest,
+    split_series,
+)
+from evaluation import run_files
+from evaluation.cache import TaskCache
+from evaluation.executors import ExecutorSpec
+from evaluation.panel_record import SKIPPED_COLUMNS, PanelRecord
+from evaluation.splits import fold_rows
+from evaluation.walk_forward import Progress, SeriesPlan, run_panel
+from models.errors import ConfigError, DataError
+
+
+def plan_series(cfg: RunConfig, collection: Collection) -> tuple[list[SeriesPlan], list[tuple]]:
+    """Each series' models (its seasonal period filled in) and folds; a series too short for
+    the split is left out with its reason, never fatal for the others."""
+    prototypes = build_models(cfg)
+    plans, skipped = [], list(collection.skipped)
+    for item in collection.items:
+        models = {label: model.with_period(item.period) for label, model in prototypes.items()}
+        try:
+            folds, horizon = split_series(cfg, item, models)
+        except ConfigError as exc:
+            skipped.append((item.id, f"series {item.id!r}: {exc}"))
+            continue
+        plans.append(SeriesPlan(item.id, item.series, folds, horizon, models))
+    if not plans:
+        first = skipped[0][1] if skipped else "the collection is empty"
+        raise DataError(f"no series of {collection.source} can be evaluated "
+                        f"({len(skipped)} skipped); the first: {first}")
+    return plans, skipped
+
+
+def run_panel_benchmark(cfg: RunConfig, collection: Collection, out_root: Path,
+                        progress: Progress | None, executor: ExecutorSpec,
+                        use_cache: bool) -> RunOutcome:
+    """Validate and split first (nothing is written when no series can run), then run."""
+    started, created = time.perf_counter(), dt.datetime.now().astimezone()
+    plans, skipped = plan_series(cfg, collection)
+    periods = {item.id: item.period for item in collection.items}
+    run_dir = results.new_run_dir(out_root, cfg.name)
+    config_text = to_toml(cfg, build_models(cfg))
+    values = pd.DataFrame({
+        "series": np.concatenate([np.full(len(p.series), p.id, dtype=object) for p in plans]),
+        "date": np.concatenate([p.series.index.to_numpy() for p in plans]),
+        "value": np.concatenate([p.series.to_numpy() for p in plans]),
+    })
+    folds = pd.DataFrame([{"series": plan.id, **row} for plan in plans
+                          for row in fold_rows(list(plan.folds), plan.series, periods[plan.id])])
+    info = collection.summary_frame()
+    skipped_frame = pd.DataFrame(skipped, columns=SKIPPED_COLUMNS)
+    results.write_text(run_dir / run_files.CONFIG, config_text)
+    for name, frame in ((run_files.SERIES, values), (run_files.SERIES_INFO, info),
+                        (run_files.SKIPPED, skipped_frame), (run_files.FOLDS, folds)):
+        results.write_csv(run_dir / name, frame, float_format=None)
+
+    cache = TaskCache(out_root / CACHE_DIR) if use_cache else None
+    outcome = run_panel(plans, progress, executor, cache)
+    results.write_csv(run_dir / run_files.FORECASTS, outcome.forecasts, float_format=None)
+    results.write_csv(run_dir / run_files.STATUS, outcome.status, float_format=None)
+    if len(outcome.members):
+        results.write_csv(run_dir / run_files.MEMBERS, outcome.members, float_format=None)
+    results.write_json(run_dir / run_files.HISTORIES, outcome.histories)
+    data = {**collection.describe(), "n_evaluated": len(plans), "n_skipped": len(skipped),
+            "sha256": collection.sha256()}
+    manifest = run_manifest(run_dir, cfg, created, started, executor, cache, outcome.status,
+                            data, len(folds))
+    record = PanelRecord(run_dir.name, config_text, values, info, skipped_frame, folds,
+                         outcome.forecasts, outcome.status, manifest)
+    analysis = panel_outputs.write_panel_outputs(record, run_dir)
+    manifest["wall_seconds"]["total"] = round(time.perf_counter() - started, 3)
+    results.write_json(run_dir / run_files.MANIFEST, manifest)  # last: marks the run complete
+    return RunOutcome(run_dir, collection, outcome, analysis)

@@ -1,0 +1,116 @@
+"""Every figure a collection run reports, computed from its PanelRecord: per-series scores,
+the aggregate table against the reference, per category and horizon step, ranks and the
+Friedman / Nemenyi tests across series."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+
+from evaluation import formats, panel_stats
+from evaluation.panel_record import PanelRecord
+
+AGGREGATE_HEADERS = {
+    "model": "model", "n_series": "series", "smape_mean": "sMAPE mean",
+    "smape_median": "sMAPE median", "mase_mean": "MASE mean", "mase_median": "MASE median",
+    "owa": "OWA", "beats_ref_pct": "beats ref. %", "mean_rank": "mean rank",
+    "failed_tasks": "failed tasks", "seconds": "seconds",
+}
+LOWER = ("smape_mean", "smape_median", "mase_mean", "mase_median", "owa", "mean_rank")
+
+
+@dataclasses.dataclass(frozen=True)
+class PanelAnalysis:
+    series_scores: pd.DataFrame  # every metric per (series, model)
+    step_scores: pd.DataFrame  # sMAPE and MASE per (series, model, step)
+    common: list[str]  # the series every model has scores on: the aggregates' sample
+    coverage: pd.DataFrame  # per model: series covered, and which were left out
+    summary: pd.DataFrame  # the aggregate table, one row per model, best OWA first
+    by_category: pd.DataFrame
+    by_step: pd.DataFrame
+    friedman: panel_stats.FriedmanResult
+    notes: list[str]
+    text: str  # what the terminal shows
+
+
+def analyse_panel(record: PanelRecord) -> PanelAnalysis:
+    """All derived tables of a collection run; pure computation, nothing is written."""
+    scores = panel_stats.series_scores(record.forecasts, record.scales)
+    step_scores = panel_stats.series_step_scores(record.forecasts, record.scales)
+    models = list(dict.fromkeys(record.status["model"]))
+    scores = _with_failed_models(scores, record, models)
+    common, coverage = panel_stats.coverage(scores, models)
+    reference = record.reference
+    summary = panel_stats.aggregate(scores, reference).merge(
+        _task_facts(record), on="model", how="left")
+    friedman = panel_stats.friedman_nemenyi(scores, "mase")
+    notes = _notes(record, common, coverage, friedman)
+    text = (formats.render_frame(summary, "md", headers=AGGREGATE_HEADERS, floatfmt=".3f")
+            + "\n\n" + "\n".join(f"- {note}" for note in notes))
+    return PanelAnalysis(
+        series_scores=scores,
+        step_scores=step_scores,
+        common=common,
+        coverage=coverage,
+        summary=summary,
+        by_category=panel_stats.by_category(scores, record.categories, reference),
+        by_step=panel_stats.by_step(step_scores, common, reference),
+        friedman=friedman,
+        notes=notes,
+        text=text,
+    )
+
+
+def _with_failed_models(scores: pd.DataFrame, record: PanelRecord,
+                        models: list[str]) -> pd.DataFrame:
+    """A model that failed on every series still gets rows (NaN scores), so coverage and the
+    tables name it instead of dropping it silently."""
+    missing = [model for model in models if model not in set(scores["model"])]
+    if not missing:
+        return scores
+    ids = list(dict.fromkeys(record.status["series"]))
+    empty = pd.DataFrame([{"series": s, "model": m} for m in missing for s in ids])
+    return pd.concat([scores, empty], ignore_index=True)
+
+
+def _task_facts(record: PanelRecord) -> pd.DataFrame:
+    """failed_tasks and seconds (fit + predict, summed over tasks) per model."""
+    status = record.status
+    seconds = status.fit_seconds.fillna(0) + status.predict_seconds.fillna(0)
+    frame = status.assign(failed=status.status != "ok", seconds=seconds)
+    return frame.groupby("model", sort=False).agg(
+        failed_tasks=("failed", "sum"), seconds=("seconds", "sum")).reset_index()
+
+
+def _notes(record: PanelRecord, common: list[str], coverage: pd.DataFrame,
+           friedman: panel_stats.FriedmanResult) -> list[str]:
+    n_series = record.status["series"].nunique()
+    notes = [f"Scores over the {len(common)} of {n_series} series on which every model has a"
+             f" score; reference: {record.reference}."]
+    short = coverage[coverage["n_series"] < n_series]
+    for row in short.itertuples():
+        notes.append(f"{row.model} has scores on {row.n_series} series; left out: "
+                     f"{row.left_out}.")
+    if len(record.skipped):
+        first = record.skipped.iloc[0]
+        notes.append(f"{len(record.skipped)} series skipped before any model ran (see "
+                     f"skipped.csv), e.g. {first['series']}: {first['reason']}")
+    for column in ("smape_mean", "mase_mean", "owa", "beats_ref_pct", "mean_rank"):
+        if column in panel_stats.NOTES:
+            notes.append(panel_stats.NOTES[column])
+    if pd.notna(friedman.pvalue):
+        verdict = "differ" if friedman.pvalue < friedman.alpha else "do not differ detectably"
+        notes.append(
+            f"Friedman test on the MASE ranks of {friedman.k} models over {friedman.n_series}"
+            f" series: chi2 = {friedman.statistic:.2f}, {p_text(friedman.pvalue)}: the models'"
+            f" ranks {verdict}. Nemenyi critical difference at {friedman.alpha:g}:"
+            f" {friedman.critical_difference:.3f} (mean ranks further apart differ).")
+    return notes
+
+
+def p_text(value: float) -> str:
+    """'p = 0.0123', 'p < 0.0001' below formats.PVALUE_FLOOR, 'p = -' when undefined."""
+    if pd.isna(value):
+        return "p = -"
+    return "p < 0.0001" if value < formats.PVALUE_FLOOR else f"p = {value:.4f}"
