@@ -165,7 +165,7 @@ def _positive(text: str) -> int:
 
 def _execution_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=_positive, default=1,
-                        help="run the model x fold tasks in N processes (default 1)")
+                        help="run the (series, model, fold) tasks in N processes (default 1)")
     parser.add_argument("--executor", choices=("local", "dask"), default="local",
                         help="local processes (default) or a dask.distributed cluster")
     parser.add_argument("--scheduler", help="dask scheduler address, e.g. tcp://HOST:8786 "

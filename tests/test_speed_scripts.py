@@ -71,10 +71,12 @@ def test_m3_panel_quick_writes_a_complete_report(tmp_path: Path) -> None:
     text = report.read_text(encoding="utf-8")
     rows = table_rows(text, "| run ")
     assert set(rows) == {"cold, m3:other, `--jobs 1`", "warm rerun, same folder",
-                         "cold, m3:other, `--jobs 2`", "cold, m3:yearly, `--jobs 1`"}
+                         "cold, m3:other, `--jobs 2`", "cold, m3:yearly, `--jobs 1`",
+                         "cold, m3:other, naive + auto-ARIMA", "warm rerun of naive + auto-ARIMA"}
     assert rows["cold, m3:other, `--jobs 1`"][0] == "174"
     assert rows["warm rerun, same folder"][1] == "522 (522)"  # 174 series x 3 models, cached
     assert rows["cold, m3:yearly, `--jobs 1`"][0] == "645"
+    assert rows["warm rerun of naive + auto-ARIMA"][1] == "24 (24)"  # 12 series x 2 models
     for label, cells in rows.items():
         assert float(cells[2]) > 0 and float(cells[8]) > 0, label
     assert "forecasts identical, cold vs warm vs jobs 2: yes" in text

@@ -79,3 +79,27 @@ def test_folds_frame_has_dates():
     assert frame.naive_mae_train.tolist() == pytest.approx(
         [np.mean([t**2 - (t - 1) ** 2 for t in range(1, 80)]),
          np.mean([t**2 - (t - 1) ** 2 for t in range(1, 90)])])
+
+
+def test_mase_scale_uses_the_seasonal_period():
+    """M4's scale: mean |y_t - y_{t-m}| over the training part, by hand for m = 4."""
+    dates = pd.date_range("2000-01-01", periods=40, freq="QS")
+    values = np.sin(np.arange(40) * np.pi / 2) * 10 + np.arange(40.0)  # seasonal + trend
+    frame = folds_frame(WalkForward(test_size=8, folds=1, horizon=8).split(40),
+                        pd.Series(values, dates), period=4)
+    by_hand = np.mean([abs(values[t] - values[t - 4]) for t in range(4, 32)])
+    assert frame.naive_mae_train.iloc[0] == pytest.approx(by_hand, rel=1e-12)
+    assert frame.mase_period.iloc[0] == 4
+    too_short = folds_frame(WalkForward(test_size=2, folds=1).split(6), pd.Series(
+        values[:6], dates[:6]), period=4)
+    assert np.isnan(too_short.naive_mae_train.iloc[0])  # 4 training values: no seasonal lag
+
+
+def test_fixed_protocol_is_one_origin_at_the_dataset_horizon():
+    split = WalkForward(protocol="fixed", horizon="dataset")
+    [fold] = split.resolved(18).split(100)
+    assert (fold.train_end, fold.test_end, fold.origins) == (82, 100, (82,))
+    with pytest.raises(ConfigError, match="dataset"):
+        split.split(100)
+    with pytest.raises(ConfigError, match="protocol"):
+        WalkForward(protocol="sometimes")
