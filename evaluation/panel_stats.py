@@ -49,9 +49,11 @@ NOTES: dict[str, str] = {
            "mean MASE / reference's mean MASE), over the common series (of the category in the "
            "category table); below 1 beats the reference, the reference's own is 1.",
     "beats_ref_pct": "Beats ref %: the share of common series on which the model's ranking "
-                     "metric is strictly lower than the reference's (empty for the reference).",
-    "mean_rank": "Mean rank: the model's rank among all models on each common series (1 = "
-                 "best, ties share the average rank), averaged over the common series.",
+                     "metric (MASE unless stated) is strictly lower than the reference's (empty "
+                     "for the reference).",
+    "mean_rank": "Mean rank: the model's rank by the ranking metric (MASE unless stated) among "
+                 "all models on each common series (1 = best, ties share the average rank), "
+                 "averaged over the common series.",
     "metric": "Metric: the per-series score the Friedman test ranks the models on.",
     "k": "k: the number of models compared.",
     "statistic": "Friedman chi-square: 12N/(k(k+1)) x the sum over models of (mean rank - "
