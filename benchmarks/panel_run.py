@@ -17,6 +17,7 @@ from benchmarks.runner import (
     CACHE_DIR,
     RunOutcome,
     run_manifest,
+    series_models,
     split_series,
 )
 from evaluation import run_files
@@ -34,7 +35,7 @@ def plan_series(cfg: RunConfig, collection: Collection) -> tuple[list[SeriesPlan
     prototypes = build_models(cfg)
     plans, skipped = [], list(collection.skipped)
     for item in collection.items:
-        models = {label: model.with_period(item.period) for label, model in prototypes.items()}
+        models = series_models(prototypes, item)
         try:
             folds, horizon = split_series(cfg, item, models)
         except ConfigError as exc:

@@ -69,10 +69,10 @@ def run(cfg: RunConfig, out_root: Path, progress: Progress | None = None,
     return _run_single(cfg, collection.items[0], out_root, progress, executor, use_cache)
 
 
-def series_models(cfg: RunConfig, item: SeriesData) -> dict[str, Forecaster]:
+def series_models(prototypes: dict[str, Forecaster], item: SeriesData) -> dict[str, Forecaster]:
     """The run's models for one series: a model that takes the seasonal period gets the
     series' period where the config leaves it unset."""
-    return {label: model.with_period(item.period) for label, model in build_models(cfg).items()}
+    return {label: model.with_period(item.period) for label, model in prototypes.items()}
 
 
 def neediest(models: dict[str, Forecaster]) -> tuple[str, int]:
@@ -100,7 +100,7 @@ def _run_single(cfg: RunConfig, item: SeriesData, out_root: Path, progress: Prog
                 executor: ExecutorSpec, use_cache: bool) -> RunOutcome:
     started, created = time.perf_counter(), dt.datetime.now().astimezone()
     dataset = load(cfg.data)  # the same series as `item`, with its provenance
-    models = series_models(cfg, item)
+    models = series_models(build_models(cfg), item)
     folds, horizon = split_series(cfg, item, models)
     run_dir = results.new_run_dir(out_root, cfg.name)
     config_text = to_toml(cfg, models)
