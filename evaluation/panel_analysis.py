@@ -10,6 +10,7 @@ import pandas as pd
 
 from evaluation import formats, panel_stats
 from evaluation.panel_record import PanelRecord
+from models.errors import ModelError
 
 AGGREGATE_HEADERS = {
     "model": "model", "n_series": "series", "smape_mean": "sMAPE mean",
@@ -39,13 +40,20 @@ def analyse_panel(record: PanelRecord) -> PanelAnalysis:
     scores = panel_stats.series_scores(record.forecasts, record.scales)
     step_scores = panel_stats.series_step_scores(record.forecasts, record.scales)
     models = list(dict.fromkeys(record.status["model"]))
-    scores = _with_failed_models(scores, record, models)
+    scored = set(scores.dropna(subset=["smape", "mase"])["model"])
+    failed = [model for model in models if model not in scored]  # named in the notes
+    models = [model for model in models if model in scored]
+    if not models:
+        first = record.status[record.status.status != "ok"].reason.iloc[0]
+        raise ModelError(f"every model failed on every series (status.csv has the reasons); "
+                         f"the first: {first}")
+    scores = scores[scores["model"].isin(models)].reset_index(drop=True)
     common, coverage = panel_stats.coverage(scores, models)
-    reference = record.reference
+    reference = record.reference if record.reference in models else models[0]
     summary = panel_stats.aggregate(scores, reference).merge(
         _task_facts(record), on="model", how="left")
     friedman = panel_stats.friedman_nemenyi(scores, "mase")
-    notes = _notes(record, common, coverage, friedman)
+    notes = _notes(record, common, coverage, friedman, failed, reference)
     text = (formats.render_frame(summary, "md", headers=AGGREGATE_HEADERS, floatfmt=".3f")
             + "\n\n" + "\n".join(f"- {note}" for note in notes))
     return PanelAnalysis(
@@ -62,18 +70,6 @@ def analyse_panel(record: PanelRecord) -> PanelAnalysis:
     )
 
 
-def _with_failed_models(scores: pd.DataFrame, record: PanelRecord,
-                        models: list[str]) -> pd.DataFrame:
-    """A model that failed on every series still gets rows (NaN scores), so coverage and the
-    tables name it instead of dropping it silently."""
-    missing = [model for model in models if model not in set(scores["model"])]
-    if not missing:
-        return scores
-    ids = list(dict.fromkeys(record.status["series"]))
-    empty = pd.DataFrame([{"series": s, "model": m} for m in missing for s in ids])
-    return pd.concat([scores, empty], ignore_index=True)
-
-
 def _task_facts(record: PanelRecord) -> pd.DataFrame:
     """failed_tasks and seconds (fit + predict, summed over tasks) per model."""
     status = record.status
@@ -84,10 +80,16 @@ def _task_facts(record: PanelRecord) -> pd.DataFrame:
 
 
 def _notes(record: PanelRecord, common: list[str], coverage: pd.DataFrame,
-           friedman: panel_stats.FriedmanResult) -> list[str]:
+           friedman: panel_stats.FriedmanResult, failed: list[str], reference: str) -> list[str]:
     n_series = record.status["series"].nunique()
     notes = [f"Scores over the {len(common)} of {n_series} series on which every model has a"
-             f" score; reference: {record.reference}."]
+             f" score; reference: {reference}."]
+    if failed:
+        notes.append(f"Left out of every table: {', '.join(failed)}, with no score on any"
+                     " series (status.csv has the reasons).")
+    if reference != record.reference:
+        notes.append(f"The configured reference {record.reference} has no score on any series;"
+                     f" ratios are taken against {reference} instead.")
     short = coverage[coverage["n_series"] < n_series]
     for row in short.itertuples():
         notes.append(f"{row.model} has scores on {row.n_series} series; left out: "

@@ -192,6 +192,16 @@ def test_bad_series_are_recorded_with_their_id_and_the_others_finish(tmp_path):
     assert set(pd.read_csv(folder / "forecasts.csv").series) == {"g0", "g1", "g2"}
 
 
+class AlwaysFails(Forecaster):
+    """Fails on every series."""
+
+    def _fit(self, y):
+        raise ValueError("never converges")
+
+    def _predict(self, history, horizon):
+        return np.zeros(horizon)
+
+
 class FailsOnB(Forecaster):
     """The random walk, except that it fails on series whose first value is above 1000."""
 
@@ -214,10 +224,11 @@ def test_a_model_failing_on_one_series_is_recorded_and_left_out_of_the_aggregate
             "C": random_walk(60, seed=6)}
     split = WalkForward(test_size=10, folds=1, horizon=2)
     result = run_panel(panel_plans(data, split, {"naive": models.get("naive"),
-                                                 "fails": FailsOnB()}))
+                                                 "fails": FailsOnB(), "never": AlwaysFails()}))
     status = result.status.set_index(["series", "model"])
     assert status.loc[("B", "fails"), "status"] == "failed"
-    assert (status.drop(("B", "fails")).status == "ok").all()
+    assert (status.xs("never", level="model").status == "failed").all()
+    assert (status.drop(("B", "fails")).drop("never", level="model").status == "ok").all()
     folds = pd.DataFrame([{"series": sid, **row} for sid, s in data.items()
                           for row in fold_rows(split.split(len(s)), s)])
     record = PanelRecord("r", 'name = "r"\n', pd.DataFrame(columns=["series", "date", "value"]),
@@ -227,7 +238,9 @@ def test_a_model_failing_on_one_series_is_recorded_and_left_out_of_the_aggregate
     analysis = analyse_panel(record)
     assert analysis.common == ["A", "C"]
     assert analysis.summary.set_index("model").n_series.eq(2).all()
+    assert set(analysis.summary.model) == {"naive", "fails"}
     assert any("fails has scores on 2 series; left out: B" in n for n in analysis.notes)
+    assert any(n.startswith("Left out of every table: never") for n in analysis.notes)
 
 
 @pytest.mark.parametrize("name,params", [("naive", {}), ("drift", {}),
