@@ -345,20 +345,17 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 def _cmd_data(args: argparse.Namespace) -> int:
     from benchmarks.collection import load_collection
-    from benchmarks.data import DataSpec, is_collection_source, load
+    from benchmarks.data import DataSpec, load
 
     spec = DataSpec(source=args.source, column=args.column, date_column=args.date_column,
                     id_column=args.id_column, last=args.last)
-    if not is_collection_source(spec.source):
-        collection = load_collection(spec)
-        if len(collection) == 1 and not collection.skipped:
-            dataset = load(spec)
-            rows = [(key, "; ".join(value) if isinstance(value, list | tuple) else value)
-                    for key, value in dataset.describe().items()]
-            print(tabulate([*rows, ("sha256", dataset.sha256())], tablefmt="plain"))
-            return 0
-    else:
-        collection = load_collection(spec)
+    collection = load_collection(spec)
+    if len(collection) == 1 and not collection.skipped and not is_collection_source(spec.source):
+        dataset = load(spec)  # today's single-series summary, with its provenance
+        rows = [(key, "; ".join(value) if isinstance(value, list | tuple) else value)
+                for key, value in dataset.describe().items()]
+        print(tabulate([*rows, ("sha256", dataset.sha256())], tablefmt="plain"))
+        return 0
     from benchmarks.panel_outputs import collection_summary
 
     print(collection_summary(collection))

@@ -26,13 +26,14 @@ from evaluation.executors import ExecutorSpec
 from evaluation.panel_record import SKIPPED_COLUMNS, PanelRecord
 from evaluation.splits import fold_rows
 from evaluation.walk_forward import Progress, SeriesPlan, run_panel
+from models.base import Forecaster
 from models.errors import ConfigError, DataError
 
 
-def plan_series(cfg: RunConfig, collection: Collection) -> tuple[list[SeriesPlan], list[tuple]]:
-    """Each series' models (its seasonal period filled in) and folds; a series too short for
-    the split is left out with its reason, never fatal for the others."""
-    prototypes = build_models(cfg)
+def plan_series(cfg: RunConfig, collection: Collection, prototypes: dict[str, Forecaster]
+                ) -> tuple[list[SeriesPlan], list[tuple]]:
+    """Each series' models (the prototypes, its seasonal period filled in) and folds; a series
+    too short for the split is left out with its reason, never fatal for the others."""
     plans, skipped = [], list(collection.skipped)
     for item in collection.items:
         models = series_models(prototypes, item)
@@ -54,10 +55,11 @@ def run_panel_benchmark(cfg: RunConfig, collection: Collection, out_root: Path,
                         use_cache: bool) -> RunOutcome:
     """Validate and split first (nothing is written when no series can run), then run."""
     started, created = time.perf_counter(), dt.datetime.now().astimezone()
-    plans, skipped = plan_series(cfg, collection)
+    prototypes = build_models(cfg)
+    plans, skipped = plan_series(cfg, collection, prototypes)
     periods = {item.id: item.period for item in collection.items}
     run_dir = results.new_run_dir(out_root, cfg.name)
-    config_text = to_toml(cfg, build_models(cfg))
+    config_text = to_toml(cfg, prototypes)
     values = pd.DataFrame({
         "series": np.concatenate([np.full(len(p.series), p.id, dtype=object) for p in plans]),
         "date": np.concatenate([p.series.index.to_numpy() for p in plans]),

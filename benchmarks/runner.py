@@ -129,7 +129,6 @@ def _run_single(cfg: RunConfig, item: SeriesData, out_root: Path, progress: Prog
     return RunOutcome(run_dir, dataset, outcome, analysis)
 
 
-
 def run_manifest(run_dir: Path, cfg: RunConfig, created: dt.datetime, started: float,
                  executor: ExecutorSpec, cache: TaskCache | None, status: pd.DataFrame,
                  data: dict[str, object], n_folds: int) -> dict[str, object]:

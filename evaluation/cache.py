@@ -64,12 +64,18 @@ def _source_digest(paths: tuple[str, ...]) -> str:
 def code_version(model: object) -> str:
     """Hash of the source that computes a task: every module of the `models` package (models
     build on each other, e.g. the hybrid on ARIMA and LSTM), the harness's task code, and the
-    model class's own module (a third-party model lives outside `models`)."""
+    model class's own module (a third-party model lives outside `models`). Computed once per
+    model class and process: a collection run asks for it once per task."""
+    return _class_code_version(type(model))
+
+
+@functools.cache
+def _class_code_version(kind: type) -> str:
     here = Path(__file__).resolve().parent
     models_dir = here.parent / "models"
     paths = {str(p) for p in models_dir.glob("*.py")}
     paths.add(str(here / "walk_forward.py"))
-    own = inspect.getsourcefile(type(model))
+    own = inspect.getsourcefile(kind)
     if own:
         paths.add(str(Path(own).resolve()))
     return _source_digest(tuple(sorted(paths)))

@@ -133,8 +133,9 @@ def run_panel(
     process, one after another) and are cached as each one finishes. The result does not depend
     on the executor: tasks are assembled in (series, model, fold) order.
     """
+    values = {plan.id: plan.series.to_numpy(dtype=float) for plan in plans}
     tasks = [Task(plan.id, label, prototype, fold,
-                  plan.series.to_numpy(dtype=float)[fold.train_start:fold.test_end], plan.horizon)
+                  values[plan.id][fold.train_start:fold.test_end], plan.horizon)
              for plan in plans for label, prototype in plan.models.items() for fold in plan.folds]
     left = {plan.id: 0 for plan in plans}
     for task in tasks:
@@ -169,14 +170,8 @@ def run_panel(
     return _assemble(tasks, [results[i] for i in range(len(tasks))], dates)
 
 
-_CODE_VERSIONS: dict[type, str] = {}
-
-
 def _key(task: Task) -> str:
-    kind = type(task.model)
-    if kind not in _CODE_VERSIONS:
-        _CODE_VERSIONS[kind] = code_version(task.model)
-    return task_key(task.model.name, task.model.params(), _CODE_VERSIONS[kind], task.values,
+    return task_key(task.model.name, task.model.params(), code_version(task.model), task.values,
                     task.spec(), task.horizon)
 
 
