@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from tabulate import tabulate
@@ -24,14 +25,23 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _window(text: str) -> int | str:
-    if text == "expanding":
-        return text
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--window takes 'expanding' or a length, got {text!r}") from None
+def _int_or(word: str, message: str) -> Callable[[str], int | str]:
+    """An argparse type: `word` itself or an integer; otherwise `message` (got ... added)."""
+
+    def parse(text: str) -> int | str:
+        if text == word:
+            return text
+        try:
+            return int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{message}, got {text!r}") from None
+
+    return parse
+
+
+_window = _int_or("expanding", "--window takes 'expanding' or a length")
+_horizon = _int_or("dataset", "--horizon takes a number of steps or 'dataset'")
+_last = _int_or("all", "--last takes a count or 'all'")
 
 
 def _test_size(text: str) -> int | float:
@@ -40,25 +50,6 @@ def _test_size(text: str) -> int | float:
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"--test-size takes a count or a fraction like 0.2, got {text!r}") from None
-
-
-def _horizon(text: str) -> int | str:
-    if text == "dataset":
-        return text
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--horizon takes a number of steps or 'dataset', got {text!r}") from None
-
-
-def _last(text: str) -> int | str:
-    if text == "all":
-        return text
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--last takes a count or 'all', got {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
