@@ -1,0 +1,151 @@
+"""Preprocessing steps of the forecasting competitions, fitted on a training part only.
+
+- `Deseasonalizer`: the M3/M4 seasonality test (autocorrelation at lag m beyond its 90% limit)
+  and classical multiplicative decomposition (centred moving average of order m, as R's
+  `decompose`); forecasts made on the adjusted series are re-seasonalised by the same indices.
+- `BoxCox`: the power transform, lambda given or chosen by Guerrero's (1993) method.
+
+Each step is fitted once, then maps any later values pointwise (the seasonal index of a value
+depends only on its position in the series), so transforming a whole series with a step fitted
+on its training part never lets one value change another's transform.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from scipy import optimize
+
+TCRIT_90 = 1.645  # one-sided 90% normal quantile, as the M4 benchmarks' SeasonalityTest
+DESEASONALIZE = ("test", "always", "never")
+
+
+def autocorrelations(y: np.ndarray, max_lag: int) -> np.ndarray:
+    """r_1 .. r_max_lag, the usual biased estimates (demeaned, divided by the lag-0 sum)."""
+    x = np.asarray(y, dtype=float) - np.mean(y)
+    denom = float(x @ x)
+    if denom == 0.0:
+        return np.zeros(max_lag)
+    return np.array([x[k:] @ x[:-k] / denom for k in range(1, max_lag + 1)])
+
+
+def seasonality_limit(y: np.ndarray, period: int, tcrit: float = TCRIT_90) -> float:
+    """The limit |r_m| must exceed: tcrit * sqrt((1 + 2 sum_{k<m} r_k^2) / n)."""
+    r = autocorrelations(y, period - 1)
+    return tcrit * np.sqrt((1.0 + 2.0 * np.sum(r**2)) / len(y))
+
+
+def is_seasonal(y: np.ndarray, period: int, tcrit: float = TCRIT_90) -> bool:
+    """The competitions' test: seasonal when |r_m| exceeds its limit; never with period 1 or
+    fewer than three full periods (as the M4 benchmarks' code)."""
+    y = np.asarray(y, dtype=float)
+    if period <= 1 or len(y) < 3 * period:
+        return False
+    r_m = autocorrelations(y, period)[-1]
+    return bool(abs(r_m) > seasonality_limit(y, period, tcrit))
+
+
+def centred_moving_average(y: np.ndarray, period: int) -> np.ndarray:
+    """The trend of classical decomposition: a centred MA of order m (2 x m for even m),
+    NaN where the window does not fit."""
+    weights = np.ones(period + 1 - period % 2)
+    if period % 2 == 0:
+        weights[[0, -1]] = 0.5
+    weights /= period
+    half = len(weights) // 2
+    trend = np.full(len(y), np.nan)
+    trend[half:len(y) - half] = np.convolve(y, weights, mode="valid")
+    return trend
+
+
+def multiplicative_indices(y: np.ndarray, period: int) -> np.ndarray:
+    """Seasonal indices of classical multiplicative decomposition, one per position modulo
+    `period` counted from the series' start, normalised to mean 1 (R's `decompose`)."""
+    y = np.asarray(y, dtype=float)
+    ratios = y / centred_moving_average(y, period)
+    positions = np.arange(len(y)) % period
+    figure = np.array([np.nanmean(ratios[positions == i]) for i in range(period)])
+    return figure / figure.mean()
+
+
+@dataclasses.dataclass(frozen=True)
+class Deseasonalizer:
+    """Multiplicative seasonal indices fitted on a training part (all ones when the series is
+    not adjusted); `factors(t)` is the index of position t of the series, for any t."""
+
+    indices: np.ndarray
+    seasonal: bool
+
+    @classmethod
+    def fit(cls, y: np.ndarray, period: int, mode: str = "test") -> Deseasonalizer:
+        """`mode`: "test" adjusts when the seasonality test says so, "always" whenever there
+        are two full periods, "never" not at all. Series with a value <= 0 are never adjusted
+        (a multiplicative index is undefined for them)."""
+        if mode not in DESEASONALIZE:
+            raise ValueError(f"mode must be one of {', '.join(DESEASONALIZE)}, got {mode!r}")
+        y = np.asarray(y, dtype=float)
+        period = max(int(period), 1)
+        wanted = {"test": lambda: is_seasonal(y, period), "never": lambda: False,
+                  "always": lambda: period > 1 and len(y) >= 2 * period}[mode]()
+        if not wanted or np.min(y) <= 0:
+            return cls(np.ones(period), False)
+        return cls(multiplicative_indices(y, period), True)
+
+    @property
+    def period(self) -> int:
+        return len(self.indices)
+
+    def factors(self, positions: np.ndarray) -> np.ndarray:
+        """The seasonal index at each position (any shape) of the series."""
+        return self.indices[np.asarray(positions) % self.period]
+
+    def adjust(self, y: np.ndarray) -> np.ndarray:
+        """The series divided by its seasonal indices (positions 0 .. len(y)-1)."""
+        return np.asarray(y, dtype=float) / self.factors(np.arange(len(y)))
+
+    def reseasonalize(self, forecasts: np.ndarray, origins: np.ndarray) -> np.ndarray:
+        """Forecasts (origins x horizon) of the adjusted series times the indices of their
+        target positions: origin o's step k targets position o + k - 1."""
+        horizon = forecasts.shape[1]
+        return forecasts * self.factors(np.asarray(origins)[:, None] + np.arange(horizon))
+
+
+@dataclasses.dataclass(frozen=True)
+class BoxCox:
+    """The Box-Cox transform with a fixed lambda (0: the natural log); values must be > 0."""
+
+    lam: float
+
+    @classmethod
+    def fit(cls, y: np.ndarray, period: int = 1, lower: float = -1.0,
+            upper: float = 2.0) -> BoxCox:
+        """Lambda by Guerrero's method (as R's BoxCox.lambda): the one that makes the ratio
+        sd / mean^(1 - lambda) of consecutive subseries most nearly constant."""
+        y = np.asarray(y, dtype=float)
+        if np.min(y) <= 0:
+            raise ValueError("Box-Cox needs values > 0; shift the series or do not transform it")
+        size = max(int(period), 2)
+        usable = len(y) // size * size
+        blocks = y[len(y) - usable:].reshape(-1, size)
+        if len(blocks) < 2:
+            return cls(1.0)
+        means, sds = blocks.mean(axis=1), blocks.std(axis=1, ddof=1)
+
+        def variation(lam: float) -> float:
+            ratio = sds / means ** (1.0 - lam)
+            return float(np.std(ratio, ddof=1) / np.mean(ratio))
+
+        found = optimize.minimize_scalar(variation, bounds=(lower, upper), method="bounded",
+                                         options={"xatol": 1e-6})
+        return cls(float(found.x))
+
+    def transform(self, y: np.ndarray) -> np.ndarray:
+        y = np.asarray(y, dtype=float)
+        return np.log(y) if self.lam == 0 else (y**self.lam - 1.0) / self.lam
+
+    def inverse(self, z: np.ndarray) -> np.ndarray:
+        z = np.asarray(z, dtype=float)
+        if self.lam == 0:
+            return np.exp(z)
+        return np.maximum(self.lam * z + 1.0, 0.0) ** (1.0 / self.lam)

@@ -1,0 +1,162 @@
+"""The M3/M4 competitions' statistical benchmarks, each on seasonally adjusted data:
+Naive2, SES, Holt, damped trend, their combination (Comb S-H-D) and the classic Theta method.
+
+As in the M4 benchmarks' code, a series with a seasonal period m > 1 is adjusted by classical
+multiplicative decomposition when the 90% autocorrelation test at lag m says it is seasonal
+(models/seasonality.py); the model forecasts the adjusted series and the forecasts are
+multiplied back by the seasonal indices. Everything is fitted on the training part; forecasts
+from later origins run the fitted model over the later values without refitting.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from models.base import Forecaster, ModelConfig
+from models.registry import register
+from models.seasonality import DESEASONALIZE, Deseasonalizer
+from models.smoothing import Smoothing, fit_smoothing
+
+
+@dataclasses.dataclass(frozen=True)
+class AdjustedConfig(ModelConfig):
+    period: int | None = None  # None: the series' seasonal period (with_period), else 1
+    deseasonalize: str = "test"  # test (the competitions'), always, never
+
+    def validate(self) -> None:
+        self.require_optional_ints(period=1)
+        self.require_choices(deseasonalize=DESEASONALIZE)
+
+
+class SeasonallyAdjusted(Forecaster):
+    """A model of the seasonally adjusted series; subclasses fit and forecast that series."""
+
+    config_class = AdjustedConfig
+    period_param = "period"
+
+    def describe_fit(self) -> str:
+        season = self.season_
+        adjusted = f"seasonally adjusted (period {season.period})" if season.seasonal else ""
+        return ", ".join(part for part in (self._describe_adjusted(), adjusted) if part)
+
+    def _fit(self, y: np.ndarray) -> None:
+        self.season_ = Deseasonalizer.fit(y, self.config.period or 1, self.config.deseasonalize)
+        self._fit_adjusted(self.season_.adjust(y))
+
+    def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        return self._predict_origins(history, np.array([len(history)]), horizon)[0]
+
+    def _predict_origins(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
+        adjusted = self.season_.adjust(y[: int(origins.max())])
+        return self.season_.reseasonalize(self._forecast_adjusted(adjusted, origins, horizon),
+                                          origins)
+
+    def _fit_adjusted(self, x: np.ndarray) -> None:
+        """Learn from the adjusted training values."""
+
+    def _forecast_adjusted(self, x: np.ndarray, origins: np.ndarray,
+                           horizon: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def _describe_adjusted(self) -> str:
+        return ""
+
+
+@register("naive2")
+class Naive2(SeasonallyAdjusted):
+    """Naive2: the random walk on seasonally adjusted data, re-seasonalised (M3/M4)."""
+
+    def _forecast_adjusted(self, x: np.ndarray, origins: np.ndarray,
+                           horizon: int) -> np.ndarray:
+        return np.repeat(x[origins - 1, None], horizon, axis=1)
+
+
+class _Smoothed(SeasonallyAdjusted):
+    """SES, Holt or damped trend (`kind`) on the adjusted data."""
+
+    kind = "ses"
+    min_history = 3
+
+    def _fit_adjusted(self, x: np.ndarray) -> None:
+        self.smoothing_ = fit_smoothing(x, self.kind)
+
+    def _forecast_adjusted(self, x: np.ndarray, origins: np.ndarray,
+                           horizon: int) -> np.ndarray:
+        return self.smoothing_.forecast(x, origins, horizon)
+
+    def _describe_adjusted(self) -> str:
+        return describe_smoothing(self.smoothing_)
+
+
+def describe_smoothing(fitted: Smoothing) -> str:
+    text = f"alpha {fitted.alpha:.3f}"
+    if fitted.has_trend:
+        text += f", beta {fitted.beta:.3f}"
+        if fitted.phi < 1:
+            text += f", phi {fitted.phi:.3f}"
+    return text
+
+
+@register("ses")
+class Ses(_Smoothed):
+    """Simple exponential smoothing, ETS(A,N,N), on seasonally adjusted data (M3/M4)."""
+
+    kind = "ses"
+
+
+@register("holt")
+class Holt(_Smoothed):
+    """Holt's linear trend, ETS(A,A,N), on seasonally adjusted data (M3/M4)."""
+
+    kind = "holt"
+    min_history = 4
+
+
+@register("damped")
+class Damped(_Smoothed):
+    """Damped trend (Gardner & McKenzie), ETS(A,Ad,N), on seasonally adjusted data (M3/M4)."""
+
+    kind = "damped"
+    min_history = 5
+
+
+@register("comb")
+class Comb(SeasonallyAdjusted):
+    """Comb S-H-D: the mean of SES, Holt and damped trend forecasts (M3/M4 benchmark)."""
+
+    min_history = Damped.min_history
+
+    def _fit_adjusted(self, x: np.ndarray) -> None:
+        self.members_ = tuple(fit_smoothing(x, kind) for kind in ("ses", "holt", "damped"))
+
+    def _forecast_adjusted(self, x: np.ndarray, origins: np.ndarray,
+                           horizon: int) -> np.ndarray:
+        return np.mean([m.forecast(x, origins, horizon) for m in self.members_], axis=0)
+
+
+@register("theta")
+class Theta(SeasonallyAdjusted):
+    """The classic Theta method (Assimakopoulos & Nikolopoulos 2000, M3's winner): the mean of
+    the linear trend line (theta 0) and SES on the theta-2 line, on seasonally adjusted data."""
+
+    min_history = 4
+
+    def _fit_adjusted(self, x: np.ndarray) -> None:
+        time = np.arange(1, len(x) + 1)
+        self.slope_, self.intercept_ = np.polyfit(time, x, 1)
+        self.ses_ = fit_smoothing(2.0 * x - self._line(time), "ses")
+
+    def _line(self, time: np.ndarray) -> np.ndarray:
+        return self.intercept_ + self.slope_ * time
+
+    def _forecast_adjusted(self, x: np.ndarray, origins: np.ndarray,
+                           horizon: int) -> np.ndarray:
+        theta2 = 2.0 * x - self._line(np.arange(1, len(x) + 1))
+        smoothed = self.ses_.forecast(theta2, origins, horizon)
+        targets = origins[:, None] + np.arange(1, horizon + 1)
+        return 0.5 * self._line(targets) + 0.5 * smoothed
+
+    def _describe_adjusted(self) -> str:
+        return f"slope {self.slope_:.4g}, {describe_smoothing(self.ses_)}"
