@@ -64,8 +64,9 @@ def multiplicative_indices(y: np.ndarray, period: int) -> np.ndarray:
     `period` counted from the series' start, normalised to mean 1 (R's `decompose`)."""
     y = np.asarray(y, dtype=float)
     ratios = y / centred_moving_average(y, period)
-    positions = np.arange(len(y)) % period
-    figure = np.array([np.nanmean(ratios[positions == i]) for i in range(period)])
+    padded = np.full(-(-len(y) // period) * period, np.nan)
+    padded[: len(y)] = ratios
+    figure = np.nanmean(padded.reshape(-1, period), axis=0)  # one mean per position
     return figure / figure.mean()
 
 

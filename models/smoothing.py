@@ -21,7 +21,9 @@ import numpy as np
 KINDS = ("ses", "holt", "damped")
 LOW, HIGH = 1e-4, 0.9999  # R's usual bounds for alpha and beta*
 PHI_LOW, PHI_HIGH = 0.8, 0.98  # R's bounds for the damping parameter
-REFINE_ROUNDS = 9  # each halves the search step around the best point
+# refinement of the starting grid: (rounds, points per axis, step shrink per round); SES,
+# one-dimensional, takes a fine grid and two wide rounds (fewer passes, each costs ~0.3 ms)
+REFINE = {"ses": (2, 21, 10.0), "holt": (4, 5, 4.0), "damped": (4, 5, 4.0)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,9 +75,11 @@ def fit_smoothing(x: np.ndarray, kind: str) -> Smoothing:
     candidates = np.array(list(itertools.product(*axes)))
     steps = np.array([np.diff(a[:2])[0] if len(a) > 1 else 0.0 for a in axes])
     best, states = _best(z, candidates, has_trend)
-    for _ in range(REFINE_ROUNDS):
-        steps /= 2.0
-        offsets = itertools.product(*[(-s, 0.0, s) if s else (0.0,) for s in steps])
+    rounds, points, shrink = REFINE[kind]
+    for _ in range(rounds):
+        steps /= shrink
+        offsets = itertools.product(*[np.linspace(-s, s, points) if s else (0.0,)
+                                      for s in steps])
         candidates = _clip(best + np.array(list(offsets)), kind)
         best, states = _best(z, candidates, has_trend)
     alpha, beta, phi = best
@@ -86,7 +90,7 @@ def fit_smoothing(x: np.ndarray, kind: str) -> Smoothing:
 def _grid_axes(kind: str) -> list[np.ndarray]:
     """Starting grids for (alpha, beta, phi)."""
     if kind == "ses":
-        return [np.linspace(LOW, HIGH, 21), np.array([0.0]), np.array([1.0])]
+        return [np.linspace(LOW, HIGH, 101), np.array([0.0]), np.array([1.0])]
     if kind == "holt":
         return [np.linspace(LOW, HIGH, 11), np.linspace(LOW, HIGH, 11), np.array([1.0])]
     return [np.linspace(LOW, HIGH, 11), np.linspace(LOW, HIGH, 6),
@@ -100,7 +104,7 @@ def _clip(candidates: np.ndarray, kind: str) -> np.ndarray:
         out[:, 1] = np.clip(out[:, 1], LOW, HIGH)
     if kind == "damped":
         out[:, 2] = np.clip(out[:, 2], PHI_LOW, PHI_HIGH)
-    return np.unique(out, axis=0)
+    return out
 
 
 def _best(z: np.ndarray, candidates: np.ndarray,

@@ -91,11 +91,11 @@ class _Smoothed(SeasonallyAdjusted):
 
 
 def describe_smoothing(fitted: Smoothing) -> str:
-    text = f"alpha {fitted.alpha:.3f}"
+    text = f"alpha {fitted.alpha:.3g}"
     if fitted.has_trend:
-        text += f", beta {fitted.beta:.3f}"
+        text += f", beta {fitted.beta:.3g}"
         if fitted.phi < 1:
-            text += f", phi {fitted.phi:.3f}"
+            text += f", phi {fitted.phi:.3g}"
     return text
 
 

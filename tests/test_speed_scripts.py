@@ -80,3 +80,18 @@ def test_m3_panel_quick_writes_a_complete_report(tmp_path: Path) -> None:
     for label, cells in rows.items():
         assert float(cells[2]) > 0 and float(cells[8]) > 0, label
     assert "forecasts identical, cold vs warm vs jobs 2: yes" in text
+
+
+def test_statistical_speed_script_smoke_run(tmp_path: Path) -> None:
+    """Ours only (the statsforecast side needs the package index): a row per model."""
+    script = ROOT / "benchmarks" / "speed" / "statistical.py"
+    done = subprocess.run([sys.executable, str(script), "--no-peer", "--limit", "6",
+                           "--runs", "1", "--models", "naive2,theta,comb", "--out",
+                           str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    [report] = tmp_path.glob("*-statistical.md")
+    rows = table_rows(report.read_text(encoding="utf-8"), "| model")
+    assert set(rows) == {"naive2", "theta", "comb"}
+    for cells in rows.values():
+        assert cells[0] == "6" and float(cells[1]) > 0 and cells[2] == "-"
