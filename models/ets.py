@@ -1,0 +1,211 @@
+"""Automatic ETS (Hyndman et al. 2002, 2008): error, trend and season chosen by AICc.
+
+Each admissible candidate is estimated by maximum likelihood with statsmodels' ETSModel on the
+training part; the one with the lowest AICc is kept. Forecasts from every origin come from one
+pass of the ETS state recursion (models.ets_recursion) with the fitted parameters and initial
+states held fixed.
+
+Candidates follow R's forecast::ets defaults: no multiplicative trend, no additive error with a
+multiplicative season, multiplicative components only when every training value is > 0, damped
+and undamped trends. With season "Z", seasonal models are tried when 1 < period <= 24 (R
+ignores seasonality above 24) and n >= max(2 * period, 10 + 2 * (period // 2)) (statsmodels'
+heuristic start needs that much). A candidate with k parameters (statsmodels' count: smoothing
+parameters, initial states and the variance) is skipped when k + 1 >= n, where AICc is
+undefined. With heuristic initial states the states still count in k, since they are computed
+from the data (statsmodels' own aicc leaves them out, which favours seasonal models even on a
+random walk). Constant training data gives ETS(A,N,N) with alpha 0.9999, as R does.
+
+The fits run on the data divided by a power of two near its mean absolute value: the likelihood
+and the estimates are equivariant to that scaling (so AICc is reported in the data's units),
+and the optimiser, whose finite-difference steps are absolute, finds the optimum far more often.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import warnings
+
+import numpy as np
+from statsmodels.tools.eval_measures import aicc as aicc_of
+from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+from models.base import Forecaster, ModelConfig
+from models.errors import ModelError
+from models.ets_recursion import EtsFit, forecast, from_statsmodels, statsmodels_spec
+from models.registry import register
+
+MAX_AUTO_PERIOD = 24  # season "Z": seasonal candidates only up to this period (as R's ets)
+MAXITER = 1000  # L-BFGS iterations per candidate (statsmodels' default; lower caps change fits)
+CONSTANT_ALPHA = 0.9999  # constant training data: ETS(A,N,N), nearly the naive forecast
+Candidate = tuple[str, str, bool, str]  # error, trend, damped, season
+
+
+def seasonal_min_size(period: int) -> int:
+    """Fewest training values for a seasonal candidate (statsmodels' heuristic start)."""
+    return max(2 * period, 10 + 2 * (period // 2))
+
+
+@dataclasses.dataclass(frozen=True)
+class EtsConfig(ModelConfig):
+    period: int | None = None  # None: the series' seasonal period (with_period), else 1
+    model: str = "ZZZ"  # error A/M/Z, trend N/A/Z, season N/A/M/Z; Z: chosen by AICc
+    damped: bool | None = None  # None: damped and undamped trends are both tried
+    initialization: str = "estimated"  # initial states estimated too, or statsmodels' heuristic
+
+    def validate(self) -> None:
+        self.require_optional_ints(period=1)
+        code = self.model
+        if not isinstance(code, str) or len(code) != 3:
+            raise ValueError(f"model must be three letters (error, trend, season) such as "
+                             f"'ZZZ' or 'MAM', got {code!r}")
+        error, trend, season = code
+        if trend == "M":
+            raise ValueError(f"model {code!r}: multiplicative trends are not supported; "
+                             "use trend N, A or Z")
+        for what, letter, allowed in (("error", error, "AMZ"), ("trend", trend, "NAZ"),
+                                      ("season", season, "NAMZ")):
+            if letter not in allowed:
+                raise ValueError(f"model {code!r}: {what} must be one of "
+                                 f"{', '.join(allowed)}, got {letter!r}")
+        if error == "A" and season == "M":
+            raise ValueError(f"model {code!r}: additive error with a multiplicative season is "
+                             "excluded (numerically unstable, as in R's ets)")
+        if self.damped is not None and not isinstance(self.damped, bool):
+            raise ValueError(f"damped must be True, False or None, got {self.damped!r}")
+        if self.damped and trend == "N":
+            raise ValueError(f"damped=True needs a trend, but model {code!r} has trend N")
+        if season in "AM" and self.period == 1:
+            raise ValueError(f"model {code!r} has a season, which needs period > 1, got 1")
+        self.require_choices(initialization=("estimated", "heuristic"))
+
+
+def n_params(candidate: Candidate, period: int) -> int:
+    """Smoothing parameters and initial states of a candidate, without the variance
+    (statsmodels' k_params with estimated initial states: all `period` seasonal states)."""
+    _, trend, damped, season = candidate
+    has_trend, seasonal = trend != "N", season != "N"
+    return 1 + has_trend + seasonal + damped + 1 + has_trend + seasonal * period
+
+
+def candidates(config: EtsConfig, y: np.ndarray, period: int) -> list[Candidate]:
+    """The admissible candidates for the training values `y`, in a fixed order."""
+    error, trend, season = config.model
+    n, positive = len(y), bool(np.all(y > 0))
+    if season == "Z":
+        auto_seasonal = 1 < period <= MAX_AUTO_PERIOD and n >= seasonal_min_size(period)
+        seasons = "NAM" if auto_seasonal else "N"
+    else:
+        seasons = season
+    dampings = (False, True) if config.damped is None else (config.damped,)
+    out = []
+    for e in "AM" if error == "Z" else error:
+        for t in "NA" if trend == "Z" else trend:
+            for damped in dampings:
+                for s in seasons:
+                    cand = (e, t, damped, s)
+                    if ((damped and t == "N") or (e == "A" and s == "M")
+                            or (not positive and "M" in (e, s))
+                            or n_params(cand, period) + 2 >= n):
+                        continue
+                    out.append(cand)
+    return out
+
+
+def fit_candidate(z: np.ndarray, cand: Candidate, period: int,
+                  initialization: str) -> tuple[EtsFit, float] | None:
+    """Maximum-likelihood fit of one candidate: its EtsFit and AICc; None if the fit fails."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            model = ETSModel(z, initialization_method=initialization,
+                             **statsmodels_spec(*cand, period))
+            params = model.fit(disp=False, return_params=True, maxiter=MAXITER)
+            k = n_params(cand, period) + 1  # heuristic states count too: fitted to the data
+            value = float(aicc_of(model.loglike(params), model.nobs, k))
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+            return None
+    return from_statsmodels(model, params), value
+
+
+def data_scale(y: np.ndarray) -> float:
+    """A power of two near the mean absolute value (1 when that is 0)."""
+    mean = float(np.mean(np.abs(y)))
+    return 2.0 ** round(math.log2(mean)) if mean > 0 else 1.0
+
+
+@register("ets")
+class Ets(Forecaster):
+    """Exponential smoothing state-space model, components chosen by AICc (see module doc).
+
+    Forecasts reuse the fitted parameters and initial states: the states at an origin come from
+    running the recursion over the values before it. In a multiplicative-season model a later
+    value <= 0 (or any update that is not finite) is skipped like a missing value: the states
+    take their one-step prediction.
+    """
+
+    config_class = EtsConfig
+    period_param = "period"
+    min_history = 10  # statsmodels' heuristic start needs 10 values
+
+    @property
+    def _period(self) -> int:
+        """The period used: the config's, or 1 when it is None."""
+        return self.config.period or 1
+
+    @property
+    def min_train_size(self) -> int:
+        if self.config.model[2] in "AM":
+            return max(self.min_history, seasonal_min_size(self._period))
+        return self.min_history
+
+    def _fit(self, y: np.ndarray) -> None:
+        cfg, period = self.config, self._period
+        if cfg.model[2] in "AM" and period < 2:
+            raise ModelError(f"model '{self.name}': model {cfg.model!r} has a season, which "
+                             "needs period > 1; set period")
+        if np.ptp(y) == 0:
+            self.fit_ = EtsFit("A", "N", False, "N", 1, CONSTANT_ALPHA, 0.0, 0.0, 1.0,
+                               float(y[0]), 0.0, np.zeros(1))
+            self.aicc_, self.candidates_, self.scale_ = math.nan, {}, 1.0
+            return
+        scale = data_scale(y)
+        z, shift = y / scale, 2 * len(y) * math.log(scale)  # AICc(y) = AICc(y / scale) + shift
+        table: dict[str, float] = {}
+        best: tuple[float, EtsFit] | None = None
+        for cand in candidates(cfg, y, period):
+            result = fit_candidate(z, cand, period, cfg.initialization)
+            if result is None or math.isnan(result[1]) or result[1] == math.inf:
+                continue
+            fit, value = result
+            table[fit.code] = value + shift
+            if best is None or value < best[0]:
+                best = (value, fit)
+        if best is None:
+            raise ModelError(self._why_no_candidate(y))
+        self.fit_ = best[1].rescaled(scale)
+        self.aicc_, self.candidates_, self.scale_ = best[0] + shift, table, scale
+
+    def _why_no_candidate(self, y: np.ndarray) -> str:
+        error, _, season = self.config.model
+        if "M" in (error, season) and not np.all(y > 0):
+            reason = "multiplicative components need every training value > 0"
+        elif not candidates(self.config, y, self._period):
+            reason = f"{len(y)} training values are too few for its parameters"
+        else:
+            reason = "every candidate fit failed"
+        return f"model '{self.name}': no admissible ETS model {self.config.model!r}: {reason}"
+
+    def describe_fit(self) -> str:
+        fit = self.fit_
+        if not self.candidates_:
+            return f"{fit.label}, constant training data (alpha {CONSTANT_ALPHA})"
+        period = f", period {fit.period}" if fit.season != "N" else ""
+        init = ", heuristic init" if self.config.initialization == "heuristic" else ""
+        return f"{fit.label}{period}, AICc {self.aicc_:.1f}{init}"
+
+    def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        return forecast(self.fit_, history, np.array([len(history)]), horizon)[0]
+
+    def _predict_origins(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
+        return forecast(self.fit_, y, origins, horizon)
