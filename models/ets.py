@@ -49,34 +49,34 @@ def seasonal_min_size(period: int) -> int:
 @dataclasses.dataclass(frozen=True)
 class EtsConfig(ModelConfig):
     period: int | None = None  # None: the series' seasonal period (with_period), else 1
-    model: str = "ZZZ"  # error A/M/Z, trend N/A/Z, season N/A/M/Z; Z: chosen by AICc
+    components: str = "ZZZ"  # error A/M/Z, trend N/A/Z, season N/A/M/Z; Z: chosen by AICc
     damped: bool | None = None  # None: damped and undamped trends are both tried
     initialization: str = "estimated"  # initial states estimated too, or statsmodels' heuristic
 
     def validate(self) -> None:
         self.require_optional_ints(period=1)
-        code = self.model
+        code = self.components
         if not isinstance(code, str) or len(code) != 3:
-            raise ValueError(f"model must be three letters (error, trend, season) such as "
+            raise ValueError(f"components must be three letters (error, trend, season) such as "
                              f"'ZZZ' or 'MAM', got {code!r}")
         error, trend, season = code
         if trend == "M":
-            raise ValueError(f"model {code!r}: multiplicative trends are not supported; "
+            raise ValueError(f"components {code!r}: multiplicative trends are not supported; "
                              "use trend N, A or Z")
         for what, letter, allowed in (("error", error, "AMZ"), ("trend", trend, "NAZ"),
                                       ("season", season, "NAMZ")):
             if letter not in allowed:
-                raise ValueError(f"model {code!r}: {what} must be one of "
+                raise ValueError(f"components {code!r}: {what} must be one of "
                                  f"{', '.join(allowed)}, got {letter!r}")
         if error == "A" and season == "M":
-            raise ValueError(f"model {code!r}: additive error with a multiplicative season is "
-                             "excluded (numerically unstable, as in R's ets)")
+            raise ValueError(f"components {code!r}: additive error with a multiplicative season "
+                             "is excluded (numerically unstable, as in R's ets)")
         if self.damped is not None and not isinstance(self.damped, bool):
             raise ValueError(f"damped must be True, False or None, got {self.damped!r}")
         if self.damped and trend == "N":
-            raise ValueError(f"damped=True needs a trend, but model {code!r} has trend N")
+            raise ValueError(f"damped=True needs a trend, but components {code!r} has trend N")
         if season in "AM" and self.period == 1:
-            raise ValueError(f"model {code!r} has a season, which needs period > 1, got 1")
+            raise ValueError(f"components {code!r} has a season, which needs period > 1, got 1")
         self.require_choices(initialization=("estimated", "heuristic"))
 
 
@@ -90,7 +90,7 @@ def n_params(candidate: Candidate, period: int) -> int:
 
 def candidates(config: EtsConfig, y: np.ndarray, period: int) -> list[Candidate]:
     """The admissible candidates for the training values `y`, in a fixed order."""
-    error, trend, season = config.model
+    error, trend, season = config.components
     n, positive = len(y), bool(np.all(y > 0))
     if season == "Z":
         auto_seasonal = 1 < period <= MAX_AUTO_PERIOD and n >= seasonal_min_size(period)
@@ -155,15 +155,15 @@ class Ets(Forecaster):
 
     @property
     def min_train_size(self) -> int:
-        if self.config.model[2] in "AM":
+        if self.config.components[2] in "AM":
             return max(self.min_history, seasonal_min_size(self._period))
         return self.min_history
 
     def _fit(self, y: np.ndarray) -> None:
         cfg, period = self.config, self._period
-        if cfg.model[2] in "AM" and period < 2:
-            raise ModelError(f"model '{self.name}': model {cfg.model!r} has a season, which "
-                             "needs period > 1; set period")
+        if cfg.components[2] in "AM" and period < 2:
+            raise ModelError(f"model '{self.name}': components {cfg.components!r} have a season, "
+                             "which needs period > 1; set period")
         if np.ptp(y) == 0:
             self.fit_ = EtsFit("A", "N", False, "N", 1, CONSTANT_ALPHA, 0.0, 0.0, 1.0,
                                float(y[0]), 0.0, np.zeros(1))
@@ -187,14 +187,15 @@ class Ets(Forecaster):
         self.aicc_, self.candidates_, self.scale_ = best[0] + shift, table, scale
 
     def _why_no_candidate(self, y: np.ndarray) -> str:
-        error, _, season = self.config.model
+        error, _, season = self.config.components
         if "M" in (error, season) and not np.all(y > 0):
             reason = "multiplicative components need every training value > 0"
         elif not candidates(self.config, y, self._period):
             reason = f"{len(y)} training values are too few for its parameters"
         else:
             reason = "every candidate fit failed"
-        return f"model '{self.name}': no admissible ETS model {self.config.model!r}: {reason}"
+        code = self.config.components
+        return f"model '{self.name}': no admissible ETS model {code!r}: {reason}"
 
     def describe_fit(self) -> str:
         fit = self.fit_

@@ -14,8 +14,9 @@ def test_default_config_is_the_documented_benchmark():
     cfg = config.load_config(config.DEFAULT_CONFIG)
     assert cfg.data.source == "msft" and cfg.data.last == 1260
     assert (cfg.split.test_size, cfg.split.folds, cfg.split.horizon) == (252, 4, 1)
-    assert [m.label for m in cfg.models] == ["naive", "drift", "arima", "lstm", "lstm_diff",
-                                             "hybrid"]
+    assert [m.label for m in cfg.models] == ["naive", "drift", "arima", "naive2", "ses", "holt",
+                                             "damped", "comb", "theta", "ets", "lstm",
+                                             "lstm_diff", "hybrid"]
 
 
 def test_seed_spread_config_is_the_default_benchmark_on_five_seeds():

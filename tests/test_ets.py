@@ -35,7 +35,7 @@ def parts(code: str) -> tuple[str, str, bool, str]:
 
 def ets(code: str, **params) -> Ets:
     error, trend, damped, season = parts(code)
-    return models.get("ets", model=error + trend + season, damped=damped, period=PERIOD,
+    return models.get("ets", components=error + trend + season, damped=damped, period=PERIOD,
                       **params)
 
 
@@ -134,14 +134,14 @@ def test_candidate_set_follows_the_data():
     assert set(short.candidates_) == {"ANN", "AAN", "AAdN", "MNN", "MAN", "MAdN"}
     long_period = models.get("ets", period=30, initialization="heuristic").fit(y)
     assert all(code.endswith("N") for code in long_period.candidates_)
-    damped = models.get("ets", model="MZN", damped=True).fit(y)
+    damped = models.get("ets", components="MZN", damped=True).fit(y)
     assert set(damped.candidates_) == {"MAdN"}
 
 
 def test_fit_is_equivariant_to_power_of_two_scaling():
     y = seasonal_series()[:N_TRAIN]
-    small = models.get("ets", period=PERIOD, model="MZM").fit(y)
-    large = models.get("ets", period=PERIOD, model="MZM").fit(1024.0 * y)
+    small = models.get("ets", period=PERIOD, components="MZM").fit(y)
+    large = models.get("ets", period=PERIOD, components="MZM").fit(1024.0 * y)
     assert large.fit_.code == small.fit_.code
     np.testing.assert_allclose(large.predict(6), 1024.0 * small.predict(6), rtol=1e-9)
     assert large.aicc_ - small.aicc_ == pytest.approx(2 * N_TRAIN * math.log(1024.0))
@@ -183,12 +183,13 @@ def test_constant_training_data():
 
 @pytest.mark.parametrize(
     ("params", "message"),
-    [({"model": "ZZ"}, "three letters"), ({"model": "XZZ"}, "error must be"),
-     ({"model": "ZMZ"}, "multiplicative trends"), ({"model": "ZZQ"}, "season must be"),
-     ({"model": "AZM"}, "additive error with a multiplicative season"),
-     ({"model": "ZNZ", "damped": True}, "needs a trend"), ({"damped": "yes"}, "damped"),
+    [({"components": "ZZ"}, "three letters"), ({"components": "XZZ"}, "error must be"),
+     ({"components": "ZMZ"}, "multiplicative trends"), ({"components": "ZZQ"}, "season must be"),
+     ({"components": "AZM"}, "additive error with a multiplicative season"),
+     ({"components": "ZNZ", "damped": True}, "needs a trend"), ({"damped": "yes"}, "damped"),
      ({"initialization": "simple"}, "initialization"), ({"period": 0}, "period"),
-     ({"model": "ZZA", "period": 1}, "needs period > 1"), ({"model": 3}, "three letters")],
+     ({"components": "ZZA", "period": 1}, "needs period > 1"),
+     ({"components": 3}, "three letters")],
 )
 def test_config_errors(params, message):
     with pytest.raises(ConfigError, match=message):
@@ -198,8 +199,8 @@ def test_config_errors(params, message):
 def test_fit_errors():
     y = seasonal_series()
     with pytest.raises(ModelError, match="every training value > 0"):
-        models.get("ets", model="MNN").fit(y - 2.0)
+        models.get("ets", components="MNN").fit(y - 2.0)
     with pytest.raises(ModelError, match="needs period > 1"):
-        models.get("ets", model="ZZM").fit(y)
+        models.get("ets", components="ZZM").fit(y)
     with pytest.raises(ModelError, match="at least 24 training values"):
-        models.get("ets", model="ZZA", period=12).fit(y[:20])
+        models.get("ets", components="ZZA", period=12).fit(y[:20])
