@@ -88,6 +88,9 @@ class Forecaster(ABC):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         fields = {f.name for f in dataclasses.fields(cls.config_class)}
+        if "model" in fields:  # a run config's [models.LABEL] table uses `model` for the name
+            raise TypeError(f"{cls.__name__}: a parameter may not be called 'model'; "
+                            "a run config uses that key for the registered model's name")
         if cls.period_param is not None and cls.period_param not in fields:
             raise TypeError(f"{cls.__name__}.period_param {cls.period_param!r} is not a field "
                             f"of {cls.config_class.__name__}")

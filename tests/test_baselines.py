@@ -120,3 +120,18 @@ def test_default_benchmark_naive_rmse_equals_numpy_on_real_msft_data():
     summary = summarize(result.forecasts, result.status)
     assert summary.rmse.iloc[0] == pytest.approx(np.sqrt(np.mean(changes**2)), rel=1e-12)
     assert len(result.forecasts) == 252
+
+
+def test_a_parameter_called_model_is_refused_when_the_class_is_defined():
+    """A run config's [models.LABEL] table names the registered model with `model`; a model
+    parameter of that name would make a saved config.toml unreadable."""
+    import dataclasses
+
+    from models.base import Forecaster, ModelConfig
+
+    @dataclasses.dataclass(frozen=True)
+    class Clashing(ModelConfig):
+        model: str = "x"
+
+    with pytest.raises(TypeError, match="may not be called 'model'"):
+        type("Bad", (Forecaster,), {"config_class": Clashing})
