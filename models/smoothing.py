@@ -21,9 +21,9 @@ import numpy as np
 KINDS = ("ses", "holt", "damped")
 LOW, HIGH = 1e-4, 0.9999  # R's usual bounds for alpha and beta*
 PHI_LOW, PHI_HIGH = 0.8, 0.98  # R's bounds for the damping parameter
-# refinement of the starting grid: (rounds, points per axis, step shrink per round); SES,
-# one-dimensional, takes a fine grid and two wide rounds (fewer passes, each costs ~0.3 ms)
-REFINE = {"ses": (2, 21, 10.0), "holt": (4, 5, 4.0), "damped": (4, 5, 4.0)}
+# refinement around the best grid point: (rounds, points per axis); each round's points span
+# +-1 spacing of the round before (the grid's first), so the spacing shrinks by (points-1)/2
+REFINE = {"ses": (1, 81), "holt": (4, 7), "damped": (5, 5)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,15 +73,15 @@ def fit_smoothing(x: np.ndarray, kind: str) -> Smoothing:
     has_trend = kind != "ses"
     axes = _grid_axes(kind)
     candidates = np.array(list(itertools.product(*axes)))
-    steps = np.array([np.diff(a[:2])[0] if len(a) > 1 else 0.0 for a in axes])
+    spans = np.array([np.diff(a[:2])[0] if len(a) > 1 else 0.0 for a in axes])
     best, states = _best(z, candidates, has_trend)
-    rounds, points, shrink = REFINE[kind]
+    rounds, points = REFINE[kind]
     for _ in range(rounds):
-        steps /= shrink
         offsets = itertools.product(*[np.linspace(-s, s, points) if s else (0.0,)
-                                      for s in steps])
+                                      for s in spans])
         candidates = _clip(best + np.array(list(offsets)), kind)
         best, states = _best(z, candidates, has_trend)
+        spans *= 2.0 / (points - 1)
     alpha, beta, phi = best
     return Smoothing(float(alpha), float(beta), float(phi), centre + scale * states[0],
                      scale * states[1], has_trend)
@@ -90,7 +90,7 @@ def fit_smoothing(x: np.ndarray, kind: str) -> Smoothing:
 def _grid_axes(kind: str) -> list[np.ndarray]:
     """Starting grids for (alpha, beta, phi)."""
     if kind == "ses":
-        return [np.linspace(LOW, HIGH, 101), np.array([0.0]), np.array([1.0])]
+        return [np.linspace(LOW, HIGH, 51), np.array([0.0]), np.array([1.0])]
     if kind == "holt":
         return [np.linspace(LOW, HIGH, 11), np.linspace(LOW, HIGH, 11), np.array([1.0])]
     return [np.linspace(LOW, HIGH, 11), np.linspace(LOW, HIGH, 6),
