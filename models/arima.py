@@ -1,4 +1,5 @@
-"""ARIMA/SARIMA through statsmodels' state-space SARIMAX; orders fixed or chosen by pmdarima.
+"""ARIMA/SARIMA through statsmodels' state-space SARIMAX; orders fixed or chosen by pmdarima's
+stepwise search (models/arima_search.py runs its rules with faster candidate fits).
 
 Fitted once per fold; forecasts from every origin of the fold come from one Kalman filter pass
 over the fold's data with the fitted parameters held fixed (no refit per origin).
@@ -11,10 +12,12 @@ import dataclasses
 import numpy as np
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
+from models import arima_search
 from models.base import Forecaster, ModelConfig
 from models.registry import register
 
 TRENDS = ("n", "c", "t", "ct")
+SEARCHES = ("fast", "pmdarima")
 
 
 def _int_tuple(value: object, size: int, field: str) -> tuple[int, ...]:
@@ -36,6 +39,10 @@ class ArimaConfig(ModelConfig):
     max_d: int = 2  # auto only
     max_q: int = 5  # auto only
     maxiter: int = 50  # optimiser iterations per fit
+    # auto only: "fast" runs pmdarima's stepwise rules with a faster likelihood
+    # (models/arima_search.py) and keeps the chosen candidate's fit; "pmdarima" calls
+    # pmdarima.auto_arima, then SARIMAX.fit on the chosen orders (slower; the reference)
+    search: str = "fast"
 
     def validate(self) -> None:
         if self.order != "auto":
@@ -45,6 +52,7 @@ class ArimaConfig(ModelConfig):
         )
         if self.trend is not None and self.trend not in TRENDS:
             raise ValueError(f"trend must be one of {', '.join(TRENDS)}, got {self.trend!r}")
+        self.require_choices(search=SEARCHES)
         self.require_ints(maxiter=1, max_p=0, max_d=0, max_q=0)
         self.require_optional_ints(seasonal_period=1)
 
@@ -65,42 +73,45 @@ class Arima(Forecaster):
         return max(10, 2 * (p + q + (big_p + big_q) * s) + d + big_d * s + 1)
 
     def _fit(self, y: np.ndarray) -> None:
-        self.order_, self.seasonal_order_, self.trend_ = self._choose_order(y)
+        self.order_, self.seasonal_order_, self.trend_, found = self._choose_order(y)
         model = SARIMAX(y, order=self.order_, seasonal_order=self.seasonal_order_,
                         trend=self.trend_)
-        self.result_ = model.fit(disp=False, maxiter=self.config.maxiter)
+        if found is None:
+            self.result_ = model.fit(disp=False, maxiter=self.config.maxiter)
+            self.converged_ = bool(self.result_.mle_retvals.get("converged", True))
+        else:  # the search fitted this very model as model.fit would: keep its estimate
+            self.result_ = model.filter(found.params, cov_type="none")
+            self.converged_ = found.converged
 
     def describe_fit(self) -> str:
         seasonal = f"{self.seasonal_order_}" if any(self.seasonal_order_) else ""
         period = self._period_used()
-        converged = self.result_.mle_retvals.get("converged", True)
         return (f"ARIMA{self.order_}{seasonal} trend={self.trend_}"
                 + (f", period {period}" if period > 1 else "")
-                + ("" if converged else " (optimiser did not converge)"))
+                + ("" if self.converged_ else " (optimiser did not converge)"))
 
     def _period_used(self) -> int:
         """The seasonal period of the fitted orders, or the one auto searched (1: none)."""
         searched = (self.config.seasonal_period or 1) if self.config.order == "auto" else 1
         return max(searched, self.seasonal_order_[3])
 
-    def _choose_order(self, y: np.ndarray) -> tuple[tuple, tuple, str]:
+    def _choose_order(self, y: np.ndarray) -> tuple[tuple, tuple, str, arima_search.Fit | None]:
+        """Orders and trend of the final model, and the search's fit of it when that is the
+        fit model.fit would make (None: fit it)."""
         cfg = self.config
         if cfg.order != "auto":
             integrated = cfg.order[1] + cfg.seasonal_order[1]
             default_trend = "c" if integrated == 0 else "n"
-            return cfg.order, cfg.seasonal_order, cfg.trend or default_trend
-        import pmdarima  # slow import, only needed for auto orders
-
-        period = cfg.seasonal_period or 1
-        auto = pmdarima.auto_arima(
-            y, seasonal=period > 1, m=period, max_p=cfg.max_p, max_d=cfg.max_d,
-            max_q=cfg.max_q, start_p=min(2, cfg.max_p), start_q=min(2, cfg.max_q),  # pmdarima: 2
-            d=0 if cfg.max_d == 0 else None,  # pmdarima's unit-root tests reject max_d=0
-            stepwise=True, information_criterion="aic",
-            suppress_warnings=True, error_action="ignore",
-        )
-        trend = cfg.trend or ("c" if auto.with_intercept else "n")
-        return tuple(auto.order), tuple(auto.seasonal_order), trend
+            return cfg.order, cfg.seasonal_order, cfg.trend or default_trend, None
+        asked = (y, cfg.seasonal_period or 1, cfg.max_p, cfg.max_d, cfg.max_q,
+                 min(2, cfg.max_p), min(2, cfg.max_q),  # start_p, start_q (pmdarima's: 2)
+                 0 if cfg.max_d == 0 else None)  # d: pmdarima's unit-root tests reject max_d=0
+        choice = arima_search.auto_order(*asked) if cfg.search == "fast" else None
+        choice = choice or pmdarima_order(*asked)
+        searched = "c" if choice.with_intercept else "n"
+        trend = cfg.trend or searched
+        same = trend == searched and cfg.maxiter == arima_search.SEARCH_MAXITER
+        return choice.order, choice.seasonal_order, trend, choice.fit if same else None
 
     def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
         return self.result_.apply(history).forecast(horizon)
@@ -132,3 +143,17 @@ class Arima(Forecaster):
 def _at(vector: np.ndarray, times: np.ndarray) -> np.ndarray:
     """Columns of a (possibly time-varying) intercept at `times`, shape (k, len(times))."""
     return vector[:, times] if vector.ndim == 2 else vector[:, None]
+
+
+def pmdarima_order(y: np.ndarray, period: int, max_p: int, max_d: int, max_q: int, start_p: int,
+                   start_q: int, d: int | None) -> arima_search.Choice:
+    """pmdarima.auto_arima's own choice (every candidate fitted by the Kalman filter)."""
+    import pmdarima  # slow import, only needed for auto orders
+
+    auto = pmdarima.auto_arima(
+        y, seasonal=period > 1, m=period, max_p=max_p, max_d=max_d, max_q=max_q,
+        start_p=start_p, start_q=start_q, d=d, stepwise=True, information_criterion="aic",
+        suppress_warnings=True, error_action="ignore",
+    )
+    return arima_search.Choice(tuple(auto.order), tuple(auto.seasonal_order),
+                               bool(auto.with_intercept), None)
