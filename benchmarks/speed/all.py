@@ -2,8 +2,8 @@
 
 Usage: python benchmarks/speed/all.py [--runs 3] [--out DIR] [--quick]
 
-Runs arima_walk_forward.py, lstm_walk_forward.py, default_benchmark.py and m3_panel.py one
-after another,
+Runs arima_walk_forward.py, lstm_walk_forward.py, default_benchmark.py, m3_panel.py and
+statistical.py one after another,
 each in its own process (one's imports, thread settings and memory never reach the next one's
 timings), keeps each report as <out>/<date>-<slug>.md and writes them one after another to
 <out>/<date>.md. About 45 minutes on 2 CPUs with --runs 3, most of it the default benchmark
@@ -27,9 +27,9 @@ from benchmarks.results import write_text
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 SCRIPTS = ("arima_walk_forward.py", "lstm_walk_forward.py", "default_benchmark.py",
-           "m3_panel.py")
+           "m3_panel.py", "statistical.py")
 QUICK = {"lstm_walk_forward.py": ["--epochs", "1"], "default_benchmark.py": ["--quick"],
-         "m3_panel.py": ["--quick"]}
+         "m3_panel.py": ["--quick"], "statistical.py": ["--limit", "20", "--sample", "4"]}
 
 
 def run_script(script: str, runs: int, quick: bool, out: Path) -> tuple[int, str | None, float]:

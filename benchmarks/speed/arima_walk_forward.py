@@ -23,9 +23,7 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import argparse
 import datetime as dt
-import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,7 +39,13 @@ from tabulate import tabulate
 import models
 from benchmarks.config import DEFAULT_CONFIG, DataSpec, load_config
 from benchmarks.data import load
-from benchmarks.speed.common import THREAD_VARS, machine_lines, timed, write_report
+from benchmarks.speed.common import (
+    machine_lines,
+    peer_python,
+    run_peer,
+    timed,
+    write_report,
+)
 from evaluation.splits import Fold
 from evaluation.walk_forward import run_walk_forward
 
@@ -124,32 +128,6 @@ def rmse(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(np.sqrt(np.mean((y_true - y_pred) ** 2)))
 
 
-def peer_python(venv: Path) -> Path | None:
-    """The throw-away venv's python with statsforecast, created if missing; None if pip fails."""
-    python = venv / "bin" / "python"
-    check = [str(python), "-c", "import statsforecast"]
-    if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
-        return python
-    print(f"creating {venv} with statsforecast (pip; needs the package index)", flush=True)
-    made = subprocess.run([sys.executable, "-m", "venv", str(venv)]).returncode == 0 and (
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "statsforecast"])
-        .returncode == 0)
-    return python if made else None
-
-
-def run_peer(python: Path, task: dict) -> dict:
-    """PEER_SCRIPT's answer for `task`, in a process with one BLAS thread."""
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump(task, handle)
-    env = {**os.environ, **{name: "1" for name in THREAD_VARS}}
-    done = subprocess.run([str(python), "-c", PEER_SCRIPT, handle.name], capture_output=True,
-                          text=True, env=env)
-    os.unlink(handle.name)
-    if done.returncode != 0:
-        raise SystemExit(f"statsforecast run failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.splitlines()[-1])
-
-
 def fitted_orders(values: np.ndarray, folds: list[Fold], **params: object) -> list[str]:
     """describe_fit of each fold's model."""
     with warnings.catch_warnings():
@@ -179,7 +157,8 @@ def m3_lines(n: int, python: Path | None) -> list[str]:
                 seconds.append(time.perf_counter() - start)
             fits.append((model.order_, model.seasonal_order_, model.trend_, forecast))
         runs[search] = [seconds, fits]
-    peer = run_peer(python, {"m3": [y.tolist() for y in train]})["m3"] if python else None
+    task = {"m3": [y.tolist() for y in train]}
+    peer = run_peer(python, PEER_SCRIPT, task)["m3"] if python else None
     fast, slow = runs["fast"][1], runs["pmdarima"][1]
     same = [a[:3] == b[:3] for a, b in zip(fast, slow, strict=True)]
     change = [np.max(np.abs(a[3] - b[3])) / np.mean(np.abs(b[3]))
@@ -271,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     elif python is not None:
         task = {"runs": args.runs, "cv": {"y": values.tolist(), "period": 1,
                                           "windows": n_origins, "refit": sizes.pop()}}
-        found = run_peer(python, task)
+        found = run_peer(python, PEER_SCRIPT, task)
         peer, peer_note = found["cv"], f"statsforecast {found['version']}"
         print(f"statsforecast: median {statistics.median(peer['seconds']):.3f} s", flush=True)
     reference = statistics.median(peer["seconds"]) if peer else None

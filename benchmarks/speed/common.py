@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import platform
 import shlex
+import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Callable
@@ -51,3 +54,31 @@ def write_report(out: Path, slug: str, report: str) -> Path:
     write_text(path, report)
     print(report + f"\nwritten to {path}")
     return path
+
+
+def peer_python(venv: Path) -> Path | None:
+    """The python of a throw-away venv with statsforecast (a peer to time against, which
+    cannot be a dependency: it pins pandas < 3), created if missing; None if pip fails."""
+    python = venv / "bin" / "python"
+    check = [str(python), "-c", "import statsforecast"]
+    if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
+        return python
+    print(f"creating {venv} with statsforecast (pip; needs the package index)", flush=True)
+    made = subprocess.run([sys.executable, "-m", "venv", str(venv)]).returncode == 0 and (
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "statsforecast"])
+        .returncode == 0)
+    return python if made else None
+
+
+def run_peer(python: Path, script: str, task: dict) -> dict:
+    """The JSON answer (last stdout line) of `script` run on `task` (a JSON file path as its
+    argument) by `python`, with one BLAS thread."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(task, handle)
+    env = {**os.environ, **{name: "1" for name in THREAD_VARS}}
+    done = subprocess.run([str(python), "-c", script, handle.name], capture_output=True,
+                          text=True, env=env)
+    os.unlink(handle.name)
+    if done.returncode != 0:
+        raise SystemExit(f"statsforecast run failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.splitlines()[-1])

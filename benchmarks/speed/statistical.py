@@ -17,10 +17,8 @@ implementations' forecasts and accuracy are apart.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +30,8 @@ import numpy as np
 import models
 from benchmarks.collection import load_collection
 from benchmarks.config import DataSpec
-from benchmarks.speed.common import THREAD_VARS, machine_lines, write_report
+from benchmarks.speed import common
+from benchmarks.speed.common import THREAD_VARS, machine_lines, peer_python, write_report
 from evaluation.metrics import smape
 from models.seasonality import Deseasonalizer
 
@@ -93,20 +92,8 @@ def time_ours(name: str, series: list, ids: list[int], runs: int) -> tuple[list[
     return seconds, np.asarray(forecasts)
 
 
-def peer_python(venv: Path) -> Path | None:
-    """The throw-away venv's python with statsforecast, created if missing; None if pip fails."""
-    python = venv / "bin" / "python"
-    check = [str(python), "-c", "import statsforecast"]
-    if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
-        return python
-    print(f"creating {venv} with statsforecast (pip; needs the package index)", flush=True)
-    made = subprocess.run([sys.executable, "-m", "venv", str(venv)]).returncode == 0 and (
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "statsforecast"])
-        .returncode == 0)
-    return python if made else None
-
-
 def run_peer(python: Path, series: list, plan: dict, runs: int) -> dict:
+    """statsforecast's timings and forecasts for each planned model."""
     adjusted = []
     for y in series:
         season = Deseasonalizer.fit(y[:-HORIZON], PERIOD)
@@ -114,15 +101,7 @@ def run_peer(python: Path, series: list, plan: dict, runs: int) -> dict:
     task = {"h": HORIZON, "runs": runs, "models": plan,
             "series": {"original": [y[:-HORIZON].tolist() for y in series],
                        "adjusted": adjusted}}
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump(task, handle)
-    env = {**os.environ, **{name: "1" for name in THREAD_VARS}}
-    done = subprocess.run([str(python), "-c", PEER_SCRIPT, handle.name], capture_output=True,
-                          text=True, env=env)
-    os.unlink(handle.name)
-    if done.returncode != 0:
-        raise SystemExit(f"statsforecast run failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.splitlines()[-1])
+    return common.run_peer(python, PEER_SCRIPT, task)
 
 
 def reseasonalized(series: list, ids: list[int], forecasts: np.ndarray) -> np.ndarray:
