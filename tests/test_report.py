@@ -159,7 +159,7 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "results" / "example"
 def test_committed_example_reloads_to_its_own_summary():
     """results/example (make example) is complete, small, and current with this code."""
     size = sum(p.stat().st_size for p in EXAMPLE.rglob("*") if p.is_file())
-    assert size < 3 * 2**20
+    assert size < 5 * 2**20  # 13 models since the statistical rows (3.5 MiB), was 6 (2 MiB)
     record = load_run(EXAMPLE)
     assert record.manifest["status"] == "complete"
     summary = _analysis(record).summary
