@@ -41,27 +41,27 @@ def run_python(*args: str, extra_path: tuple[Path, ...] = (PLUGIN_DIR,), timeout
 def test_plugin_is_listed():
     done = run_python("-m", "benchmarks", "models")
     assert done.returncode == 0, done.stderr
-    assert re.search(r"^ses\s+Simple exponential smoothing", done.stdout, re.M), done.stdout
+    assert re.search(r"^sm_ses\s+Simple exponential smoothing", done.stdout, re.M), done.stdout
 
 
 def test_plugin_runs_in_a_benchmark(tmp_path):
     done = run_python("-m", "benchmarks", "run", "--data", "msft", "--last", "300",
-                      "--test-size", "40", "--folds", "2", "--models", "naive,ses",
+                      "--test-size", "40", "--folds", "2", "--models", "naive,sm_ses",
                       "--out", str(tmp_path), "--no-cache", "--quiet")
     assert done.returncode == 0, done.stdout + done.stderr
     (summary,) = tmp_path.glob("*/summary.csv")
     rows = pd.read_csv(summary).set_index("model")
-    assert set(rows.index) == {"naive", "ses"}
-    assert math.isfinite(rows.loc["ses", "rmse"]) and rows.loc["ses", "folds_ok"] == "2/2"
+    assert set(rows.index) == {"naive", "sm_ses"}
+    assert math.isfinite(rows.loc["sm_ses", "rmse"]) and rows.loc["sm_ses", "folds_ok"] == "2/2"
 
 
 def test_plugin_passes_the_conformance_suite():
-    # "ses-" selects the ids [ses-0], [1-ses-0], ...; plain "ses" also matches "...raises"
-    done = run_python("-m", "pytest", "tests/test_conformance.py", "-k", "ses-", "-v",
+    # "sm_ses-" selects the ids [sm_ses-0], [1-sm_ses-0], ...; a plain name may match other ids
+    done = run_python("-m", "pytest", "tests/test_conformance.py", "-k", "sm_ses-", "-v",
                       "-p", "no:cacheprovider")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
     passed = re.findall(r"^(tests/\S+) PASSED", done.stdout, re.M)
-    assert passed and all("ses-" in test for test in passed), done.stdout[-3000:]
+    assert passed and all("sm_ses-" in test for test in passed), done.stdout[-3000:]
     summary = re.search(r"(\d+) passed", done.stdout)
     assert summary and int(summary.group(1)) == len(passed) > 0
     assert not re.search(r"\d+ (failed|error)", done.stdout), done.stdout[-3000:]
@@ -79,7 +79,7 @@ from evaluation.walk_forward import run_walk_forward
 if __name__ == "__main__":
     y = pd.Series(np.linspace(1.0, 2.0, 12) + np.sin(np.arange(12)))
     folds = WalkForward(test_size=6, folds=2).split(len(y), min_train=3)
-    result = run_walk_forward(y, folds, {"ses": models.get("ses")}, 1,
+    result = run_walk_forward(y, folds, {"sm_ses": models.get("sm_ses")}, 1,
                               executor=ExecutorSpec("local", 2))
     print(json.dumps(result.status.reason.tolist()))
 """
@@ -93,7 +93,8 @@ def test_plugin_errors_in_worker_processes_name_the_model(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     reasons = json.loads(done.stdout.strip().splitlines()[-1])
     assert len(reasons) == 2
-    assert all(r.startswith("ModelError: model 'ses' needs at least 10 training") for r in reasons)
+    expected = "ModelError: model 'sm_ses' needs at least 10 training"
+    assert all(r.startswith(expected) for r in reasons)
 
 
 def test_broken_plugin_warns_and_the_tool_still_works(tmp_path):
@@ -106,7 +107,7 @@ def test_broken_plugin_warns_and_the_tool_still_works(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "skipped model plugin 'broken' (fb_broken:Model): RuntimeError: boom" in done.stderr
     listed = {line.split()[0] for line in done.stdout.splitlines()[1:]}
-    assert {"naive", "drift", "arima", "ses"} <= listed
+    assert {"naive", "drift", "arima", "sm_ses"} <= listed
     assert "broken" not in listed
 
 
