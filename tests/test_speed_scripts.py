@@ -74,7 +74,8 @@ def test_m3_panel_quick_writes_a_complete_report(tmp_path: Path) -> None:
                          "cold, m3:other, `--jobs 2`", "cold, m3:yearly, `--jobs 1`",
                          "cold, m3:other, naive + auto-ARIMA", "warm rerun of naive + auto-ARIMA"}
     assert rows["cold, m3:other, `--jobs 1`"][0] == "174"
-    assert rows["warm rerun, same folder"][1] == "522 (522)"  # 174 series x 3 models, cached
+    # 174 series x (3 models + Naive2, the competition config's reference), all cached
+    assert rows["warm rerun, same folder"][1] == "696 (696)"
     assert rows["cold, m3:yearly, `--jobs 1`"][0] == "645"
     assert rows["warm rerun of naive + auto-ARIMA"][1] == "24 (24)"  # 12 series x 2 models
     for label, cells in rows.items():
