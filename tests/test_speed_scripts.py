@@ -77,7 +77,7 @@ def test_m3_panel_quick_writes_a_complete_report(tmp_path: Path) -> None:
     # 174 series x (3 models + Naive2, the competition config's reference), all cached
     assert rows["warm rerun, same folder"][1] == "696 (696)"
     assert rows["cold, m3:yearly, `--jobs 1`"][0] == "645"
-    assert rows["warm rerun of naive + auto-ARIMA"][1] == "24 (24)"  # 12 series x 2 models
+    assert rows["warm rerun of naive + auto-ARIMA"][1] == "36 (36)"  # 12 series x 3 (+ Naive2)
     for label, cells in rows.items():
         assert float(cells[2]) > 0 and float(cells[8]) > 0, label
     assert "forecasts identical, cold vs warm vs jobs 2: yes" in text
