@@ -32,6 +32,7 @@ from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
 from models.base import Forecaster, ModelConfig
 from models.errors import ModelError
+from models.ets_fit import fit_params
 from models.ets_recursion import EtsFit, forecast, from_statsmodels, statsmodels_spec
 from models.registry import register
 
@@ -120,7 +121,7 @@ def fit_candidate(z: np.ndarray, cand: Candidate, period: int,
         try:
             model = ETSModel(z, initialization_method=initialization,
                              **statsmodels_spec(*cand, period))
-            params = model.fit(disp=False, return_params=True, maxiter=MAXITER)
+            params = fit_params(model, MAXITER)  # = model.fit(...), faster
             k = n_params(cand, period) + 1  # heuristic states count too: fitted to the data
             value = float(aicc_of(model.loglike(params), model.nobs, k))
         except (ValueError, ArithmeticError, np.linalg.LinAlgError):

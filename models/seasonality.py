@@ -27,12 +27,17 @@ def autocorrelations(y: np.ndarray, max_lag: int) -> np.ndarray:
     denom = float(x @ x)
     if denom == 0.0:
         return np.zeros(max_lag)
-    return np.array([x[k:] @ x[:-k] / denom for k in range(1, max_lag + 1)])
+    lagged = np.zeros(max_lag)  # sum_t x_t x_{t-k} for k = 1 .. max_lag (0 beyond n - 1)
+    sums = np.correlate(x, x, mode="full")[len(x): len(x) + max_lag]
+    lagged[: len(sums)] = sums
+    return lagged / denom
 
 
-def seasonality_limit(y: np.ndarray, period: int, tcrit: float = TCRIT_90) -> float:
-    """The limit |r_m| must exceed: tcrit * sqrt((1 + 2 sum_{k<m} r_k^2) / n)."""
-    r = autocorrelations(y, period - 1)
+def seasonality_limit(y: np.ndarray, period: int, tcrit: float = TCRIT_90,
+                      r: np.ndarray | None = None) -> float:
+    """The limit |r_m| must exceed: tcrit * sqrt((1 + 2 sum_{k<m} r_k^2) / n); `r`: r_1 ..
+    r_{m-1} when already computed."""
+    r = autocorrelations(y, period - 1) if r is None else r
     return tcrit * np.sqrt((1.0 + 2.0 * np.sum(r**2)) / len(y))
 
 
@@ -42,8 +47,8 @@ def is_seasonal(y: np.ndarray, period: int, tcrit: float = TCRIT_90) -> bool:
     y = np.asarray(y, dtype=float)
     if period <= 1 or len(y) < 3 * period:
         return False
-    r_m = autocorrelations(y, period)[-1]
-    return bool(abs(r_m) > seasonality_limit(y, period, tcrit))
+    r = autocorrelations(y, period)
+    return bool(abs(r[-1]) > seasonality_limit(y, period, tcrit, r[:-1]))
 
 
 def centred_moving_average(y: np.ndarray, period: int) -> np.ndarray:

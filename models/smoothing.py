@@ -129,19 +129,26 @@ def _profiled(z: np.ndarray, alpha: np.ndarray, beta: np.ndarray, phi: np.ndarra
     # D = [[1 - g0, phi - g0 phi], [-g1, phi - g1 phi]]
     d = (1.0 - g0, phi * (1.0 - g0), -g1, phi * (1.0 - g1))
     with np.errstate(all="ignore"):
-        row0, row1 = _rows_times_powers(np.ones(k), phi, d, n)  # w' D^t, each K x n
-        impulse = row0 * g0[:, None] + row1 * g1[:, None]
+        if has_trend:
+            row0, row1 = _rows_times_powers(np.ones(k), phi, d, n)  # w' D^t, each K x n
+            impulse = row0 * g0[:, None] + row1 * g1[:, None]
+        else:  # D is the scalar 1 - alpha
+            row0 = np.empty((k, n))
+            row0[:, 0] = 1.0
+            np.cumprod(np.broadcast_to(d[0][:, None], (k, n - 1)), axis=1, out=row0[:, 1:])
+            impulse = row0 * g0[:, None]
         size = 1 << int(np.ceil(np.log2(2 * n)))
         conv = np.fft.irfft(np.fft.rfft(impulse, size) * np.fft.rfft(z, size), size)[:, : n - 1]
         residual = z - np.concatenate([np.zeros((k, 1)), conv], axis=1)  # K x n
-        c0, c1 = np.sum(row0 * residual, axis=1), np.sum(row1 * residual, axis=1)
+        c0 = np.sum(row0 * residual, axis=1)
         g00 = np.sum(row0 * row0, axis=1) + 1e-12
         if has_trend:
+            c1 = np.sum(row1 * residual, axis=1)
             g01, g11 = np.sum(row0 * row1, axis=1), np.sum(row1 * row1, axis=1) + 1e-12
             det = g00 * g11 - g01 * g01
             level0, trend0 = (g11 * c0 - g01 * c1) / det, (g00 * c1 - g01 * c0) / det
         else:
-            level0, trend0 = c0 / g00, np.zeros(k)
+            c1, level0, trend0 = np.zeros(k), c0 / g00, np.zeros(k)
         sse = np.sum(residual**2, axis=1) - c0 * level0 - c1 * trend0
     sse[~np.isfinite(sse)] = np.inf
     return sse, np.stack([level0, trend0], axis=1)

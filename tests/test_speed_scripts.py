@@ -93,6 +93,6 @@ def test_statistical_speed_script_smoke_run(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     [report] = tmp_path.glob("*-statistical.md")
     rows = table_rows(report.read_text(encoding="utf-8"), "| model")
-    assert set(rows) == {"naive2", "theta", "comb"}
+    assert set(rows) == {"naive2", "theta", "comb", "seasonal adjustment alone"}
     for cells in rows.values():
         assert cells[0] == "6" and float(cells[1]) > 0 and cells[2] == "-"
