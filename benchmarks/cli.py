@@ -41,6 +41,17 @@ def _int_or(word: str, message: str) -> Callable[[str], int | str]:
 
 _window = _int_or("expanding", "--window takes 'expanding' or a length")
 _horizon = _int_or("dataset", "--horizon takes a number of steps or 'dataset'")
+
+
+def _levels(text: str) -> tuple[float, ...]:
+    """'80,95' -> (80.0, 95.0); 'none' -> ()."""
+    if text.strip().lower() == "none":
+        return ()
+    try:
+        return tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--levels takes percentages separated by commas, e.g. 80,95, got {text!r}") from None
 _last = _int_or("all", "--last takes a count or 'all'")
 
 
@@ -80,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--protocol", choices=("rolling", "fixed"),
                      help="rolling origin (folds) or the competitions' fixed origin")
     run.add_argument("--reference", help="model the aggregate scores are relative to")
+    run.add_argument("--levels", type=_levels,
+                     help="prediction-interval levels in percent, e.g. 80,95 ('none': no "
+                          "intervals)")
     run.add_argument("--step", type=int, help="distance between forecast origins")
     run.add_argument("--window", type=_window, help="'expanding' or a sliding window length")
     run.add_argument("--seed", type=int, help="seed for models that use randomness")
@@ -100,11 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("run_dir", help="a run folder, e.g. results/<run-id>")
     table.add_argument("--format", default="md", choices=("md", "csv", "latex", "html"))
     table.add_argument("--table", default="summary",
-                       choices=("summary", "folds", "steps", "ranks", "dm", "categories",
-                                "coverage"),
+                       choices=("summary", "folds", "steps", "ranks", "dm", "intervals",
+                                "categories", "coverage"),
                        help="summary (default), folds (RMSE per fold), steps (RMSE per horizon "
-                            "step), ranks, dm (Diebold-Mariano p-values); a collection run: "
-                            "summary, steps, categories, coverage")
+                            "step), ranks, dm (Diebold-Mariano p-values), intervals (coverage "
+                            "and scores of the prediction intervals); a collection run: "
+                            "summary, steps, categories, coverage, intervals")
     table.set_defaults(handler=_cmd_table)
 
     report = commands.add_parser(
@@ -193,6 +208,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         models=names,
         seed=args.seed,
         reference=args.reference,
+        levels=args.levels,
     )
     if args.sample is not None and args.seed is not None:
         cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, sample_seed=args.seed))
@@ -268,7 +284,11 @@ def _cmd_table(args: argparse.Namespace) -> int:
         if args.table == "steps" and record.horizon == 1:
             raise ConfigError(f"{args.run_dir} forecasts 1 step ahead: it has no per-step "
                               "table; use --table summary, folds, ranks or dm")
-        text = render_table(analyse(record), args.table, args.format, record.leaky)
+        analysis = analyse(record)
+        if args.table == "intervals" and not len(analysis.intervals):
+            raise ConfigError(f"{args.run_dir} has no prediction intervals; rerun it with "
+                              "--levels 80,95 (or levels = [80, 95] in its config)")
+        text = render_table(analysis, args.table, args.format, record.leaky)
     print(text, end="" if text.endswith("\n") else "\n")
     return 0
 

@@ -12,11 +12,12 @@ from benchmarks.data import DataSpec
 from evaluation.splits import WalkForward
 from models import registry
 from models.base import Forecaster
-from models.errors import ConfigError
+from models.errors import ConfigError, ModelError
+from models.intervals import check_levels
 
 DEFAULT_CONFIG = Path(__file__).parent / "configs" / "msft_daily.toml"
 REFERENCE = "naive"  # every run includes the random walk: ratios are taken against it
-TOP_LEVEL = ("name", "seed", "reference", "data", "split", "models")
+TOP_LEVEL = ("name", "seed", "reference", "levels", "data", "split", "models")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +39,7 @@ class RunConfig:
     # the model a collection run's aggregate scores are relative to (OWA, beats-ref %); a label
     # of the run or a registered model name added with its defaults
     reference: str = REFERENCE
+    levels: tuple[float, ...] = ()  # prediction-interval levels in percent, e.g. (80, 95)
 
 
 def load_config(path: str | Path) -> RunConfig:
@@ -65,7 +67,20 @@ def from_dict(raw: dict[str, Any], default_name: str = "run", where: str = "conf
         raise ConfigError(f"{where}: seed must be a non-negative integer, got {seed!r}")
     name = str(raw.get("name", default_name))
     reference = _checked_reference(raw.get("reference", REFERENCE), models, where)
-    return RunConfig(name, DataSpec(**data), WalkForward(**split), models, seed, reference)
+    levels = checked_levels(raw.get("levels", []), f"{where}: levels")
+    return RunConfig(name, DataSpec(**data), WalkForward(**split), models, seed, reference,
+                     levels)
+
+
+def checked_levels(levels: Any, where: str) -> tuple[float, ...]:
+    """Interval levels as a sorted tuple; ConfigError naming the problem otherwise."""
+    if not isinstance(levels, list | tuple):
+        raise ConfigError(f"{where} must be a list of percentages such as [80, 95], "
+                          f"got {levels!r}")
+    try:
+        return check_levels(levels)
+    except ModelError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def _checked_reference(reference: Any, models: tuple[ModelEntry, ...], where: str) -> str:
@@ -80,7 +95,8 @@ def _checked_reference(reference: Any, models: tuple[ModelEntry, ...], where: st
 
 def with_overrides(cfg: RunConfig, data: dict[str, Any], split: dict[str, Any],
                    models: list[str] | None, seed: int | None,
-                   reference: str | None = None) -> RunConfig:
+                   reference: str | None = None,
+                   levels: tuple[float, ...] | None = None) -> RunConfig:
     """A copy of `cfg` with CLI options applied (None values are ignored)."""
     data = {k: v for k, v in data.items() if v is not None}
     split = {k: v for k, v in split.items() if v is not None}
@@ -97,6 +113,7 @@ def with_overrides(cfg: RunConfig, data: dict[str, Any], split: dict[str, Any],
         seed=cfg.seed if seed is None else seed,
         reference=(cfg.reference if reference is None
                    else _checked_reference(reference, entries, "--reference")),
+        levels=cfg.levels if levels is None else checked_levels(levels, "--levels"),
     )
 
 
@@ -132,7 +149,8 @@ def to_toml(cfg: RunConfig, models: dict[str, Forecaster]) -> str:
 
     A small writer suffices: configs hold only scalars, arrays and (inline) tables."""
     lines = [f"name = {_toml_value(cfg.name)}", f"seed = {cfg.seed}",
-             f"reference = {_toml_value(cfg.reference)}", ""]
+             f"reference = {_toml_value(cfg.reference)}",
+             f"levels = {_toml_value(list(cfg.levels))}", ""]
     for section, values in (("data", dataclasses.asdict(cfg.data)),
                             ("split", dataclasses.asdict(cfg.split))):
         lines += [f"[{section}]", *_toml_pairs(values), ""]

@@ -9,11 +9,11 @@ import pandas as pd
 
 from benchmarks import results
 from benchmarks.frequency import infer_frequency
-from evaluation import formats, run_files, tables
-from evaluation.analysis import Analysis, analyse
+from evaluation import formats, interval_metrics, run_files, tables
+from evaluation.analysis import Analysis, analyse, interval_methods, interval_view
 from evaluation.record import RunRecord
 
-TABLES = ("summary", "folds", "steps", "ranks", "dm")
+TABLES = ("summary", "folds", "steps", "ranks", "dm", "intervals")
 
 
 def write_outputs(record: RunRecord, run_dir: Path) -> Analysis:
@@ -24,10 +24,14 @@ def write_outputs(record: RunRecord, run_dir: Path) -> Analysis:
     results.write_csv(run_dir / "metrics_by_step.csv", analysis.by_step)
     results.write_csv(run_dir / "ranks.csv", analysis.ranks)
     results.write_csv(run_dir / "stationarity.csv", analysis.stationarity)
+    if len(analysis.intervals):
+        results.write_csv(run_dir / "intervals.csv", analysis.intervals)
+        results.write_csv(run_dir / "intervals_by_step.csv", analysis.interval_steps)
     results.write_text(run_dir / "dm_pvalues.csv", analysis.dm_pvalues.to_csv(float_format="%.6g"))
     results.write_text(run_dir / "dm_statistics.csv",
                        analysis.dm_statistics.to_csv(float_format="%.6g"))
-    names = [name for name in TABLES if name != "steps" or record.horizon > 1]
+    names = [name for name in TABLES if (name != "steps" or record.horizon > 1)
+             and (name != "intervals" or len(analysis.intervals))]
     (run_dir / "tables").mkdir(exist_ok=True)
     rendered = {fmt: {name: render_table(analysis, name, fmt, record.leaky) for name in names}
                 for fmt in ("md", "latex", "html")}  # each once: files, summary.md, report
@@ -62,6 +66,8 @@ def render_table(analysis: Analysis, name: str, fmt: str, leaky: frozenset[str])
     if name == "dm":
         return formats.render_frame(analysis.dm_pvalues.reset_index(names="model"), fmt,
                                     bold_below=0.05, pvalues=analysis.dm_pvalues.columns)
+    if name == "intervals":
+        return formats.render_frame(interval_view(analysis.intervals), fmt, floatfmt=".3f")
     raise ValueError(f"unknown table {name!r}; use one of {', '.join(TABLES)}")
 
 
@@ -93,6 +99,18 @@ def write_plots(record: RunRecord, analysis: Analysis, folder: Path) -> dict[str
             written["dm_pvalues"] = comparison_plots.plot_dm_heatmap(
                 analysis.dm_pvalues, folder / "dm_pvalues.png",
                 title=f"{record.name}: Diebold-Mariano p-values (row vs column)")
+    if len(analysis.intervals):
+        from evaluation import interval_plots
+
+        fan = interval_plots.plot_fan_chart(
+            record.series, forecasts, folder / "fan_chart.png",
+            title=f"{record.name}: forecasts with prediction intervals (last fold)",
+            methods=interval_methods(record.status))
+        if fan is not None:
+            written["fan_chart"] = fan
+        written["coverage_by_step"] = interval_plots.plot_coverage_by_step(
+            analysis.interval_steps, folder / "coverage_by_step.png",
+            title=f"{record.name}: empirical coverage of the intervals")
     curves = plots.plot_training_curves(record.histories, folder / "training_curves.png")
     if curves is not None:
         written["training_curves"] = curves
@@ -124,6 +142,9 @@ def summary_markdown(record: RunRecord, analysis: Analysis, markdown: dict[str, 
     ]
     if record.horizon > 1:
         parts += ["", "## RMSE per horizon step", "", markdown["steps"]]
+    if "intervals" in markdown:
+        parts += ["", "## Prediction intervals", "", interval_metrics.table_note(), "",
+                  markdown["intervals"]]
     parts += [
         "", f"## Diebold-Mariano p-values, {record.horizon}-step forecasts", "",
         "Two-sided, Harvey-Leybourne-Newbold corrected, squared loss, on the forecasts both "
@@ -136,3 +157,4 @@ def summary_markdown(record: RunRecord, analysis: Analysis, markdown: dict[str, 
             parts += ["", f"## {title}", "", table]
     parts += ["", "Full report with plots: `report.html`."]
     return "\n".join(parts) + "\n"
+

@@ -12,12 +12,13 @@ from tabulate import tabulate
 
 from benchmarks import results
 from benchmarks.collection import Collection
-from evaluation import formats, run_files
+from evaluation import formats, interval_metrics, run_files
+from evaluation.analysis import interval_methods, interval_view
 from evaluation.panel_analysis import AGGREGATE_HEADERS, LOWER, PanelAnalysis, analyse_panel
 from evaluation.panel_record import PanelRecord
 from models.errors import ConfigError
 
-PANEL_TABLES = ("aggregate", "by_category", "by_step", "coverage")
+PANEL_TABLES = ("aggregate", "by_category", "by_step", "coverage", "intervals")
 
 
 def panel_table(analysis: PanelAnalysis, name: str, fmt: str) -> str | None:
@@ -35,6 +36,10 @@ def panel_table(analysis: PanelAnalysis, name: str, fmt: str) -> str | None:
         return formats.render_frame(wide.reset_index(), fmt, best="row", floatfmt=".2f")
     if name == "coverage":
         return formats.render_frame(analysis.coverage, fmt)
+    if name == "intervals":
+        if analysis.intervals.empty:
+            return None
+        return formats.render_frame(interval_view(analysis.intervals), fmt, floatfmt=".3f")
     raise ValueError(f"unknown table {name!r}; use one of {', '.join(PANEL_TABLES)}")
 
 
@@ -46,6 +51,9 @@ def write_panel_outputs(record: PanelRecord, run_dir: Path) -> PanelAnalysis:
     results.write_csv(run_dir / "by_category.csv", analysis.by_category)
     results.write_csv(run_dir / "by_step.csv", analysis.by_step)
     results.write_csv(run_dir / "coverage.csv", analysis.coverage)
+    if len(analysis.intervals):
+        results.write_csv(run_dir / "intervals.csv", analysis.intervals)
+        results.write_csv(run_dir / "intervals_by_step.csv", analysis.interval_steps)
     results.write_text(run_dir / "friedman.json", json.dumps(_friedman(analysis), indent=2)
                        + "\n")
     (run_dir / run_files.TABLES).mkdir(exist_ok=True)
@@ -95,6 +103,19 @@ def write_panel_plots(record: PanelRecord, analysis: PanelAnalysis,
                                              title=f"{name}: example series")
         if examples is not None:
             written["examples"] = examples
+    if len(analysis.intervals):
+        from evaluation import interval_plots
+
+        written["coverage_by_step"] = interval_plots.plot_coverage_by_step(
+            analysis.interval_steps, folder / "coverage_by_step.png",
+            title=f"{name}: coverage of the intervals, mean over series")
+        first = analysis.common[0]
+        fan = interval_plots.plot_fan_chart(
+            record.series(first), record.forecasts[record.forecasts.series == first],
+            folder / "fan_chart.png", title=f"{name}: series {first} with intervals",
+            methods=interval_methods(record.status))
+        if fan is not None:
+            written["fan_chart"] = fan
     return written
 
 
@@ -111,6 +132,9 @@ def panel_markdown(record: PanelRecord, analysis: PanelAnalysis,
     ]
     if "by_category" in markdown:
         parts += ["", "## Per category", "", markdown["by_category"]]
+    if "intervals" in markdown:
+        parts += ["", "## Prediction intervals (mean over the common series)", "",
+                  interval_metrics.table_note(), "", markdown["intervals"]]
     parts += ["", "## Coverage", "", markdown["coverage"],
               "", "Full report with plots: `report.html`."]
     return "\n".join(parts) + "\n"
@@ -156,10 +180,13 @@ def table_of_run(run_dir: Path, table: str, fmt: str) -> str:
 
     name = {"summary": "aggregate", "steps": "by_step", "categories": "by_category"}.get(
         table, table)
-    if name not in ("aggregate", "by_step", "by_category", "coverage"):
+    if name not in ("aggregate", "by_step", "by_category", "coverage", "intervals"):
         raise ConfigError(f"{run_dir} is a collection run: its tables are summary, steps, "
-                          "categories and coverage")
+                          "categories, coverage and intervals")
     text = panel_table(analyse_panel(load_panel_run(run_dir)), name, fmt)
+    if text is None and name == "intervals":
+        raise ConfigError(f"{run_dir} has no prediction intervals; rerun it with "
+                          "--levels 80,95")
     if text is None:
         raise ConfigError(f"{run_dir} has no categories; use --table summary, steps or coverage")
     return text

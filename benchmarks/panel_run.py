@@ -42,7 +42,7 @@ def plan_series(cfg: RunConfig, collection: Collection, prototypes: dict[str, Fo
         except ConfigError as exc:
             skipped.append((item.id, f"series {item.id!r}: {exc}"))
             continue
-        plans.append(SeriesPlan(item.id, item.series, folds, horizon, models))
+        plans.append(SeriesPlan(item.id, item.series, folds, horizon, models, cfg.levels))
     if not plans:
         first = skipped[0][1] if skipped else "the collection is empty"
         raise DataError(f"no series of {collection.source} can be evaluated "

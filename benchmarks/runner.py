@@ -111,7 +111,7 @@ def _run_single(cfg: RunConfig, item: SeriesData, out_root: Path, progress: Prog
                       float_format=None)
 
     cache = TaskCache(out_root / CACHE_DIR) if use_cache else None
-    plan = SeriesPlan(item.id, dataset.series, folds, horizon, models)
+    plan = SeriesPlan(item.id, dataset.series, folds, horizon, models, cfg.levels)
     outcome = run_panel([plan], progress, executor, cache)
     results.write_csv(run_dir / run_files.FORECASTS, outcome.forecasts, float_format=None)
     results.write_csv(run_dir / run_files.STATUS, outcome.status, float_format=None)

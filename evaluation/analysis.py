@@ -6,10 +6,11 @@ import dataclasses
 
 import pandas as pd
 
-from evaluation import formats, metrics, stationarity, tables
+from evaluation import formats, interval_metrics, metrics, stationarity, tables
 from evaluation import tests as significance
 from evaluation.record import RunRecord
 from models.errors import ForecastBenchError
+from models.intervals import level_name
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,6 +24,9 @@ class Analysis:
     stationarity: pd.DataFrame  # ADF and KPSS on the level and on returns (or differences)
     notes: list[str]  # how each figure is computed, and why some are undefined
     text: str  # what the terminal shows: the compact summary and its notes
+    # interval scores per (model, level) and per (model, step, level); empty without levels
+    intervals: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    interval_steps: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
 
 def analyse(record: RunRecord) -> Analysis:
@@ -33,8 +37,11 @@ def analyse(record: RunRecord) -> Analysis:
     notes = tables.summary_notes(summary, len(record.folds),
                                  metrics.metric_caveats(forecasts, scales))
     notes += rise_share_note(forecasts)
+    intervals, interval_steps = interval_tables(record)
     text = formats.render(summary, "md", columns=tables.COMPACT) + "\n\n" + "\n".join(
         f"- {note}" for note in notes)
+    if len(intervals):
+        text += "\n\n" + formats.render_frame(interval_view(intervals), "md", floatfmt=".3f")
     return Analysis(
         summary=summary,
         by_fold=metrics.scores_by_fold(forecasts, scales),
@@ -45,7 +52,39 @@ def analyse(record: RunRecord) -> Analysis:
         stationarity=stationarity_tests(record.series),
         notes=notes,
         text=text,
+        intervals=intervals,
+        interval_steps=interval_steps,
     )
+
+
+def interval_tables(record: RunRecord) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Interval scores per (model, level), with how the intervals were made, and per (model,
+    step, level); two empty frames when the run asked for no intervals."""
+    levels = interval_metrics.levels_in(record.forecasts)
+    if not levels:
+        return pd.DataFrame(), pd.DataFrame()
+    forecasts, scales = record.forecasts, record.scales
+    by_model = interval_metrics.interval_scores(forecasts, scales, ["model"], levels)
+    by_step = interval_metrics.interval_scores(forecasts, scales, ["model", "step"], levels)
+    by_model.insert(2, "method", by_model.model.map(interval_methods(record.status)))
+    return by_model, by_step
+
+
+def interval_methods(status: pd.DataFrame) -> dict[str, str]:
+    """model -> "analytic"/"conformal" (runs made before intervals existed: none)."""
+    if "intervals" not in status.columns:
+        return {}
+    known = status[status.intervals.fillna("").astype(str) != ""]
+    return dict(zip(known.model, known.intervals.astype(str), strict=True))
+
+
+def interval_view(intervals: pd.DataFrame) -> pd.DataFrame:
+    """The interval table as shown: coverage in percent, the score columns people compare."""
+    view = intervals[["model", "level", "method", "coverage", "width", "msis", "winkler",
+                      "missing"]].copy()
+    view["coverage"] = 100 * view.coverage
+    view["level"] = [level_name(v) for v in view.level]
+    return view.rename(columns={"coverage": "coverage %"})
 
 
 def summarize(record: RunRecord) -> pd.DataFrame:

@@ -8,7 +8,8 @@ import dataclasses
 
 import pandas as pd
 
-from evaluation import formats, panel_stats
+from evaluation import formats, interval_metrics, panel_stats
+from evaluation.analysis import interval_methods, interval_view
 from evaluation.panel_record import PanelRecord
 from models.errors import ModelError
 
@@ -33,6 +34,10 @@ class PanelAnalysis:
     friedman: panel_stats.FriedmanResult
     notes: list[str]
     text: str  # what the terminal shows
+    # interval scores averaged over the common series, per (model, level) and per (model,
+    # step, level); empty when the run asked for no intervals
+    intervals: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    interval_steps: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
 
 def analyse_panel(record: PanelRecord) -> PanelAnalysis:
@@ -56,6 +61,9 @@ def analyse_panel(record: PanelRecord) -> PanelAnalysis:
     notes = _notes(record, common, coverage, friedman, failed, reference)
     text = (formats.render_frame(summary, "md", headers=AGGREGATE_HEADERS, floatfmt=".3f")
             + "\n\n" + "\n".join(f"- {note}" for note in notes))
+    intervals, interval_steps = panel_interval_tables(record, common)
+    if len(intervals):
+        text += "\n\n" + formats.render_frame(interval_view(intervals), "md", floatfmt=".3f")
     return PanelAnalysis(
         series_scores=scores,
         step_scores=step_scores,
@@ -67,7 +75,26 @@ def analyse_panel(record: PanelRecord) -> PanelAnalysis:
         friedman=friedman,
         notes=notes,
         text=text,
+        intervals=intervals,
+        interval_steps=interval_steps,
     )
+
+
+def panel_interval_tables(record: PanelRecord,
+                          common: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Interval scores per series, averaged over the common series (M4's MSIS is such a
+    mean): per (model, level) with the interval method, and per (model, step, level)."""
+    levels = interval_metrics.levels_in(record.forecasts)
+    if not levels:
+        return pd.DataFrame(), pd.DataFrame()
+    forecasts = record.forecasts[record.forecasts.series.isin(common)]
+    per_series = interval_metrics.interval_scores(forecasts, record.scales,
+                                                  ["series", "model"], levels)
+    per_step = interval_metrics.interval_scores(forecasts, record.scales,
+                                                ["series", "model", "step"], levels)
+    by_model = interval_metrics.aggregate_intervals(per_series)
+    by_model.insert(2, "method", by_model.model.map(interval_methods(record.status)))
+    return by_model, interval_metrics.aggregate_intervals(per_step)
 
 
 def _task_facts(record: PanelRecord) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaluation import formats
+from evaluation import formats, interval_metrics
 from evaluation.panel_analysis import PanelAnalysis
 from evaluation.panel_analysis import p_text as _p
 from evaluation.panel_record import PanelRecord
@@ -37,6 +37,13 @@ def render_panel_report(record: PanelRecord, analysis: PanelAnalysis, images: di
         sections.append(("categories", "Accuracy per category",
                          figure(images, "by_category", "MASE by category")
                          + _scroll(tables["by_category"])))
+    if "intervals" in tables:
+        sections.append(("intervals", "Prediction intervals",
+                         f"<p class='note'>{html.escape(interval_metrics.table_note())} Each "
+                         "score is a mean over the common series.</p>"
+                         + _scroll(tables["intervals"])
+                         + figure(images, "coverage_by_step", "coverage by horizon step")
+                         + figure(images, "fan_chart", "one series with interval bands")))
     sections += [
         ("distribution", "Per-series errors",
          figure(images, "error_distribution", "per-series MASE distribution")),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaluation import formats
+from evaluation import formats, interval_metrics
 from evaluation.analysis import Analysis
 from evaluation.record import RunRecord
 
@@ -59,6 +59,12 @@ def render_report(record: RunRecord, analysis: Analysis, images: dict[str, Path]
     ]
     if "steps" in tables:
         sections.append(("per-step", "RMSE per horizon step", tables["steps"]))
+    if "intervals" in tables:
+        sections.append(("intervals", "Prediction intervals",
+                         f"<p class='note'>{html.escape(interval_metrics.table_note())}</p>"
+                         + tables["intervals"]
+                         + figure(images, "coverage_by_step", "coverage by horizon step")
+                         + figure(images, "fan_chart", "forecasts with interval bands")))
     sections += [
         ("dm", "Diebold-Mariano tests", _dm_text(record.horizon) + tables["dm"]
          + figure(images, "dm_pvalues", "DM p-value heatmap")),

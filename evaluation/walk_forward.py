@@ -15,18 +15,25 @@ from evaluation.cache import TaskCache, code_version, task_key
 from evaluation.executors import ExecutorSpec, run_all
 from evaluation.splits import Fold
 from models.base import Forecaster
+from models.intervals import level_name
 from models.registry import load_plugins
 
 # y_origin: the last value the forecast saw (for directional accuracy)
 FORECAST_COLUMNS = ["series", "model", "fold", "origin", "target", "step", "y_origin", "y_true",
                     "y_pred"]
 STATUS_COLUMNS = ["series", "model", "fold", "status", "reason", "leaky", "fitted",
-                  "fit_seconds", "predict_seconds", "warnings", "cached"]
+                  "intervals", "fit_seconds", "predict_seconds", "warnings", "cached"]
+
+
+def interval_columns(levels: Sequence[float]) -> list[str]:
+    """lower_80, upper_80, lower_95, ... for the levels (percent) of a run."""
+    return [f"{side}_{level_name(level)}" for level in levels for side in ("lower", "upper")]
 
 
 @dataclasses.dataclass(frozen=True)
 class WalkForwardResult:
-    """forecasts: one row per (series, model, fold, origin, step); status: one row per
+    """forecasts: one row per (series, model, fold, origin, step), with interval bounds
+    (lower_<level>, upper_<level>) when levels were asked for; status: one row per
     (series, model, fold).
 
     members: forecasts of each ensemble member (a model trained with several seeds), with a
@@ -49,6 +56,7 @@ class SeriesPlan:
     folds: Sequence[Fold]
     horizon: int
     models: Mapping[str, Forecaster]
+    levels: tuple[float, ...] = ()  # prediction-interval levels, percent
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,12 +86,17 @@ class Task:
     fold: Fold
     values: np.ndarray  # the series from the fold's train_start to its test_end
     horizon: int
+    levels: tuple[float, ...] = ()
 
     def spec(self) -> dict[str, object]:
         """The fold as the task sees it (positions relative to its slice), for the cache key."""
         start = self.fold.train_start
-        return {"train": self.fold.train_end - start, "end": self.fold.test_end - start,
-                "origins": [int(o) - start for o in self.fold.origins]}
+        spec: dict[str, object] = {
+            "train": self.fold.train_end - start, "end": self.fold.test_end - start,
+            "origins": [int(o) - start for o in self.fold.origins]}
+        if self.levels:  # runs without intervals keep their earlier cache keys
+            spec["levels"] = list(self.levels)
+        return spec
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,18 +105,23 @@ class TaskResult:
     forecast: np.ndarray | None  # origins x horizon; None when the task failed
     members: list[np.ndarray]  # each seed's forecast when the model averages several
     history: dict[str, list[float]] | None  # the first seed's training curve, if any
+    lower: np.ndarray | None = None  # levels x origins x horizon, when levels were asked for
+    upper: np.ndarray | None = None
 
     def to_entry(self) -> tuple[dict[str, object], dict[str, np.ndarray]]:
         """As plain data for the cache: a JSON document and named arrays."""
         arrays = {} if self.forecast is None else {"forecast": self.forecast}
         if self.members:
             arrays["members"] = np.stack(self.members)
+        if self.lower is not None and self.upper is not None:
+            arrays["lower"], arrays["upper"] = self.lower, self.upper
         return {"row": self.row, "history": self.history}, arrays
 
     @classmethod
     def from_entry(cls, meta: dict, arrays: dict[str, np.ndarray]) -> TaskResult:
         members = list(arrays["members"]) if "members" in arrays else []
-        return cls(meta["row"], arrays.get("forecast"), members, meta.get("history"))
+        return cls(meta["row"], arrays.get("forecast"), members, meta.get("history"),
+                   arrays.get("lower"), arrays.get("upper"))
 
 
 def run_walk_forward(
@@ -135,7 +153,7 @@ def run_panel(
     """
     values = {plan.id: plan.series.to_numpy(dtype=float) for plan in plans}
     tasks = [Task(plan.id, label, prototype, fold,
-                  values[plan.id][fold.train_start:fold.test_end], plan.horizon)
+                  values[plan.id][fold.train_start:fold.test_end], plan.horizon, plan.levels)
              for plan in plans for label, prototype in plan.models.items() for fold in plan.folds]
     left = {plan.id: 0 for plan in plans}
     for task in tasks:
@@ -167,7 +185,8 @@ def run_panel(
     run_all(run_task, [tasks[i] for i in pending],
             lambda j, result: finished(pending[j], result), executor)
     dates = {plan.id: plan.series.index.to_numpy() for plan in plans}
-    return _assemble(tasks, [results[i] for i in range(len(tasks))], dates)
+    levels = sorted({level for plan in plans for level in plan.levels})
+    return _assemble(tasks, [results[i] for i in range(len(tasks))], dates, levels)
 
 
 def _key(task: Task) -> str:
@@ -175,22 +194,23 @@ def _key(task: Task) -> str:
                     task.spec(), task.horizon)
 
 
-def _assemble(tasks: list[Task], results: list[TaskResult],
-              dates: Mapping[str, np.ndarray]) -> WalkForwardResult:
+def _assemble(tasks: list[Task], results: list[TaskResult], dates: Mapping[str, np.ndarray],
+              levels: Sequence[float] = ()) -> WalkForwardResult:
     forecast_parts, member_parts, status_rows = [], [], []
     histories: dict[str, list[dict[str, list[float]]]] = {}
     for task, result in zip(tasks, results, strict=True):
         status_rows.append({"series": task.series, "model": task.label, "fold": task.fold.index,
                             **result.row})
         if result.forecast is not None:
-            forecast_parts.append(_long_columns(task, result.forecast, dates[task.series]))
+            forecast_parts.append({**_long_columns(task, result.forecast, dates[task.series]),
+                                   **_bound_columns(task, result, levels)})
             for member, forecast in enumerate(result.members):
                 member_parts.append({**_long_columns(task, forecast, dates[task.series]),
                                      "member": np.full(forecast.size, member)})
         if result.history is not None:
             histories.setdefault(task.label, []).append(result.history)
     return WalkForwardResult(
-        _frame(forecast_parts, FORECAST_COLUMNS),
+        _frame(forecast_parts, [*FORECAST_COLUMNS, *interval_columns(levels)]),
         pd.DataFrame(status_rows, columns=STATUS_COLUMNS),
         _frame(member_parts, [*FORECAST_COLUMNS, "member"]),
         histories,
@@ -212,8 +232,10 @@ def run_task(task: Task) -> TaskResult:
     fold = task.fold
     origins = np.asarray(fold.origins) - fold.train_start
     model = task.model.clone()
-    info = {"leaky": model.leaky, "fitted": "", "fit_seconds": np.nan, "predict_seconds": np.nan}
+    info = {"leaky": model.leaky, "fitted": "", "fit_seconds": np.nan, "predict_seconds": np.nan,
+            "intervals": model.interval_method if task.levels else ""}
     members: list[np.ndarray] = []
+    lower = upper = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -223,9 +245,9 @@ def run_task(task: Task) -> TaskResult:
             info["fit_seconds"] = time.perf_counter() - start
             info["fitted"] = model.describe_fit()
             start = time.perf_counter()
-            result = model.forecast(task.values, origins, task.horizon)
+            result = model.forecast(task.values, origins, task.horizon, task.levels)
             info["predict_seconds"] = time.perf_counter() - start
-            forecast = result.point
+            forecast, lower, upper = result.point, result.lower, result.upper
             if not np.isfinite(forecast).all():
                 raise FloatingPointError("forecast contains NaN or inf")
             members = list(result.members) if len(result.members) > 1 else []
@@ -235,7 +257,8 @@ def run_task(task: Task) -> TaskResult:
     notes = sorted({f"{w.category.__name__}: {_one_line(w.message)}" for w in caught})
     row = {"status": status, "reason": reason, **info, "warnings": " | ".join(notes)}
     histories = getattr(model, "histories_", [])
-    return TaskResult(row, forecast, members, histories[0] if histories else None)
+    return TaskResult(row, forecast, members, histories[0] if histories else None,
+                      None if forecast is None else lower, None if forecast is None else upper)
 
 
 def _long_columns(task: Task, forecast: np.ndarray, dates: np.ndarray) -> dict[str, np.ndarray]:
@@ -256,6 +279,20 @@ def _long_columns(task: Task, forecast: np.ndarray, dates: np.ndarray) -> dict[s
         "y_true": task.values[targets - start],
         "y_pred": forecast.reshape(-1),
     }
+
+
+def _bound_columns(task: Task, result: TaskResult,
+                   levels: Sequence[float]) -> dict[str, np.ndarray]:
+    """lower_<level>/upper_<level> for every level of the run; NaN where this task has none."""
+    size = 0 if result.forecast is None else result.forecast.size
+    out = {}
+    for level in levels:
+        for side, bounds in (("lower", result.lower), ("upper", result.upper)):
+            column = np.full(size, np.nan)
+            if bounds is not None and level in task.levels:
+                column = bounds[task.levels.index(level)].reshape(-1)
+            out[f"{side}_{level_name(level)}"] = column
+    return out
 
 
 def _one_line(message: object, limit: int = 300) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from statsmodels.tsa.statespace.mlemodel import MLEResults
+from statsmodels.tsa.statespace.representation import Representation
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
 from models import arima_search
@@ -63,6 +65,7 @@ class Arima(Forecaster):
 
     config_class = ArimaConfig
     period_param = "seasonal_period"
+    interval_method = "analytic"  # the Kalman filter's forecast error variance (Gaussian)
 
     @property
     def min_train_size(self) -> int:
@@ -120,16 +123,13 @@ class Arima(Forecaster):
         """One filter pass with fixed parameters, then the state-space forecast recursion.
 
         predicted_state[:, o] is the state at o given y[:o]; each later step applies
-        a <- c_t + T a and reads y = d_t + Z a. NaN padding lets the filter run past the last
-        origin so that time-varying intercepts (trends) exist for every target time.
+        a <- c_t + T a and reads y = d_t + Z a.
         """
-        last = int(origins.max())
-        padded = np.concatenate([y[:last], np.full(horizon, np.nan)])
-        filtered = self.result_.apply(padded)
+        filtered = self._filter_padded(y, origins, horizon)
         ssm = filtered.model.ssm
-        design, transition = ssm["design"], ssm["transition"]
-        if design.ndim != 2 or transition.ndim != 2:  # time-varying system: loop over origins
+        if _time_varying(ssm):  # loop over origins
             return super()._predict_origins(y, origins, horizon)
+        design, transition = ssm["design"], ssm["transition"]
         obs_intercept, state_intercept = ssm["obs_intercept"], ssm["state_intercept"]
         state = filtered.filter_results.predicted_state[:, origins]
         out = np.empty((len(origins), horizon))
@@ -138,6 +138,47 @@ class Arima(Forecaster):
             out[:, step] = (_at(obs_intercept, times) + design @ state)[0]
             state = _at(state_intercept, times) + transition @ state
         return out
+
+    def _forecast_sd(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
+        """Forecast error standard deviations (origins x horizon), batched as _predict_origins.
+
+        predicted_state_cov[:, :, o] is the state's error covariance P at o given y[:o]; the
+        recursion P <- T P T' + R Q R' gives, s steps later, T^s P T^s' plus the sum over
+        j < s of T^j R Q R' T^j', and the error variance is Z P Z' + H, as statsmodels'
+        get_forecast computes it. Only Z T^s is propagated (cheaper than P for every origin).
+        """
+        filtered = self._filter_padded(y, origins, horizon)
+        ssm = filtered.model.ssm
+        if _time_varying(ssm):  # loop over origins
+            return np.vstack([self.result_.apply(y[:o]).get_forecast(horizon).se_mean
+                              for o in origins])
+        selection, transition = ssm["selection"], ssm["transition"]
+        noise = selection @ ssm["state_cov"] @ selection.T
+        cov = filtered.filter_results.predicted_state_cov[:, :, origins]  # (k, k, origins)
+        loading = ssm["design"][0]  # Z T^s
+        added = ssm["obs_cov"][0, 0]  # H + sum over j < s of Z T^j R Q R' T^j' Z'
+        var = np.empty((len(origins), horizon))
+        for step in range(horizon):
+            var[:, step] = np.einsum("i,ijn,j->n", loading, cov, loading) + added
+            added += loading @ noise @ loading
+            loading = loading @ transition
+        return np.sqrt(var)
+
+    def _filter_padded(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> MLEResults:
+        """The Kalman filter with the fitted parameters over y[:last origin] and `horizon` NaN.
+
+        Its time t prediction uses y[:t] only. The NaN padding lets it run past the last origin
+        so that time-varying intercepts (trends) exist for every target time.
+        """
+        last = int(origins.max())
+        return self.result_.apply(np.concatenate([y[:last], np.full(horizon, np.nan)]))
+
+
+def _time_varying(ssm: Representation) -> bool:
+    """Whether a system matrix of the forecast recursions changes over time (none does in
+    SARIMAX; intercepts may)."""
+    names = ("design", "transition", "selection", "state_cov", "obs_cov")
+    return any(ssm[name].ndim != 2 for name in names)
 
 
 def _at(vector: np.ndarray, times: np.ndarray) -> np.ndarray:

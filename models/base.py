@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from models.errors import ConfigError, ModelError, NotFittedError
+from models.intervals import CALIBRATION_WINDOW, check_levels, conformal_bounds, gaussian_bounds
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,10 +53,17 @@ class ModelConfig:
 @dataclasses.dataclass(frozen=True)
 class Forecast:
     """Point forecasts from many origins (origins x horizon) and, for a model averaging several
-    seeds, each member's forecasts (members x origins x horizon; empty when there is one)."""
+    seeds, each member's forecasts (members x origins x horizon; empty when there is one).
+    With interval levels asked for, `lower` and `upper` hold the bounds (levels x origins x
+    horizon; NaN where a conformal bound has too few errors) and `interval_method` says how
+    they were made ("analytic" or "conformal")."""
 
     point: np.ndarray
     members: np.ndarray  # shape (0, n_origins, horizon) when the model has no members
+    levels: tuple[float, ...] = ()
+    lower: np.ndarray | None = None
+    upper: np.ndarray | None = None
+    interval_method: str = ""
 
     @classmethod
     def single(cls, point: np.ndarray) -> Forecast:
@@ -84,6 +92,9 @@ class Forecaster(ABC):
     batch_tolerance: ClassVar[float] = 1e-8  # batched vs per-origin forecasts, absolute
     # the config field taking a seasonal period (None there: the series' period, see with_period)
     period_param: ClassVar[str | None] = None
+    # "analytic": Gaussian intervals from the model's own _forecast_sd; "conformal": from the
+    # model's errors on earlier origins (models.intervals), for any model
+    interval_method: ClassVar[str] = "conformal"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -172,12 +183,15 @@ class Forecaster(ABC):
         return self._checked(self._predict(values, horizon), (horizon,))
 
     def forecast(
-        self, y: pd.Series | np.ndarray, origins: Sequence[int], horizon: int
+        self, y: pd.Series | np.ndarray, origins: Sequence[int], horizon: int,
+        levels: Sequence[float] = (),
     ) -> Forecast:
         """Forecasts from many origins (point: len(origins) x horizon), each seeing only
-        y[:origin], with the members' forecasts of a model averaging several seeds."""
+        y[:origin], with the members' forecasts of a model averaging several seeds, and
+        prediction intervals at each of `levels` (percent, e.g. [80, 95])."""
         self._check_fitted()
         horizon = check_horizon(horizon)
+        levels = check_levels(levels)
         values = as_values(y, "y")
         idx = check_origins(origins, len(values), self.min_train_size)
         result = self._forecast(values, idx, horizon)
@@ -190,7 +204,10 @@ class Forecaster(ABC):
         if members.ndim != 3 or members.shape[1:] != shape or len(members) == 1:
             raise ModelError(f"model '{self.name}' returned members of shape {members.shape}, "
                              f"expected (n, {shape[0]}, {shape[1]}) with n = 0 or n >= 2")
-        return Forecast(point, members)
+        if not levels:
+            return Forecast(point, members)
+        lower, upper = self._bounds(values, idx, horizon, point, levels)
+        return Forecast(point, members, levels, lower, upper, self.interval_method)
 
     def predict_origins(
         self, y: pd.Series | np.ndarray, origins: Sequence[int], horizon: int
@@ -219,6 +236,28 @@ class Forecaster(ABC):
     def _forecast(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> Forecast:
         """Default: `_predict_origins`, no members. Ensembles override this to add theirs."""
         return Forecast.single(self._predict_origins(y, origins, horizon))
+
+    def _forecast_sd(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
+        """Standard deviation of each forecast (origins x horizon) under the model's own
+        assumptions; implemented by models whose interval_method is "analytic"."""
+        raise NotImplementedError(f"model '{self.name}' has no analytic intervals")
+
+    def _bounds(self, y: np.ndarray, origins: np.ndarray, horizon: int, point: np.ndarray,
+                levels: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Interval bounds (levels x origins x horizon), analytic or conformal."""
+        if self.interval_method == "analytic":
+            sd = self._checked(self._forecast_sd(y, origins, horizon), point.shape)
+            return gaussian_bounds(point, sd, levels)
+        first = max(self.min_train_size,
+                    int(origins.min()) - horizon - CALIBRATION_WINDOW + 1)
+        calibration = np.arange(first, int(origins.max()))
+        errors = np.full((len(calibration), horizon), np.nan)
+        if len(calibration):
+            fitted = self._checked(self._forecast(y, calibration, horizon).point, errors.shape)
+            targets = calibration[:, None] + np.arange(horizon)
+            known = targets < len(y)
+            errors[known] = y[targets[known]] - fitted[known]
+        return conformal_bounds(point, origins, calibration, errors, levels)
 
     # -- helpers --
 

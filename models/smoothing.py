@@ -9,6 +9,12 @@ solved for exactly for every candidate; the smoothing parameters are searched on
 is refined around its best point, all candidates evaluated in one vectorised pass per round.
 Notation follows statsmodels: `beta` is the trend smoothing of b_t = beta (l_t - l_{t-1}) +
 (1 - beta) phi b_{t-1}.
+
+Forecast variance (class 1, linear with additive errors: Hyndman, Koehler, Ord & Snyder 2008,
+Table 6.1; FPP3 section 8.7): var_h = sigma^2 (1 + sum_{j=1}^{h-1} c_j^2) with, in this
+parameterisation (b_t = phi b_{t-1} + alpha beta e_t), c_j = alpha + alpha beta (phi + ... +
+phi^j): alpha for SES, alpha (1 + beta j) for Holt. sigma^2 is SSE / n of the one-step errors on
+the training part, the Gaussian maximum likelihood estimate (statsmodels' ETSModel `mse`).
 """
 
 from __future__ import annotations
@@ -61,6 +67,20 @@ class Smoothing:
         """One-step errors on x (x minus the forecast from each prefix)."""
         levels, trends = self.states(x)
         return x - (levels[:-1] + self.phi * trends[:-1])
+
+    def sigma2(self, x: np.ndarray) -> float:
+        """The one-step error variance estimated on x: SSE / n, the Gaussian maximum likelihood
+        estimate (as statsmodels' ETSModel `mse`; no degrees-of-freedom correction)."""
+        return float(np.mean(self.fitted_errors(np.asarray(x, dtype=float)) ** 2))
+
+    def variance_factors(self, horizon: int) -> np.ndarray:
+        """var_h / sigma^2 = 1 + sum_{j=1}^{h-1} c_j^2 for h = 1 .. horizon, with
+        c_j = alpha + alpha beta (phi + ... + phi^j) (alpha alone without a trend)."""
+        steps = np.arange(1, horizon)
+        c = np.full(len(steps), self.alpha)
+        if self.has_trend:
+            c += self.alpha * self.beta * np.cumsum(self.phi**steps)
+        return 1.0 + np.concatenate([[0.0], np.cumsum(c**2)])
 
 
 def fit_smoothing(x: np.ndarray, kind: str) -> Smoothing:

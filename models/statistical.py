@@ -6,6 +6,12 @@ multiplicative decomposition when the 90% autocorrelation test at lag m says it 
 (models/seasonality.py); the model forecasts the adjusted series and the forecasts are
 multiplied back by the seasonal indices. Everything is fitted on the training part; forecasts
 from later origins run the fitted model over the later values without refitting.
+
+SES, Holt and damped trend have analytic intervals: the ETS(A,N,N) / (A,A,N) / (A,Ad,N)
+forecast variance of the adjusted series (models/smoothing.py; sigma^2 = SSE / n of the
+adjusted training part's one-step errors), its standard deviation multiplied by the target's
+seasonal index, as the M4 benchmarks did: the bounds are the adjusted bounds re-seasonalised.
+Comb, Theta and Naive2 keep conformal intervals.
 """
 
 from __future__ import annotations
@@ -78,9 +84,17 @@ class _Smoothed(SeasonallyAdjusted):
 
     kind = "ses"
     min_history = 3
+    interval_method = "analytic"
 
     def _fit_adjusted(self, x: np.ndarray) -> None:
         self.smoothing_ = fit_smoothing(x, self.kind)
+        self.sigma2_ = self.smoothing_.sigma2(x)
+
+    def _forecast_sd(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
+        """The adjusted series' forecast sd, sqrt(var_h), times the seasonal index of each
+        target (origin o's step k targets position o + k - 1); the same for every origin."""
+        adjusted = np.sqrt(self.sigma2_ * self.smoothing_.variance_factors(horizon))
+        return adjusted * self.season_.factors(origins[:, None] + np.arange(horizon))
 
     def _forecast_adjusted(self, x: np.ndarray, origins: np.ndarray,
                            horizon: int) -> np.ndarray:

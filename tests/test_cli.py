@@ -16,10 +16,12 @@ from tests.conftest import random_walk
 RUN_FILES = {"config.toml", "manifest.json", "series.csv", "folds.csv", "forecasts.csv",
              "status.csv", "histories.json", "metrics_by_fold.csv", "metrics_by_step.csv",
              "ranks.csv", "stationarity.csv", "summary.csv", "summary.md", "report.html",
-             "dm_pvalues.csv", "dm_statistics.csv", "tables", "plots"}
+             "dm_pvalues.csv", "dm_statistics.csv", "tables", "plots",
+             "intervals.csv", "intervals_by_step.csv"}  # the default config has levels
 PLOTS = {"eda_price.png", "eda_moving_averages.png", "eda_returns.png", "eda_boxplots.png",
          "folds_timeline.png", "actual_vs_predicted.png", "error_by_fold.png",
-         "cumulative_loss_vs_naive.png", "dm_pvalues.png"}
+         "cumulative_loss_vs_naive.png", "dm_pvalues.png", "fan_chart.png",
+         "coverage_by_step.png"}
 
 
 def runs(out: Path) -> list[Path]:
@@ -85,7 +87,11 @@ def test_run_writes_every_file(tmp_path, csv_file):
                         ("html", "<td>drift</td>")):
         shown = cli("table", str(run_dir), "--format", fmt, cwd=tmp_path)
         assert shown.returncode == 0 and marker in shown.stdout, (fmt, shown.stderr)
-    for table in ("summary", "folds", "ranks", "dm"):
+    intervals = pd.read_csv(run_dir / "intervals.csv")
+    assert set(intervals.model) == {"naive", "drift", "arima"}
+    assert sorted(set(intervals.level)) == [80, 95] and set(intervals.method) == {"analytic"}
+    assert {"lower_80", "upper_95"} <= set(forecasts.columns)
+    for table in ("summary", "folds", "ranks", "dm", "intervals"):
         assert (run_dir / "tables" / f"{table}.tex").read_text() == cli(
             "table", str(run_dir), "--table", table, "--format", "latex", cwd=tmp_path).stdout
     rebuilt = cli("report", str(run_dir), cwd=tmp_path)
@@ -134,3 +140,18 @@ def test_result_files_are_readable_by_others(tmp_path, csv_file):
     (run_dir,) = runs(out)
     files = [p for p in run_dir.rglob("*") if p.is_file()]
     assert all(p.stat().st_mode & 0o044 for p in files)  # not mkstemp's 0600
+
+
+def test_levels_option_turns_intervals_off_and_bad_levels_exit_2(tmp_path, csv_file):
+    out = run_ok(tmp_path, csv_file, "--levels", "none", "--models", "naive")
+    (run_dir,) = runs(out)
+    assert not (run_dir / "intervals.csv").exists()
+    assert "lower_80" not in pd.read_csv(run_dir / "forecasts.csv").columns
+    shown = cli("table", str(run_dir), "--table", "intervals", cwd=tmp_path)
+    assert shown.returncode == 2 and "--levels 80,95" in shown.stderr
+    assert "Traceback" not in shown.stderr
+    for bad, message in (("0,95", "between 0 and 100"), ("eighty", "percentages")):
+        done = cli("run", "--data", f"csv:{csv_file}", "--levels", bad, "--out",
+                   str(tmp_path / "bad"), "--quiet", cwd=tmp_path)
+        assert done.returncode == 2 and message in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr and not (tmp_path / "bad").exists()

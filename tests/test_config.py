@@ -40,6 +40,7 @@ def test_resolved_config_round_trips(tmp_path):
     text = config.to_toml(cfg, built)
     again = config.from_dict(tomllib.loads(text))
     assert again.data == cfg.data and again.split == cfg.split
+    assert again.levels == cfg.levels == (80.0, 95.0)
     assert {k: m.params() for k, m in config.build_models(again).items()} == {
         k: m.params() for k, m in built.items()}
 
@@ -66,6 +67,8 @@ def test_labels_can_name_variants_of_one_model():
      ({"models": {"arima": 3}}, "must be a table"),
      ({"split": {"folds": -1}}, "split.folds"),
      ({"seed": -3}, "seed"),
+     ({"levels": 95}, "levels must be a list of percentages"),
+     ({"levels": [80, 100]}, "between 0 and 100"),
      ({"data": 5}, "must be a table")],
 )
 def test_bad_configs_name_the_problem(raw, message):

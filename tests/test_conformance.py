@@ -171,6 +171,29 @@ class TestConformance:
             np.testing.assert_allclose(forecast.members.mean(axis=0), forecast.point,
                                        rtol=1e-12, atol=1e-9)
 
+    def test_intervals_shape_order_and_no_lookahead(self, name, params, series):
+        model = fitted(name, params)
+        y = series.to_numpy()
+        origins = [N_TRAIN, N_TRAIN + 7, len(y) - 3]
+        forecast = model.forecast(y, origins, 3, levels=[95, 80])
+        assert forecast.levels == (80.0, 95.0)
+        assert forecast.interval_method == model.interval_method in ("analytic", "conformal")
+        np.testing.assert_array_equal(forecast.point, model.predict_origins(y, origins, 3))
+        lower, upper = forecast.lower, forecast.upper
+        assert lower.shape == upper.shape == (2, len(origins), 3)
+        assert np.isfinite(lower).all() and np.isfinite(upper).all()  # 120 values calibrate
+        assert (lower[1] <= lower[0]).all() and (lower[0] <= forecast.point).all()
+        assert (forecast.point <= upper[0]).all() and (upper[0] <= upper[1]).all()
+        rng = np.random.default_rng(5)
+        for row, origin in enumerate(origins):
+            changed = y.copy()
+            changed[origin:] += rng.normal(0, 25, len(y) - origin) + 40
+            again = model.forecast(changed, origins[: row + 1], 3, levels=[80, 95])
+            for got, expected in ((again.lower, lower), (again.upper, upper)):
+                np.testing.assert_allclose(got[:, row], expected[:, row], rtol=0,
+                                           atol=model.batch_tolerance,
+                                           err_msg=f"bounds from origin {origin} saw later values")
+
     def test_predicting_writes_no_attribute(self, name, params, series):
         y = series.to_numpy()
         model = make(name, params).fit(y[:N_TRAIN])  # fresh: no earlier predict hides a write
@@ -178,6 +201,7 @@ class TestConformance:
         model.predict(2)
         model.predict_origins(y, [N_TRAIN, N_TRAIN + 9], 2)
         model.forecast(y, [N_TRAIN + 3], 1)
+        model.forecast(y, [N_TRAIN + 3], 2, levels=[90])
         assert attribute_ids(model) == before
 
     def test_with_period_fills_only_an_unset_period(self, name, params):
