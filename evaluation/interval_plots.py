@@ -78,23 +78,44 @@ def plot_fan_chart(series: pd.Series, forecasts: pd.DataFrame, path: Path, title
 
 
 def coverage_figure(step_scores: pd.DataFrame, title: str) -> Figure | None:
-    """Empirical coverage per horizon step, one panel per level, one line per model, the
-    nominal level dashed. step_scores: model, step, level, coverage (a fraction)."""
+    """Empirical coverage against the nominal level (dashed, in a grey band of +-2 binomial
+    standard errors for the median count of forecasts), one panel per level: per horizon
+    step, one line per model; with a single step, one dot per model.
+    step_scores: model, step, level, coverage (a fraction), n."""
     if not len(step_scores):
         return None
     levels = sorted(set(step_scores.level))
-    fig = Figure(figsize=(5.0 * len(levels), 3.2), layout="constrained")
-    axes = fig.subplots(1, len(levels), squeeze=False).ravel()
+    models = list(dict.fromkeys(step_scores.model))
+    single = step_scores.step.nunique() == 1
+    height = max(3.2, 0.28 * len(models) + 1.2) if single else 3.4
+    fig = Figure(figsize=(4.6 * len(levels) + (0 if single else 1.6), height),
+                 layout="constrained")
+    axes = fig.subplots(1, len(levels), squeeze=False, sharey=single).ravel()
     for ax, level in zip(axes, levels, strict=True):
         part = step_scores[step_scores.level == level]
-        for name, rows in part.groupby("model", sort=False):
-            rows = rows.sort_values("step")
-            ax.plot(rows.step, 100 * rows.coverage, marker="o", markersize=3, label=str(name))
-        ax.axhline(level, color="black", linestyle="--", linewidth=1, label="nominal")
+        if "n" in part and part.n.median() > 0:  # binomial noise of a coverage on n forecasts
+            noise = 200 * np.sqrt(level / 100 * (1 - level / 100) / part.n.median())
+            span = ax.axvspan if single else ax.axhspan
+            span(level - noise, level + noise, color="0.9", zorder=0, label="+-2 s.e.")
+        if single:
+            shares = part.set_index("model").coverage.reindex(models) * 100
+            ax.scatter(shares.to_numpy(), range(len(models)), color="tab:blue", zorder=3)
+            ax.set_yticks(range(len(models)), models)
+            ax.invert_yaxis()
+            ax.axvline(level, color="black", linestyle="--", linewidth=1, label="nominal")
+            ax.set_xlabel("coverage %")
+        else:
+            for name, rows in part.groupby("model", sort=False):
+                rows = rows.sort_values("step")
+                ax.plot(rows.step, 100 * rows.coverage, marker="o", markersize=3,
+                        label=str(name))
+            ax.axhline(level, color="black", linestyle="--", linewidth=1, label="nominal")
+            ax.set_xlabel("horizon step")
+            ax.set_ylabel("coverage %")
         ax.set_title(f"{level_name(level)}% intervals", fontsize=10)
-        ax.set_xlabel("horizon step")
-        ax.set_ylabel("coverage %")
-    axes[-1].legend(fontsize=8, loc="lower left")
+    if not single:
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right center",
+                   fontsize=8)
     fig.suptitle(title, fontsize=11)
     return fig
 

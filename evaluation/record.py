@@ -54,7 +54,10 @@ class RunRecord(SavedConfig):
 
     @property
     def horizon(self) -> int:
-        return int(self.config.get("split", {}).get("horizon", 1))
+        horizon = self.config.get("split", {}).get("horizon", 1)
+        if horizon == "dataset":  # one series of a collection, run alone: its steps say it
+            return int(self.forecasts.step.max()) if len(self.forecasts) else 1
+        return int(horizon)
 
     @property
     def leaky(self) -> frozenset[str]:

@@ -132,9 +132,11 @@ def run_walk_forward(
     progress: Progress | None = None,
     executor: ExecutorSpec | None = None,
     cache: TaskCache | None = None,
+    levels: tuple[float, ...] = (),
 ) -> WalkForwardResult:
     """One series: `run_panel` on a collection of one (its id is the series' name)."""
-    plan = SeriesPlan(str(y.name) if y.name is not None else "series", y, folds, horizon, models)
+    plan = SeriesPlan(str(y.name) if y.name is not None else "series", y, folds, horizon, models,
+                      levels)
     return run_panel([plan], progress, executor, cache)
 
 
@@ -233,7 +235,7 @@ def run_task(task: Task) -> TaskResult:
     origins = np.asarray(fold.origins) - fold.train_start
     model = task.model.clone()
     info = {"leaky": model.leaky, "fitted": "", "fit_seconds": np.nan, "predict_seconds": np.nan,
-            "intervals": model.interval_method if task.levels else ""}
+            "intervals": ""}
     members: list[np.ndarray] = []
     lower = upper = None
     with warnings.catch_warnings(record=True) as caught:
@@ -248,6 +250,7 @@ def run_task(task: Task) -> TaskResult:
             result = model.forecast(task.values, origins, task.horizon, task.levels)
             info["predict_seconds"] = time.perf_counter() - start
             forecast, lower, upper = result.point, result.lower, result.upper
+            info["intervals"] = result.interval_method  # may depend on the fit (ETS)
             if not np.isfinite(forecast).all():
                 raise FloatingPointError("forecast contains NaN or inf")
             members = list(result.members) if len(result.members) > 1 else []

@@ -18,6 +18,14 @@ random walk). Constant training data gives ETS(A,N,N) with alpha 0.9999, as R do
 The fits run on the data divided by a power of two near its mean absolute value: the likelihood
 and the estimates are equivariant to that scaling (so AICc is reported in the data's units),
 and the optimiser, whose finite-difference steps are absolute, finds the optimum far more often.
+
+Prediction intervals depend on the chosen model. A linear model with additive errors (ETS(A,N,N),
+(A,A,N), (A,Ad,N), (A,N,A), (A,A,A), (A,Ad,A)) has analytic ones: var_h = sigma^2 (1 + sum_{j<h}
+c_j^2) (HKOS 2008 Table 6.1, models.ets_recursion.variance_factors), the same from every origin,
+with sigma^2 = SSE / n of the one-step errors on the training part at the fitted parameters and
+initial states (the Gaussian maximum likelihood estimate, statsmodels' ETSModel `mse`); these
+equal statsmodels' exact ones. Every other model (multiplicative error or season, for which
+statsmodels simulates) keeps conformal intervals, so `interval_method` depends on the fit.
 """
 
 from __future__ import annotations
@@ -33,7 +41,14 @@ from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from models.base import Forecaster, ModelConfig
 from models.errors import ModelError
 from models.ets_fit import fit_params
-from models.ets_recursion import EtsFit, forecast, from_statsmodels, statsmodels_spec
+from models.ets_recursion import (
+    EtsFit,
+    forecast,
+    from_statsmodels,
+    one_step_errors,
+    statsmodels_spec,
+    variance_factors,
+)
 from models.registry import register
 
 MAX_AUTO_PERIOD = 24  # season "Z": seasonal candidates only up to this period (as R's ets)
@@ -142,12 +157,20 @@ class Ets(Forecaster):
     Forecasts reuse the fitted parameters and initial states: the states at an origin come from
     running the recursion over the values before it. In a multiplicative-season model a later
     value <= 0 (or any update that is not finite) is skipped like a missing value: the states
-    take their one-step prediction.
+    take their one-step prediction. Intervals are analytic for a linear additive-error choice,
+    conformal otherwise (see the module doc).
     """
 
     config_class = EtsConfig
     period_param = "period"
     min_history = 10  # statsmodels' heuristic start needs 10 values
+
+    @property  # replaces the base class attribute: the method depends on the fitted model
+    def interval_method(self) -> str:
+        """"analytic" when the fitted model is linear with additive errors, else "conformal"
+        (also before fit)."""
+        fit = getattr(self, "fit_", None)
+        return "analytic" if fit is not None and fit.linear else "conformal"
 
     @property
     def _period(self) -> int:
@@ -169,6 +192,7 @@ class Ets(Forecaster):
             self.fit_ = EtsFit("A", "N", False, "N", 1, CONSTANT_ALPHA, 0.0, 0.0, 1.0,
                                float(y[0]), 0.0, np.zeros(1))
             self.aicc_, self.candidates_, self.scale_ = math.nan, {}, 1.0
+            self.sigma2_ = 0.0
             return
         scale = data_scale(y)
         z, shift = y / scale, 2 * len(y) * math.log(scale)  # AICc(y) = AICc(y / scale) + shift
@@ -186,6 +210,9 @@ class Ets(Forecaster):
             raise ModelError(self._why_no_candidate(y))
         self.fit_ = best[1].rescaled(scale)
         self.aicc_, self.candidates_, self.scale_ = best[0] + shift, table, scale
+        # SSE / n of the training one-step errors (statsmodels' mse); only class-1 models use it
+        self.sigma2_ = (float(np.mean(one_step_errors(self.fit_, y) ** 2)) if self.fit_.linear
+                        else math.nan)
 
     def _why_no_candidate(self, y: np.ndarray) -> str:
         error, _, season = self.config.components
@@ -205,6 +232,14 @@ class Ets(Forecaster):
         period = f", period {fit.period}" if fit.season != "N" else ""
         init = ", heuristic init" if self.config.initialization == "heuristic" else ""
         return f"{fit.label}{period}, AICc {self.aicc_:.1f}{init}"
+
+    def _forecast_sd(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
+        """sqrt(sigma^2 (1 + sum_{j<h} c_j^2)) for h = 1 .. horizon, the same from every origin
+        (the parameters are fixed at fit); class-1 models only."""
+        if not self.fit_.linear:
+            raise ModelError(f"model '{self.name}': {self.fit_.label} has no analytic intervals")
+        sd = np.sqrt(self.sigma2_ * variance_factors(self.fit_, horizon))
+        return np.tile(sd, (len(origins), 1))
 
     def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
         return forecast(self.fit_, history, np.array([len(history)]), horizon)[0]

@@ -3,6 +3,13 @@
 The state updates follow statsmodels' ETSModel (component form with beta* = beta/alpha and
 gamma* = gamma/(1 - alpha)); they are the same for additive and multiplicative errors, which
 differ only in the likelihood. Multiplicative trends are not supported.
+
+In error-correction form statsmodels' smoothing parameters are those of Hyndman et al. (2008):
+l_t = l_{t-1} + phi b_{t-1} + alpha e_t, b_t = phi b_{t-1} + beta e_t, s_t = s_{t-m} + gamma e_t
+(e_t the one-step error of an additive-error model). For the linear models with additive errors
+(ETS(A,N,N), (A,A,N), (A,Ad,N), (A,N,A), (A,A,A), (A,Ad,A): "class 1", HKOS 2008 Table 6.1) the
+h-step forecast variance is sigma^2 (1 + sum_{j=1}^{h-1} c_j^2) with c_j = alpha +
+beta (phi + ... + phi^j) + gamma d_{j,m}, d_{j,m} = 1 when j is a multiple of m, else 0.
 """
 
 from __future__ import annotations
@@ -41,6 +48,12 @@ class EtsFit:
     def code(self) -> str:
         """Three letters as R's ets writes them, e.g. 'MAdM'."""
         return f"{self.error}{self.trend}{'d' if self.damped else ''}{self.season}"
+
+    @property
+    def linear(self) -> bool:
+        """True for the class-1 models (additive error, no multiplicative season), whose
+        forecast variance has the closed form of `variance_factors`."""
+        return self.error == "A" and self.season in ("N", "A")
 
     @property
     def label(self) -> str:
@@ -151,3 +164,23 @@ def forecast(fit: EtsFit, y: np.ndarray, origins: np.ndarray, horizon: int) -> n
     origins = np.asarray(origins, dtype=int)
     states = run_states(fit, y[: int(origins.max())])
     return forecast_from(fit, states, origins, horizon)
+
+
+def one_step_errors(fit: EtsFit, y: np.ndarray) -> np.ndarray:
+    """y minus the one-step forecast from each prefix of y (additive errors)."""
+    origins = np.arange(len(y))
+    return y - forecast_from(fit, run_states(fit, y), origins, 1)[:, 0]
+
+
+def variance_factors(fit: EtsFit, horizon: int) -> np.ndarray:
+    """var_h / sigma^2 = 1 + sum_{j=1}^{h-1} c_j^2 for h = 1 .. horizon (class-1 models only),
+    c_j = alpha + beta (phi + ... + phi^j) + gamma [j a multiple of the period]."""
+    if not fit.linear:
+        raise ValueError(f"{fit.label} has no closed-form forecast variance")
+    steps = np.arange(1, horizon)
+    c = np.full(len(steps), fit.alpha)
+    if fit.trend == "A":
+        c += fit.beta * (np.cumsum(fit.phi**steps) if fit.damped else steps)
+    if fit.season == "A":
+        c += fit.gamma * (steps % fit.period == 0)
+    return 1.0 + np.concatenate([[0.0], np.cumsum(c**2)])

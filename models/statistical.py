@@ -11,7 +11,8 @@ SES, Holt and damped trend have analytic intervals: the ETS(A,N,N) / (A,A,N) / (
 forecast variance of the adjusted series (models/smoothing.py; sigma^2 = SSE / n of the
 adjusted training part's one-step errors), its standard deviation multiplied by the target's
 seasonal index, as the M4 benchmarks did: the bounds are the adjusted bounds re-seasonalised.
-Comb, Theta and Naive2 keep conformal intervals.
+Theta's are made the same way from the SES variance (see Theta). Comb and Naive2 keep conformal
+intervals.
 """
 
 from __future__ import annotations
@@ -153,14 +154,34 @@ class Comb(SeasonallyAdjusted):
 @register("theta")
 class Theta(SeasonallyAdjusted):
     """The classic Theta method (Assimakopoulos & Nikolopoulos 2000, M3's winner): the mean of
-    the linear trend line (theta 0) and SES on the theta-2 line, on seasonally adjusted data."""
+    the linear trend line (theta 0) and SES on the theta-2 line, on seasonally adjusted data.
+
+    Analytic intervals from the SES variance, as R's forecast::thetaf: the method is SES with
+    drift (Hyndman & Billah 2003), an ARIMA(0,1,1) with drift, so var_h = sigma^2 (1 + (h - 1)
+    alpha^2) on the adjusted series with alpha the SES parameter, the line held fixed. sigma^2
+    is SSE / n of Theta's one-step errors on the adjusted training part; each is half the SES
+    error on the theta-2 line, so sigma^2 is a quarter of that SES's. The sd is multiplied by
+    the target's seasonal index, as for SES (thetaf does not scale it). statsmodels'
+    ThetaModel.prediction_intervals use sigma^2 (1 + (h - 1)(1 + (alpha - 1)^2)) instead: the
+    variances of the h - 1 MA(1) increments summed as if independent; equal at h = 1, wider
+    after.
+    """
 
     min_history = 4
+    interval_method = "analytic"
 
     def _fit_adjusted(self, x: np.ndarray) -> None:
         time = np.arange(1, len(x) + 1)
         self.slope_, self.intercept_ = np.polyfit(time, x, 1)
-        self.ses_ = fit_smoothing(2.0 * x - self._line(time), "ses")
+        theta2 = 2.0 * x - self._line(time)
+        self.ses_ = fit_smoothing(theta2, "ses")
+        self.sigma2_ = self.ses_.sigma2(theta2) / 4.0
+
+    def _forecast_sd(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
+        """sqrt(sigma^2 (1 + (h - 1) alpha^2)) on the adjusted scale times the seasonal index of
+        each target (origin o's step k targets position o + k - 1)."""
+        adjusted = np.sqrt(self.sigma2_ * self.ses_.variance_factors(horizon))
+        return adjusted * self.season_.factors(origins[:, None] + np.arange(horizon))
 
     def _line(self, time: np.ndarray) -> np.ndarray:
         return self.intercept_ + self.slope_ * time

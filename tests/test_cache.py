@@ -105,6 +105,24 @@ def test_rerun_computes_only_what_changed(tmp_path):
     assert CountingNaive.fits == 6  # new data, every fold refitted
 
 
+def test_interval_bounds_come_back_from_the_cache_and_levels_are_in_the_key(tmp_path):
+    y = random_walk(150)
+    folds = WalkForward(test_size=30, folds=2, horizon=2).split(len(y))
+    built = {"ar": models.get("arima", order=[1, 1, 0]), "mlp": models.get("mlp", lags=3,
+                                                                         max_iter=50)}
+    store = TaskCache(tmp_path / "c")
+    first = run_walk_forward(y, folds, built, 2, cache=store, levels=(80.0, 95.0))
+    again = run_walk_forward(y, folds, built, 2, cache=store, levels=(80.0, 95.0))
+    assert again.status.cached.all() and not first.status.cached.any()
+    pd.testing.assert_frame_equal(again.forecasts, first.forecasts, check_exact=True)
+    assert {"lower_80", "upper_95"} <= set(again.forecasts.columns)
+    other = run_walk_forward(y, folds, built, 2, cache=store, levels=(90.0,))
+    assert not other.status.cached.any() and "lower_90" in other.forecasts.columns
+    points = run_walk_forward(y, folds, built, 2, cache=store)
+    assert not points.status.cached.any()  # no levels: a key of its own
+    pd.testing.assert_series_equal(points.forecasts.y_pred, first.forecasts.y_pred)
+
+
 def test_labels_share_results_of_identical_models(tmp_path):
     """The key is the model, not its label: renaming a model in a config reuses its results."""
     y = random_walk(150)

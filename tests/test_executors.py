@@ -88,8 +88,9 @@ def forecast(spec: ExecutorSpec) -> pd.DataFrame:
     y = random_walk(140, seed=3)
     folds = WalkForward(test_size=24, folds=2).split(len(y), min_train=40)
     built = {name: models.get(name, **params) for name, params in MODELS.items()}
-    result = run_walk_forward(y, folds, built, 1, executor=spec)
+    result = run_walk_forward(y, folds, built, 1, executor=spec, levels=(80.0, 95.0))
     assert (result.status.status == "ok").all(), result.status.reason.tolist()
+    assert {"lower_80", "upper_95"} <= set(result.forecasts.columns)  # bounds compared too
     return result.forecasts
 
 

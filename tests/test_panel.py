@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import norm
 
 import models
 from benchmarks import config, runner
@@ -142,6 +143,16 @@ def test_m3_defaults_to_the_competition_protocol_scored_by_hand(m3_run):
             assert scores.loc[(series_id, model), "smape"] == pytest.approx(smape, rel=1e-9)
             mase = np.mean(np.abs(test - predicted)) / scale
             assert scores.loc[(series_id, model), "mase"] == pytest.approx(mase, rel=1e-9)
+        # the competition config asks for 80% and 95% intervals: naive's are sigma sqrt(h)
+        sigma = np.sqrt(np.mean(np.diff(train) ** 2))
+        naive = mine[mine.model == "naive"].sort_values("step")
+        half = norm.ppf(0.975) * sigma * np.sqrt(np.arange(1, horizon + 1))
+        np.testing.assert_allclose(naive.upper_95 - naive.y_pred, half, rtol=1e-9)
+        np.testing.assert_allclose(naive.y_pred - naive.lower_95, half, rtol=1e-9)
+    intervals = pd.read_csv(folder / "intervals.csv")
+    assert set(intervals.model) == {"naive", "seasonal_naive", "drift", "naive2"}
+    assert intervals.msis.notna().all() and intervals.coverage.between(0, 1).all()
+    assert (folder / "plots" / "fan_chart.png").is_file()
 
 
 def test_m3_rerun_is_all_cached_identical_and_report_rebuilds(m3_run):
@@ -166,6 +177,15 @@ def test_m3_rerun_is_all_cached_identical_and_report_rebuilds(m3_run):
     assert set(categories.category) <= {"MICRO", "INDUSTRY", "MACRO", "FINANCE", "DEMOGRAPHIC",
                                         "OTHER"}
     assert all(category in table.stdout for category in categories.category)
+
+
+def test_a_collection_narrowed_to_one_series_runs_with_the_dataset_horizon(tmp_path):
+    done = cli("run", "--data", "m3:monthly", "--series", "N1402", "--models", "naive",
+               "--levels", "none", "--out", str(tmp_path), "--quiet", cwd=Path.cwd())
+    assert done.returncode == 0, done.stderr
+    (folder,) = runs(tmp_path)
+    forecasts = pd.read_csv(folder / "forecasts.csv")
+    assert forecasts.step.max() == 18  # M3 monthly's own horizon
 
 
 def test_data_summarises_a_collection():

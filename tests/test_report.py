@@ -19,11 +19,12 @@ from evaluation.record import load_run
 from evaluation.report import render_report
 from models.errors import DataError
 
-SECTIONS = {"data", "folds", "summary", "ranks", "per-fold", "dm", "forecasts", "training",
-            "fitted", "failures", "manifest"}
+SECTIONS = {"data", "folds", "summary", "ranks", "per-fold", "intervals", "dm", "forecasts",
+            "training", "fitted", "failures", "manifest"}
 IMAGES = {"eda price", "eda moving averages", "eda returns", "eda boxplots",
           "train and test spans", "RMSE per fold", "DM p-value heatmap", "actual vs predicted",
-          "cumulative squared-error difference against naive"}
+          "cumulative squared-error difference against naive", "coverage by horizon step",
+          "forecasts with interval bands"}
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -54,6 +55,7 @@ class Page(HTMLParser):
 def make_run(tmp_path: Path, horizon: int = 1, models: dict | None = None) -> Path:
     cfg = config.from_dict({
         "name": "tiny",
+        "levels": [80, 95],
         "data": {"source": "msft", "last": 320},
         "split": {"test_size": 60, "folds": 2, "horizon": horizon},
         "models": models or {"naive": {}, "drift": {}, "arima": {"order": [1, 1, 0]}},
@@ -82,13 +84,13 @@ def test_report_has_every_section_and_embedded_image(run_dir):
 
 
 def test_run_writes_tables_in_four_formats_and_plots(run_dir):
-    for name in ("summary", "folds", "ranks", "dm"):
+    for name in ("summary", "folds", "ranks", "dm", "intervals"):
         for ext in ("md", "tex", "html"):
             assert (run_dir / "tables" / f"{name}.{ext}").stat().st_size > 50
     plots = {p.stem for p in (run_dir / "plots").iterdir()}
     assert plots == {"eda_price", "eda_moving_averages", "eda_returns", "eda_boxplots",
                      "folds_timeline", "actual_vs_predicted", "error_by_fold",
-                     "cumulative_loss_vs_naive", "dm_pvalues"}
+                     "cumulative_loss_vs_naive", "dm_pvalues", "fan_chart", "coverage_by_step"}
     stationarity = pd.read_csv(run_dir / "stationarity.csv")
     assert set(stationarity.test) == {"ADF", "KPSS"}
 

@@ -125,11 +125,11 @@ def test_bounds_see_no_later_value(kind):
         np.testing.assert_array_equal(again.upper[:, row], forecast.upper[:, row])
 
 
-def test_only_ses_holt_damped_are_analytic():
+def test_smoothing_models_and_theta_are_analytic_comb_and_naive2_conformal():
     y = seasonal_series(n=120)
     for name in ("ses", "holt", "damped", "comb", "theta", "naive2"):
         forecast = models.get(name, period=12).fit(y[:96]).forecast(y, [100], 2, levels=[90])
-        expected = "analytic" if name in KINDS else "conformal"
+        expected = "analytic" if name in (*KINDS, "theta") else "conformal"
         assert forecast.interval_method == models.get(name).interval_method == expected
 
 

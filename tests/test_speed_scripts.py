@@ -96,3 +96,28 @@ def test_statistical_speed_script_smoke_run(tmp_path: Path) -> None:
     assert set(rows) == {"naive2", "theta", "comb", "seasonal adjustment alone"}
     for cells in rows.values():
         assert cells[0] == "6" and float(cells[1]) > 0 and cells[2] == "-"
+
+
+def test_intervals_speed_script_smoke_run(tmp_path: Path) -> None:
+    """Both pairs (tiny default config, 3 M3 series) with and without intervals, same points."""
+    script = ROOT / "benchmarks" / "speed" / "intervals.py"
+    done = subprocess.run([sys.executable, str(script), "--quick", "--runs", "1", "--out",
+                           str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    [report] = tmp_path.glob("*-intervals.md")
+    text = report.read_text(encoding="utf-8")
+    rows = table_rows(text, "| run ")
+    assert set(rows) == {"msft_quick_intervals, `--levels none`",
+                         "msft_quick_intervals, config's levels (80, 95)",
+                         "M3 monthly, 3 series, `--levels none`",
+                         "M3 monthly, 3 series, `--levels 80,95`"}
+    for label, (median, low, high, runs, ratio, goal, met) in rows.items():
+        assert float(low) <= float(median) <= float(high) and runs == "1", label
+        if "none" in label:
+            assert (ratio, goal, met) == ("-", "-", "-"), label
+        else:
+            assert float(ratio) > 0 and goal in ("1.30", "1.50") and met in ("yes", "NO"), label
+    assert "point forecasts identical with and without intervals: yes" in text
+    assert "interval columns (lower_*/upper_*) in every run with levels, none without: yes" \
+        in text
