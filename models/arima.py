@@ -15,7 +15,7 @@ from statsmodels.tsa.statespace.representation import Representation
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
 from models import arima_search
-from models.base import Forecaster, ModelConfig
+from models.base import Forecast, Forecaster, ModelConfig
 from models.registry import register
 
 TRENDS = ("n", "c", "t", "ct")
@@ -120,49 +120,24 @@ class Arima(Forecaster):
         return self.result_.apply(history).forecast(horizon)
 
     def _predict_origins(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
-        """One filter pass with fixed parameters, then the state-space forecast recursion.
-
-        predicted_state[:, o] is the state at o given y[:o]; each later step applies
-        a <- c_t + T a and reads y = d_t + Z a.
-        """
         filtered = self._filter_padded(y, origins, horizon)
-        ssm = filtered.model.ssm
-        if _time_varying(ssm):  # loop over origins
+        if _time_varying(filtered.model.ssm):  # loop over origins
             return super()._predict_origins(y, origins, horizon)
-        design, transition = ssm["design"], ssm["transition"]
-        obs_intercept, state_intercept = ssm["obs_intercept"], ssm["state_intercept"]
-        state = filtered.filter_results.predicted_state[:, origins]
-        out = np.empty((len(origins), horizon))
-        for step in range(horizon):
-            times = origins + step
-            out[:, step] = (_at(obs_intercept, times) + design @ state)[0]
-            state = _at(state_intercept, times) + transition @ state
-        return out
+        return _points(filtered, origins, horizon)
 
     def _forecast_sd(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
-        """Forecast error standard deviations (origins x horizon), batched as _predict_origins.
+        return self._forecast_and_sd(y, origins, horizon)[1]
 
-        predicted_state_cov[:, :, o] is the state's error covariance P at o given y[:o]; the
-        recursion P <- T P T' + R Q R' gives, s steps later, T^s P T^s' plus the sum over
-        j < s of T^j R Q R' T^j', and the error variance is Z P Z' + H, as statsmodels'
-        get_forecast computes it. Only Z T^s is propagated (cheaper than P for every origin).
-        """
+    def _forecast_and_sd(self, y: np.ndarray, origins: np.ndarray,
+                         horizon: int) -> tuple[Forecast, np.ndarray]:
+        """Points and their standard deviations from one filter pass."""
         filtered = self._filter_padded(y, origins, horizon)
-        ssm = filtered.model.ssm
-        if _time_varying(ssm):  # loop over origins
-            return np.vstack([self.result_.apply(y[:o]).get_forecast(horizon).se_mean
-                              for o in origins])
-        selection, transition = ssm["selection"], ssm["transition"]
-        noise = selection @ ssm["state_cov"] @ selection.T
-        cov = filtered.filter_results.predicted_state_cov[:, :, origins]  # (k, k, origins)
-        loading = ssm["design"][0]  # Z T^s
-        added = ssm["obs_cov"][0, 0]  # H + sum over j < s of Z T^j R Q R' T^j' Z'
-        var = np.empty((len(origins), horizon))
-        for step in range(horizon):
-            var[:, step] = np.einsum("i,ijn,j->n", loading, cov, loading) + added
-            added += loading @ noise @ loading
-            loading = loading @ transition
-        return np.sqrt(var)
+        if _time_varying(filtered.model.ssm):  # loop over origins
+            return (Forecast.single(super()._predict_origins(y, origins, horizon)),
+                    np.vstack([self.result_.apply(y[:o]).get_forecast(horizon).se_mean
+                               for o in origins]))
+        return (Forecast.single(_points(filtered, origins, horizon)),
+                _standard_deviations(filtered, origins, horizon))
 
     def _filter_padded(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> MLEResults:
         """The Kalman filter with the fitted parameters over y[:last origin] and `horizon` NaN.
@@ -172,6 +147,47 @@ class Arima(Forecaster):
         """
         last = int(origins.max())
         return self.result_.apply(np.concatenate([y[:last], np.full(horizon, np.nan)]))
+
+
+def _points(filtered: MLEResults, origins: np.ndarray, horizon: int) -> np.ndarray:
+    """The state-space forecast recursion from each origin (origins x horizon).
+
+    predicted_state[:, o] is the state at o given y[:o]; each later step applies
+    a <- c_t + T a and reads y = d_t + Z a.
+    """
+    ssm = filtered.model.ssm
+    design, transition = ssm["design"], ssm["transition"]
+    obs_intercept, state_intercept = ssm["obs_intercept"], ssm["state_intercept"]
+    state = filtered.filter_results.predicted_state[:, origins]
+    out = np.empty((len(origins), horizon))
+    for step in range(horizon):
+        times = origins + step
+        out[:, step] = (_at(obs_intercept, times) + design @ state)[0]
+        state = _at(state_intercept, times) + transition @ state
+    return out
+
+
+def _standard_deviations(filtered: MLEResults, origins: np.ndarray,
+                         horizon: int) -> np.ndarray:
+    """Forecast error standard deviations (origins x horizon).
+
+    predicted_state_cov[:, :, o] is the state's error covariance P at o given y[:o]; the
+    recursion P <- T P T' + R Q R' gives, s steps later, T^s P T^s' plus the sum over j < s of
+    T^j R Q R' T^j', and the error variance is Z P Z' + H, as statsmodels' get_forecast
+    computes it. Only Z T^s is propagated (cheaper than P for every origin).
+    """
+    ssm = filtered.model.ssm
+    selection, transition = ssm["selection"], ssm["transition"]
+    noise = selection @ ssm["state_cov"] @ selection.T
+    cov = filtered.filter_results.predicted_state_cov[:, :, origins]  # (k, k, origins)
+    loading = ssm["design"][0]  # Z T^s
+    added = ssm["obs_cov"][0, 0]  # H + sum over j < s of Z T^j R Q R' T^j' Z'
+    var = np.empty((len(origins), horizon))
+    for step in range(horizon):
+        var[:, step] = np.einsum("i,ijn,j->n", loading, cov, loading) + added
+        added += loading @ noise @ loading
+        loading = loading @ transition
+    return np.sqrt(var)
 
 
 def _time_varying(ssm: Representation) -> bool:

@@ -194,7 +194,11 @@ class Forecaster(ABC):
         levels = check_levels(levels)
         values = as_values(y, "y")
         idx = check_origins(origins, len(values), self.min_train_size)
-        result = self._forecast(values, idx, horizon)
+        analytic = bool(levels) and self.interval_method == "analytic"
+        if analytic:
+            result, sd = self._forecast_and_sd(values, idx, horizon)
+        else:
+            result = self._forecast(values, idx, horizon)
         if not isinstance(result, Forecast):
             raise ModelError(f"model '{self.name}' returned {type(result).__name__}, "
                              "expected a Forecast")
@@ -206,7 +210,10 @@ class Forecaster(ABC):
                              f"expected (n, {shape[0]}, {shape[1]}) with n = 0 or n >= 2")
         if not levels:
             return Forecast(point, members)
-        lower, upper = self._bounds(values, idx, horizon, point, levels)
+        if analytic:
+            lower, upper = gaussian_bounds(point, self._checked(sd, shape), levels)
+        else:
+            lower, upper = self._conformal_bounds(values, idx, horizon, point, levels)
         return Forecast(point, members, levels, lower, upper, self.interval_method)
 
     def predict_origins(
@@ -242,12 +249,17 @@ class Forecaster(ABC):
         assumptions; implemented by models whose interval_method is "analytic"."""
         raise NotImplementedError(f"model '{self.name}' has no analytic intervals")
 
-    def _bounds(self, y: np.ndarray, origins: np.ndarray, horizon: int, point: np.ndarray,
-                levels: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
-        """Interval bounds (levels x origins x horizon), analytic or conformal."""
-        if self.interval_method == "analytic":
-            sd = self._checked(self._forecast_sd(y, origins, horizon), point.shape)
-            return gaussian_bounds(point, sd, levels)
+    def _forecast_and_sd(self, y: np.ndarray, origins: np.ndarray,
+                         horizon: int) -> tuple[Forecast, np.ndarray]:
+        """The forecasts and their standard deviations (analytic models); override to share
+        the work of both (ARIMA filters once)."""
+        return self._forecast(y, origins, horizon), self._forecast_sd(y, origins, horizon)
+
+    def _conformal_bounds(self, y: np.ndarray, origins: np.ndarray, horizon: int,
+                          point: np.ndarray,
+                          levels: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Conformal bounds (levels x origins x horizon) from the model's own errors on the
+        origins before each one (models.intervals)."""
         first = max(self.min_train_size,
                     int(origins.min()) - horizon - CALIBRATION_WINDOW + 1)
         calibration = np.arange(first, int(origins.max()))
