@@ -19,6 +19,7 @@ from evaluation.panel_record import PanelRecord
 from models.errors import ConfigError
 
 PANEL_TABLES = ("aggregate", "by_category", "by_step", "coverage", "intervals")
+FAN_CHARTS = 3  # series shown with their interval bands (the first of the common series)
 
 
 def panel_table(analysis: PanelAnalysis, name: str, fmt: str) -> str | None:
@@ -109,13 +110,14 @@ def write_panel_plots(record: PanelRecord, analysis: PanelAnalysis,
         written["coverage_by_step"] = interval_plots.plot_coverage_by_step(
             analysis.interval_steps, folder / "coverage_by_step.png",
             title=f"{name}: coverage of the intervals, mean over series")
-        first = analysis.common[0]
-        fan = interval_plots.plot_fan_chart(
-            record.series(first), record.forecasts[record.forecasts.series == first],
-            folder / "fan_chart.png", title=f"{name}: series {first} with intervals",
-            methods=interval_methods(record.status))
-        if fan is not None:
-            written["fan_chart"] = fan
+        for index, series_id in enumerate(analysis.common[:FAN_CHARTS]):
+            fan = interval_plots.plot_fan_chart(
+                record.series(series_id), record.forecasts[record.forecasts.series == series_id],
+                folder / f"fan_chart_{index + 1}.png",
+                title=f"{name}: series {series_id} with intervals",
+                methods=interval_methods(record.status))
+            if fan is not None:
+                written[f"fan_chart_{index + 1}"] = fan
     return written
 
 

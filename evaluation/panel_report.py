@@ -43,7 +43,8 @@ def render_panel_report(record: PanelRecord, analysis: PanelAnalysis, images: di
                          "score is a mean over the common series.</p>"
                          + _scroll(tables["intervals"])
                          + figure(images, "coverage_by_step", "coverage by horizon step")
-                         + figure(images, "fan_chart", "one series with interval bands")))
+                         + "".join(figure(images, key, "a series with interval bands")
+                                   for key in sorted(images) if key.startswith("fan_chart"))))
     sections += [
         ("distribution", "Per-series errors",
          figure(images, "error_distribution", "per-series MASE distribution")),

@@ -152,7 +152,8 @@ def test_m3_defaults_to_the_competition_protocol_scored_by_hand(m3_run):
     intervals = pd.read_csv(folder / "intervals.csv")
     assert set(intervals.model) == {"naive", "seasonal_naive", "drift", "naive2"}
     assert intervals.msis.notna().all() and intervals.coverage.between(0, 1).all()
-    assert (folder / "plots" / "fan_chart.png").is_file()
+    assert {p.name for p in (folder / "plots").glob("fan_chart_*.png")} == {
+        "fan_chart_1.png", "fan_chart_2.png", "fan_chart_3.png"}
 
 
 def test_m3_rerun_is_all_cached_identical_and_report_rebuilds(m3_run):
