@@ -162,7 +162,8 @@ def report(measured: dict[str, list[tuple]], labels: dict[str, str], quick: bool
         "Each row is `python -m benchmarks run [...] --quiet --out <empty temp folder>` in a "
         "fresh process, timed from spawn to exit (startup, data, every task, tables, plots, "
         f"report); {len(measured['m3_on'])} interleaved round(s), every row once per round. "
-        "With intervals, naive, drift, seasonal naive and ARIMA add analytic bounds; every "
+        "With intervals, the models with their own forecast variance (naive, drift, seasonal "
+        "naive, ARIMA, SES, Holt, damped, Theta, ETS when linear) add analytic bounds; every "
         "other model adds conformal ones (one extra batched forecast from up to ~500 earlier "
         "origins per task).", "",
         *(["- `--quick`: a smoke run on tiny configs; its times are dominated by startup and "
