@@ -15,6 +15,7 @@ from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 import models
 from models.ets import Ets
 from models.ets_recursion import EtsFit, statsmodels_spec, variance_factors
+from tests.test_smoothing_intervals import rescaled_bounds
 
 LINEAR = ["ANN", "AAN", "AAdN", "ANA", "AAA", "AAdA"]
 PERIOD, N, N_TRAIN = 4, 100, 80
@@ -70,14 +71,7 @@ def statsmodels_bounds(fit: EtsFit, y: np.ndarray, origin: int,
     result = statsmodels_result(fit, y, origin)
     prediction = result.get_prediction(start=origin, end=origin + HORIZON - 1)
     assert prediction.method == "exact"
-    rescale = np.sqrt(sigma2 / result.mse)
-    lower, upper = [], []
-    for level in LEVELS:
-        frame = prediction.summary_frame(alpha=1 - level / 100)
-        mean = frame["mean"].to_numpy()
-        lower.append(mean - (mean - frame["pi_lower"].to_numpy()) * rescale)
-        upper.append(mean + (frame["pi_upper"].to_numpy() - mean) * rescale)
-    return mean, np.array(lower), np.array(upper)
+    return rescaled_bounds(prediction, LEVELS, sigma2 / result.mse)
 
 
 @pytest.mark.parametrize(("code", "initialization"),

@@ -39,14 +39,23 @@ def statsmodels_bounds(fitted: Smoothing, x: np.ndarray, origin: int,
                      damped_trend=damped, initialization_method="known", **known)
     result = model.smooth(params)
     prediction = result.get_prediction(start=origin, end=origin + HORIZON - 1)
-    rescale = np.sqrt(sigma2 / result.mse)
+    mean, lower, upper = rescaled_bounds(prediction, LEVELS, sigma2 / result.mse)
+    return mean, lower, upper, float(result.mse)
+
+
+def rescaled_bounds(prediction, levels: tuple[float, ...],
+                    variance_ratio: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """statsmodels' ETS prediction (`get_prediction`) as points and bounds (levels x steps),
+    the interval's half-widths scaled by sqrt(variance_ratio): statsmodels' variance at another
+    sigma^2 (it re-estimates sigma^2 over the data up to each origin)."""
+    rescale = np.sqrt(variance_ratio)
     lower, upper = [], []
-    for level in LEVELS:
+    for level in levels:
         frame = prediction.summary_frame(alpha=1 - level / 100)
         mean = frame["mean"].to_numpy()
         lower.append(mean - (mean - frame["pi_lower"].to_numpy()) * rescale)
         upper.append(mean + (frame["pi_upper"].to_numpy() - mean) * rescale)
-    return mean, np.array(lower), np.array(upper), float(result.mse)
+    return mean, np.array(lower), np.array(upper)
 
 
 def largest_difference(model: models.Forecaster, x: np.ndarray, y: np.ndarray,

@@ -19,6 +19,7 @@ from statsmodels.tsa.statespace.sarimax import SARIMAX
 import models
 from models.statistical import Theta
 from tests.test_seasonality import m3_series, seasonal_series
+from tests.test_smoothing_intervals import rescaled_bounds
 
 LEVELS = (80, 95)
 HORIZON = 6
@@ -78,19 +79,14 @@ def test_bounds_are_half_statsmodels_ses_bounds_on_the_theta_line(name):
         if origin == n:
             assert sm.mse == pytest.approx(4 * model.sigma2_, rel=1e-12)
         prediction = sm.get_prediction(start=origin, end=origin + HORIZON - 1)
-        rescale = np.sqrt(4 * model.sigma2_ / sm.mse)
+        mean, lower, upper = rescaled_bounds(prediction, LEVELS, 4 * model.sigma2_ / sm.mse)
         forecast = model.forecast(y, [origin], HORIZON, levels=LEVELS)
         half_line = 0.5 * line[origin:origin + HORIZON]
-        for index, level in enumerate(LEVELS):
-            frame = prediction.summary_frame(alpha=1 - level / 100)
-            mean = frame["mean"].to_numpy()
-            lower = mean - (mean - frame["pi_lower"].to_numpy()) * rescale
-            upper = mean + (frame["pi_upper"].to_numpy() - mean) * rescale
-            np.testing.assert_allclose(forecast.point[0], half_line + 0.5 * mean,
+        np.testing.assert_allclose(forecast.point[0], half_line + 0.5 * mean, rtol=0, atol=1e-6)
+        for index in range(len(LEVELS)):
+            np.testing.assert_allclose(forecast.lower[index, 0], half_line + 0.5 * lower[index],
                                        rtol=0, atol=1e-6)
-            np.testing.assert_allclose(forecast.lower[index, 0], half_line + 0.5 * lower,
-                                       rtol=0, atol=1e-6)
-            np.testing.assert_allclose(forecast.upper[index, 0], half_line + 0.5 * upper,
+            np.testing.assert_allclose(forecast.upper[index, 0], half_line + 0.5 * upper[index],
                                        rtol=0, atol=1e-6)
 
 
