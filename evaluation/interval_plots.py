@@ -9,17 +9,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from evaluation.interval_metrics import levels_in
 from evaluation.plots import _format_dates, save_figure
 from models.intervals import level_name
 
 MAX_PANELS = 6  # models shown in one fan chart
 ORIGINS_SHOWN = 3  # forecast paths per panel when the horizon is above 1
-
-
-def levels_of(forecasts: pd.DataFrame) -> list[float]:
-    """The interval levels with bound columns in a forecast table, ascending."""
-    return sorted(float(c.removeprefix("lower_")) for c in forecasts.columns
-                  if c.startswith("lower_"))
 
 
 def fan_chart_figure(series: pd.Series, forecasts: pd.DataFrame, title: str,
@@ -28,7 +23,7 @@ def fan_chart_figure(series: pd.Series, forecasts: pd.DataFrame, title: str,
     forecasts of the last fold with their bands, the widest level lightest. Horizon 1: the
     one-step bands over the whole fold; otherwise the paths from ORIGINS_SHOWN origins.
     `methods`: model -> "analytic"/"conformal", shown in the panel titles."""
-    levels = levels_of(forecasts)
+    levels = levels_in(forecasts)
     if not levels or not len(forecasts):
         return None
     last = forecasts[forecasts.fold == forecasts.fold.max()]

@@ -7,7 +7,8 @@ import pandas as pd
 from matplotlib.collections import PolyCollection
 
 import models
-from evaluation.interval_plots import coverage_figure, fan_chart_figure, levels_of
+from evaluation.interval_metrics import levels_in
+from evaluation.interval_plots import coverage_figure, fan_chart_figure
 from evaluation.splits import WalkForward
 from evaluation.walk_forward import run_walk_forward
 from tests.conftest import random_walk
@@ -23,7 +24,7 @@ def run(horizon: int, levels: tuple[float, ...] = (80.0, 95.0)) -> tuple[pd.Seri
 
 def test_fan_chart_draws_one_band_per_level_and_path_in_a_panel_per_model():
     y, forecasts = run(horizon=3)
-    assert levels_of(forecasts) == [80.0, 95.0]
+    assert levels_in(forecasts) == [80.0, 95.0]
     fig = fan_chart_figure(y, forecasts, "t", {"naive": "analytic"})
     shown = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in shown] == ["naive (analytic)", "drift", "ses"]
