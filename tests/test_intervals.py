@@ -19,6 +19,7 @@ from models.intervals import (
     gaussian_bounds,
     level_name,
 )
+from tests.test_conformance import _Peeking  # forecasts y[origin]: a cheat
 
 
 class _Zero(Forecaster):
@@ -29,19 +30,6 @@ class _Zero(Forecaster):
 
     def _predict(self, history, horizon):
         return np.zeros(horizon)
-
-
-class _Peeking(Forecaster):
-    """A cheating model: its forecast from origin o is the value at o."""
-
-    def _fit(self, y):
-        pass
-
-    def _predict(self, history, horizon):
-        return np.zeros(horizon)
-
-    def _predict_origins(self, y, origins, horizon):
-        return np.repeat(y[np.minimum(origins, len(y) - 1), None], horizon, axis=1)
 
 
 def test_levels_are_checked_sorted_and_named():
