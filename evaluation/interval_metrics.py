@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from evaluation import metrics, panel_stats
 from evaluation.panel_stats import _groups
 from models.intervals import level_name
 
@@ -141,19 +142,11 @@ def levels_in(forecasts: pd.DataFrame) -> list[float]:
 
 def _row_scales(forecasts: pd.DataFrame,
                 scales: pd.DataFrame | Mapping[int, float] | None) -> np.ndarray:
-    """Each row's MASE scale: from a (series, fold, scale) frame, a (fold, scale) frame or a
-    fold -> scale mapping (one series); NaN where unknown."""
-    if scales is None:
-        return np.full(len(forecasts), np.nan)
-    if not isinstance(scales, pd.DataFrame):
-        scales = pd.DataFrame({"fold": list(scales), "scale": list(scales.values())})
-    on = ["series", "fold"] if "series" in scales.columns else ["fold"]
-    known = scales[[*on, "scale"]]
-    if known.duplicated(on).any():
-        raise ValueError(f"scales has several rows for one ({', '.join(on)})")
-    rows = forecasts[on].reset_index(drop=True)
-    merged = rows.merge(known, on=on, how="left", sort=False)
-    return merged["scale"].to_numpy(dtype=float)
+    """Each row's MASE scale, as the point metrics find it: from a (series, fold, scale)
+    frame (a collection) or a fold -> scale mapping (one series); NaN where unknown."""
+    if isinstance(scales, pd.DataFrame):
+        return panel_stats._row_frame(forecasts, scales)["scale"].to_numpy(dtype=float)
+    return metrics._row_scales(forecasts, scales)
 
 
 def interval_scores(forecasts: pd.DataFrame,
