@@ -286,8 +286,9 @@ def _long_columns(task: Task, forecast: np.ndarray, dates: np.ndarray) -> dict[s
 
 def _bound_columns(task: Task, result: TaskResult,
                    levels: Sequence[float]) -> dict[str, np.ndarray]:
-    """lower_<level>/upper_<level> for every level of the run; NaN where this task has none."""
-    size = 0 if result.forecast is None else result.forecast.size
+    """lower_<level>/upper_<level> for every level of the run; NaN where this task has none
+    (called for tasks with a forecast)."""
+    size = result.forecast.size
     out = {}
     for level in levels:
         for side, bounds in (("lower", result.lower), ("upper", result.upper)):
