@@ -182,9 +182,17 @@ def table_of_run(run_dir: Path, table: str, fmt: str) -> str:
 
     name = {"summary": "aggregate", "steps": "by_step", "categories": "by_category"}.get(
         table, table)
+    if name == "makridakis2018":
+        from benchmarks.makridakis2018 import paper_table
+
+        record = load_panel_run(run_dir)
+        analysis = analyse_panel(record)
+        frame = paper_table(record, analysis.step_scores, analysis.common,
+                            analysis.friedman.mean_ranks, run_dir)
+        return formats.render_frame(frame, fmt, floatfmt=".2f")
     if name not in ("aggregate", "by_step", "by_category", "coverage", "intervals"):
         raise ConfigError(f"{run_dir} is a collection run: its tables are summary, steps, "
-                          "categories, coverage and intervals")
+                          "categories, coverage, intervals and makridakis2018")
     text = panel_table(analyse_panel(load_panel_run(run_dir)), name, fmt)
     if text is None and name == "intervals":
         raise ConfigError(f"{run_dir} has no prediction intervals; rerun it with "

@@ -19,6 +19,7 @@ from benchmarks.runner import (
     run_manifest,
     series_models,
     split_series,
+    write_extra_forecasts,
 )
 from evaluation import run_files
 from evaluation.cache import TaskCache
@@ -42,7 +43,8 @@ def plan_series(cfg: RunConfig, collection: Collection, prototypes: dict[str, Fo
         except ConfigError as exc:
             skipped.append((item.id, f"series {item.id!r}: {exc}"))
             continue
-        plans.append(SeriesPlan(item.id, item.series, folds, horizon, models, cfg.levels))
+        plans.append(SeriesPlan(item.id, item.series, folds, horizon, models, cfg.levels,
+                                cfg.split.one_step))
     if not plans:
         first = skipped[0][1] if skipped else "the collection is empty"
         raise DataError(f"no series of {collection.source} can be evaluated "
@@ -78,8 +80,7 @@ def run_panel_benchmark(cfg: RunConfig, collection: Collection, out_root: Path,
     outcome = run_panel(plans, progress, executor, cache)
     results.write_csv(run_dir / run_files.FORECASTS, outcome.forecasts, float_format=None)
     results.write_csv(run_dir / run_files.STATUS, outcome.status, float_format=None)
-    if len(outcome.members):
-        results.write_csv(run_dir / run_files.MEMBERS, outcome.members, float_format=None)
+    write_extra_forecasts(run_dir, outcome)
     results.write_json(run_dir / run_files.HISTORIES, outcome.histories)
     data = {**collection.describe(), "n_evaluated": len(plans), "n_skipped": len(skipped),
             "sha256": collection.sha256()}

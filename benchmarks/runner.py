@@ -69,6 +69,15 @@ def run(cfg: RunConfig, out_root: Path, progress: Progress | None = None,
     return _run_single(cfg, collection.items[0], out_root, progress, executor, use_cache)
 
 
+def write_extra_forecasts(run_dir: Path, outcome: WalkForwardResult) -> None:
+    """members.csv (each seed's forecasts) and one_step.csv (split.one_step), when a run has
+    them."""
+    for name, frame in ((run_files.MEMBERS, outcome.members),
+                        (run_files.ONE_STEP, outcome.one_step)):
+        if len(frame):
+            results.write_csv(run_dir / name, frame, float_format=None)
+
+
 def series_models(prototypes: dict[str, Forecaster], item: SeriesData) -> dict[str, Forecaster]:
     """The run's models for one series: a model that takes the seasonal period gets the
     series' period where the config leaves it unset."""
@@ -111,12 +120,12 @@ def _run_single(cfg: RunConfig, item: SeriesData, out_root: Path, progress: Prog
                       float_format=None)
 
     cache = TaskCache(out_root / CACHE_DIR) if use_cache else None
-    plan = SeriesPlan(item.id, dataset.series, folds, horizon, models, cfg.levels)
+    plan = SeriesPlan(item.id, dataset.series, folds, horizon, models, cfg.levels,
+                      cfg.split.one_step)
     outcome = run_panel([plan], progress, executor, cache)
     results.write_csv(run_dir / run_files.FORECASTS, outcome.forecasts, float_format=None)
     results.write_csv(run_dir / run_files.STATUS, outcome.status, float_format=None)
-    if len(outcome.members):
-        results.write_csv(run_dir / run_files.MEMBERS, outcome.members, float_format=None)
+    write_extra_forecasts(run_dir, outcome)
     results.write_json(run_dir / run_files.HISTORIES, outcome.histories)
     manifest = run_manifest(run_dir, cfg, created, started, executor, cache, outcome.status,
                             {**dataset.describe(), "sha256": dataset.sha256()}, len(folds))

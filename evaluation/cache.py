@@ -74,7 +74,7 @@ def _class_code_version(kind: type) -> str:
     here = Path(__file__).resolve().parent
     models_dir = here.parent / "models"
     paths = {str(p) for p in models_dir.glob("*.py")}
-    paths.add(str(here / "walk_forward.py"))
+    paths.update(str(here / name) for name in ("walk_forward.py", "panel_tasks.py"))
     own = inspect.getsourcefile(kind)
     if own:
         paths.add(str(Path(own).resolve()))

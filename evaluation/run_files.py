@@ -11,6 +11,7 @@ FOLDS = "folds.csv"  # one row per (series,) fold: positions, dates, MASE scale
 FORECASTS = "forecasts.csv"  # one row per (series, model, fold, origin, step)
 STATUS = "status.csv"  # one row per (series, model, fold): ok or failed, timings, warnings
 MEMBERS = "members.csv"  # each seed's forecasts, for models averaging several
+ONE_STEP = "one_step.csv"  # split.one_step: each test value forecast one step ahead
 HISTORIES = "histories.json"  # training curves of the networks
 SERIES_SCORES = "series_scores.csv"  # a collection: every metric per (series, model)
 SUMMARY_MD = "summary.md"

@@ -45,6 +45,8 @@ class WalkForward:
     protocol: "rolling" (the folds above) or "fixed": the M3/M4 competitions' fixed origin,
     train on all but the last `horizon` values and forecast them once (test_size, folds and
     step are then ignored).
+    one_step: also forecast every test value of a fold one step ahead, from the actuals
+    before it and with the fold's fitted model (Makridakis et al.'s one-step-ahead variant).
     The model is refitted at the start of every fold.
     """
 
@@ -54,8 +56,11 @@ class WalkForward:
     step: int = 1
     window: int | str = "expanding"
     protocol: str = "rolling"
+    one_step: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.one_step, bool):
+            raise ConfigError(f"split.one_step must be true or false, got {self.one_step!r}")
         if self.protocol not in PROTOCOLS:
             raise ConfigError(f"split.protocol must be one of {', '.join(PROTOCOLS)}, "
                               f"got {self.protocol!r}")

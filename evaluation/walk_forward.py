@@ -14,7 +14,7 @@ import pandas as pd
 from evaluation.cache import TaskCache, code_version, task_key
 from evaluation.executors import ExecutorSpec, run_all
 from evaluation.splits import Fold
-from models.base import Forecaster
+from models.base import Forecast, Forecaster
 from models.intervals import level_name
 from models.registry import load_plugins
 
@@ -37,13 +37,16 @@ class WalkForwardResult:
     (series, model, fold).
 
     members: forecasts of each ensemble member (a model trained with several seeds), with a
-    `member` column; histories: per model, one training history (loss per epoch) per task.
+    `member` column; histories: per model, one training history (loss per epoch) per task;
+    one_step: with split.one_step, every test value forecast one step ahead from the actuals
+    before it (the forecasts' columns, step 1), else empty.
     """
 
     forecasts: pd.DataFrame
     status: pd.DataFrame
     members: pd.DataFrame
     histories: dict[str, list[dict[str, list[float]]]]
+    one_step: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,6 +60,7 @@ class SeriesPlan:
     horizon: int
     models: Mapping[str, Forecaster]
     levels: tuple[float, ...] = ()  # prediction-interval levels, percent
+    one_step: bool = False  # also forecast each test value one step ahead (split.one_step)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,6 +91,13 @@ class Task:
     values: np.ndarray  # the series from the fold's train_start to its test_end
     horizon: int
     levels: tuple[float, ...] = ()
+    one_step: bool = False
+
+    @property
+    def test_origins(self) -> np.ndarray:
+        """Every test position of the fold, relative to the task's slice: the one-step
+        variant's origins."""
+        return np.arange(self.fold.train_size, self.fold.test_end - self.fold.train_start)
 
     def spec(self) -> dict[str, object]:
         """The fold as the task sees it (positions relative to its slice), for the cache key."""
@@ -96,6 +107,8 @@ class Task:
             "origins": [int(o) - start for o in self.fold.origins]}
         if self.levels:  # runs without intervals keep their earlier cache keys
             spec["levels"] = list(self.levels)
+        if self.one_step:
+            spec["one_step"] = True
         return spec
 
 
@@ -107,6 +120,7 @@ class TaskResult:
     history: dict[str, list[float]] | None  # the first seed's training curve, if any
     lower: np.ndarray | None = None  # levels x origins x horizon, when levels were asked for
     upper: np.ndarray | None = None
+    one_step: np.ndarray | None = None  # each test value's one-step forecast (task.one_step)
 
     def to_entry(self) -> tuple[dict[str, object], dict[str, np.ndarray]]:
         """As plain data for the cache: a JSON document and named arrays."""
@@ -115,13 +129,15 @@ class TaskResult:
             arrays["members"] = np.stack(self.members)
         if self.lower is not None and self.upper is not None:
             arrays["lower"], arrays["upper"] = self.lower, self.upper
+        if self.one_step is not None:
+            arrays["one_step"] = self.one_step
         return {"row": self.row, "history": self.history}, arrays
 
     @classmethod
     def from_entry(cls, meta: dict, arrays: dict[str, np.ndarray]) -> TaskResult:
         members = list(arrays["members"]) if "members" in arrays else []
         return cls(meta["row"], arrays.get("forecast"), members, meta.get("history"),
-                   arrays.get("lower"), arrays.get("upper"))
+                   arrays.get("lower"), arrays.get("upper"), arrays.get("one_step"))
 
 
 def run_walk_forward(
@@ -133,10 +149,11 @@ def run_walk_forward(
     executor: ExecutorSpec | None = None,
     cache: TaskCache | None = None,
     levels: tuple[float, ...] = (),
+    one_step: bool = False,
 ) -> WalkForwardResult:
     """One series: `run_panel` on a collection of one (its id is the series' name)."""
     plan = SeriesPlan(str(y.name) if y.name is not None else "series", y, folds, horizon, models,
-                      levels)
+                      levels, one_step)
     return run_panel([plan], progress, executor, cache)
 
 
@@ -147,23 +164,29 @@ def run_panel(
     cache: TaskCache | None = None,
 ) -> WalkForwardResult:
     """Fit a fresh clone of each model at every fold start of every series and forecast from
-    the fold's origins.
+    the fold's origins; a PanelForecaster is fitted once per fold index on all the series that
+    use it (evaluation.panel_tasks).
 
     Tasks found in `cache` are not recomputed; the others run on `executor` (default: this
     process, one after another) and are cached as each one finishes. The result does not depend
     on the executor: tasks are assembled in (series, model, fold) order.
     """
+    from evaluation import panel_tasks  # imported here: it builds on this module's Task
+
     values = {plan.id: plan.series.to_numpy(dtype=float) for plan in plans}
     tasks = [Task(plan.id, label, prototype, fold,
-                  values[plan.id][fold.train_start:fold.test_end], plan.horizon, plan.levels)
+                  values[plan.id][fold.train_start:fold.test_end], plan.horizon, plan.levels,
+                  plan.one_step)
              for plan in plans for label, prototype in plan.models.items() for fold in plan.folds]
     left = {plan.id: 0 for plan in plans}
     for task in tasks:
         left[task.series] += 1
     series_done = sum(count == 0 for count in left.values())
     results: dict[int, TaskResult] = {}
-    keys = [_key(task) for task in tasks] if cache is not None else []
-    pending = []
+    units = panel_tasks.work_units(tasks)
+    keys = ([] if cache is None
+            else panel_tasks.unit_keys([_key(task) for task in tasks], units))
+    pending: list[panel_tasks.Unit] = []
 
     def finished(index: int, result: TaskResult, cached: bool = False) -> None:
         nonlocal series_done
@@ -178,14 +201,20 @@ def run_panel(
             progress(Tick(task.series, task.label, task.fold.index, status, len(results),
                           len(tasks), series_done, len(plans)))
 
-    for index in range(len(tasks)):
-        hit = cache.get(keys[index]) if cache is not None else None
-        if hit is None:
-            pending.append(index)
+    def ran(unit: int, result: TaskResult | list[TaskResult]) -> None:
+        indices = pending[unit][0]
+        for index, one in zip(indices, result if isinstance(result, list) else [result],
+                              strict=True):
+            finished(index, one)
+
+    for indices, item in units:  # a panel job reruns unless every one of its tasks is cached
+        hits = [cache.get(keys[i]) for i in indices] if cache is not None else [None]
+        if any(hit is None for hit in hits):
+            pending.append((indices, item))
         else:
-            finished(index, TaskResult.from_entry(*hit), cached=True)
-    run_all(run_task, [tasks[i] for i in pending],
-            lambda j, result: finished(pending[j], result), executor)
+            for index, hit in zip(indices, hits, strict=True):
+                finished(index, TaskResult.from_entry(*hit), cached=True)
+    run_all(panel_tasks.run_item, [item for _, item in pending], ran, executor)
     dates = {plan.id: plan.series.index.to_numpy() for plan in plans}
     levels = sorted({level for plan in plans for level in plan.levels})
     return _assemble(tasks, [results[i] for i in range(len(tasks))], dates, levels)
@@ -198,7 +227,7 @@ def _key(task: Task) -> str:
 
 def _assemble(tasks: list[Task], results: list[TaskResult], dates: Mapping[str, np.ndarray],
               levels: Sequence[float] = ()) -> WalkForwardResult:
-    forecast_parts, member_parts, status_rows = [], [], []
+    forecast_parts, member_parts, one_step_parts, status_rows = [], [], [], []
     histories: dict[str, list[dict[str, list[float]]]] = {}
     for task, result in zip(tasks, results, strict=True):
         status_rows.append({"series": task.series, "model": task.label, "fold": task.fold.index,
@@ -209,6 +238,11 @@ def _assemble(tasks: list[Task], results: list[TaskResult], dates: Mapping[str, 
             for member, forecast in enumerate(result.members):
                 member_parts.append({**_long_columns(task, forecast, dates[task.series]),
                                      "member": np.full(forecast.size, member)})
+        if result.one_step is not None:
+            every_origin = dataclasses.replace(task.fold, origins=tuple(
+                task.test_origins + task.fold.train_start))
+            one_step_parts.append(_long_columns(dataclasses.replace(task, fold=every_origin),
+                                                result.one_step[:, None], dates[task.series]))
         if result.history is not None:
             histories.setdefault(task.label, []).append(result.history)
     return WalkForwardResult(
@@ -216,6 +250,7 @@ def _assemble(tasks: list[Task], results: list[TaskResult], dates: Mapping[str, 
         pd.DataFrame(status_rows, columns=STATUS_COLUMNS),
         _frame(member_parts, [*FORECAST_COLUMNS, "member"]),
         histories,
+        _frame(one_step_parts, FORECAST_COLUMNS) if one_step_parts else pd.DataFrame(),
     )
 
 
@@ -236,8 +271,8 @@ def run_task(task: Task) -> TaskResult:
     model = task.model.clone()
     info = {"leaky": model.leaky, "fitted": "", "fit_seconds": np.nan, "predict_seconds": np.nan,
             "intervals": ""}
-    members: list[np.ndarray] = []
-    lower = upper = None
+    outcome: Forecast | Exception
+    one_step = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -247,21 +282,36 @@ def run_task(task: Task) -> TaskResult:
             info["fit_seconds"] = time.perf_counter() - start
             info["fitted"] = model.describe_fit()
             start = time.perf_counter()
-            result = model.forecast(task.values, origins, task.horizon, task.levels)
+            outcome = model.forecast(task.values, origins, task.horizon, task.levels)
+            if task.one_step:
+                one_step = model.forecast(task.values, task.test_origins, 1).point[:, 0]
             info["predict_seconds"] = time.perf_counter() - start
-            forecast, lower, upper = result.point, result.lower, result.upper
-            info["intervals"] = result.interval_method  # may depend on the fit (ETS)
-            if not np.isfinite(forecast).all():
-                raise FloatingPointError("forecast contains NaN or inf")
-            members = list(result.members) if len(result.members) > 1 else []
-            status, reason = "ok", ""
         except Exception as exc:  # one model failing must not end the run
-            forecast, status, reason = None, "failed", _one_line(exc)
-    notes = sorted({f"{w.category.__name__}: {_one_line(w.message)}" for w in caught})
-    row = {"status": status, "reason": reason, **info, "warnings": " | ".join(notes)}
+            outcome = exc
     histories = getattr(model, "histories_", [])
-    return TaskResult(row, forecast, members, histories[0] if histories else None,
-                      None if forecast is None else lower, None if forecast is None else upper)
+    return task_result(outcome, info, caught, histories[0] if histories else None, one_step)
+
+
+def task_result(outcome: Forecast | Exception, info: Mapping[str, object],
+                caught: Sequence[warnings.WarningMessage],
+                history: dict[str, list[float]] | None,
+                one_step: np.ndarray | None = None) -> TaskResult:
+    """A task's result from its model's forecast or the exception that ended it (failed, with
+    a one-line reason, as is a forecast with NaN or inf); info: leaky, fitted, timings;
+    one_step: the one-step variant's forecasts, if asked for (NaN or inf fails the task too)."""
+    notes = sorted({f"{w.category.__name__}: {_one_line(w.message)}" for w in caught})
+    row = {"status": "ok", "reason": "", **info, "warnings": " | ".join(notes)}
+    if isinstance(outcome, Forecast):
+        row["intervals"] = outcome.interval_method  # may depend on the fit (ETS)
+        if not np.isfinite(outcome.point).all() or (
+                one_step is not None and not np.isfinite(one_step).all()):
+            outcome = FloatingPointError("forecast contains NaN or inf")
+    if not isinstance(outcome, Forecast):
+        return TaskResult({**row, "status": "failed", "reason": _one_line(outcome)}, None, [],
+                          history)
+    members = list(outcome.members) if len(outcome.members) > 1 else []
+    return TaskResult(row, outcome.point, members, history, outcome.lower, outcome.upper,
+                      one_step)
 
 
 def _long_columns(task: Task, forecast: np.ndarray, dates: np.ndarray) -> dict[str, np.ndarray]:

@@ -1,6 +1,18 @@
 """Forecasters behind one interface; importing this package registers the built-in models."""
 
-from models import arima, ets, hybrid, lstm, mlp, naive, statistical  # noqa: F401  (registers)
+from models import (  # noqa: F401  (registers)
+    arima,
+    ets,
+    global_linear,
+    global_nets,
+    hybrid,
+    learners,
+    local_nets,
+    lstm,
+    mlp,
+    naive,
+    statistical,
+)
 from models.base import Forecast, Forecaster, ModelConfig
 from models.errors import ConfigError, DataError, ForecastBenchError, ModelError, NotFittedError
 from models.registry import available, get, register

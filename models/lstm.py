@@ -15,7 +15,7 @@ import os
 import random
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -225,23 +225,35 @@ _TRAINING = threading.Lock()
 
 
 def _train(cfg: LstmConfig, seed: int, x: np.ndarray, y: np.ndarray) -> tuple[Any, dict]:
+    # Keras takes validation_split from the end of the data before shuffling: a chronological
+    # tail
+    return fit_network(lambda: build_network(cfg, x.shape[-1], seed), seed, x, y,
+                       epochs=cfg.epochs, batch_size=cfg.batch_size, patience=cfg.patience,
+                       validation_split=cfg.validation)
+
+
+def fit_network(build: Callable[[], Any], seed: int, x: np.ndarray, y: np.ndarray, *,
+                epochs: int, batch_size: int, patience: int = 0, validation_split: float = 0.0,
+                validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+                ) -> tuple[Any, dict[str, list[float]]]:
+    """Build a compiled network under TensorFlow's global seed `seed` and fit it, shuffling
+    with that seed; the network and its curves per epoch (early stopping on the validation
+    loss when `patience`). Holds the training lock: the global seed is process-wide."""
     keras = keras_module()
     import tensorflow as tf
 
     with _TRAINING:
         tf.random.set_seed(seed)
-        network = build_network(cfg, x.shape[-1], seed)
+        network = build()
         callbacks = [keras.callbacks.TerminateOnNaN()]
-        if cfg.patience:
+        if patience:
             callbacks.append(keras.callbacks.EarlyStopping(
-                monitor="val_loss", patience=cfg.patience, restore_best_weights=True))
-        # Keras takes validation_split from the end of the data before shuffling: a
-        # chronological tail
+                monitor="val_loss", patience=patience, restore_best_weights=True))
         with native_stderr_silenced():
             history = network.fit(
                 np.ascontiguousarray(x, dtype="float32"), y.astype("float32"),
-                epochs=cfg.epochs, batch_size=cfg.batch_size, validation_split=cfg.validation,
-                callbacks=callbacks, shuffle=True, verbose=0)
+                epochs=epochs, batch_size=batch_size, validation_split=validation_split,
+                validation_data=validation_data, callbacks=callbacks, shuffle=True, verbose=0)
     curves = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     losses = curves.get("loss", [])
     if losses and not np.isfinite(losses[-1]):

@@ -13,6 +13,8 @@ on its training part never lets one value change another's transform.
 from __future__ import annotations
 
 import dataclasses
+import math
+import sys
 
 import numpy as np
 from scipy import optimize
@@ -154,4 +156,8 @@ class BoxCox:
         z = np.asarray(z, dtype=float)
         if self.lam == 0:
             return np.exp(z)
-        return np.maximum(self.lam * z + 1.0, 0.0) ** (1.0 / self.lam)
+        # past the transform's range (z < -1/lambda for lambda > 0, > -1/lambda for lambda < 0)
+        # the base would be <= 0: 0 below the range, a huge but finite value above it
+        floor = 0.0 if self.lam > 0 else max(2.0 * math.pow(sys.float_info.max, self.lam),
+                                             sys.float_info.min)
+        return np.maximum(self.lam * z + 1.0, floor) ** (1.0 / self.lam)

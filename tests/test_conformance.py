@@ -21,17 +21,36 @@ from evaluation.splits import WalkForward
 from evaluation.walk_forward import SeriesPlan, run_panel, run_walk_forward
 from models.base import Forecast, Forecaster
 from models.errors import ConfigError, NotFittedError
+from models.panel import PanelForecaster
 from tests.conftest import random_walk
 
 TINY_NET = {"look_back": 5, "units": [4, 3], "dense": [2], "epochs": 2, "batch_size": 16}
+TINY_GLOBAL = {"look_back": 5, "units": [4], "epochs": 2, "batch_size": 16}
+TINY_LOCAL = {"look_back": 5, "units": 3, "epochs": 2, "batch_size": 16}
 FAST_PARAMS: dict[str, list[dict]] = {
     "arima": [{"order": [1, 1, 1]}, {"order": [2, 0, 0], "trend": "c"},
               {"order": "auto", "max_p": 2, "max_q": 2}],
     "lstm": [TINY_NET, {**TINY_NET, "features": ["close", "ma7", "returns"], "target": "diff",
                         "validation": 0.2, "patience": 1}],
     "gru": [TINY_NET],
+    "lstm_global": [TINY_GLOBAL, {**TINY_GLOBAL, "detrend": "diff", "scale": "standard",
+                                  "validation": 6, "patience": 1}],
+    "mlp_global": [{**TINY_GLOBAL, "n_seeds": 2},
+                   {**TINY_GLOBAL, "deseasonalize": "always", "period": 5, "detrend": "linear"}],
+    "hybrid_global": [{"residual_params": TINY_GLOBAL},
+                      {"linear": "arima", "linear_params": {"order": [1, 1, 0]},
+                       "residual": "lstm_global", "residual_params": TINY_GLOBAL}],
     "mlp": [{"lags": 3, "hidden": [3], "max_iter": 200},
-            {"lags": 2, "hidden": [4, 2], "activation": "tanh", "n_seeds": 2}],
+            {"lags": 2, "hidden": [4, 2], "activation": "tanh", "n_seeds": 2},
+            {"lags": 3, "hidden": [3], "max_iter": 200, "strategy": "direct", "horizon": 3,
+             "detrend": "cox_stuart", "scale": "minmax"}],
+    "knn": [{"lags": 3}, {"lags": 3, "strategy": "direct", "horizon": 3, "detrend": "diff"},
+            {"lags": 2, "strategy": "multi", "horizon": 3, "deseasonalize": "always",
+             "period": 5, "n_neighbors": 3}],
+    "cart": [{"lags": 3}, {"lags": 3, "strategy": "multi", "horizon": 3, "n_seeds": 2}],
+    "svr": [{"lags": 3}, {"lags": 3, "strategy": "direct", "horizon": 3}],
+    "gpr": [{"lags": 3}, {"lags": 2, "strategy": "multi", "horizon": 3, "restarts": 1,
+                          "n_seeds": 2}],
     "hybrid": [{"linear_params": {"order": [1, 1, 0]}, "residual": "mlp",
                 "residual_params": {"lags": 2, "hidden": [3], "max_iter": 200}},
                {"linear_params": {"order": [1, 0, 0]}, "residual": "lstm",
@@ -40,6 +59,12 @@ FAST_PARAMS: dict[str, list[dict]] = {
                 "residual_params": {"lags": 2, "hidden": [3], "n_seeds": 2},
                 "residuals": "out_of_sample"}],
     "seasonal_naive": [{"period": 5}, {}],
+    "global_ar": [{}, {"lags": 4, "alpha": 0, "period": 5, "deseasonalize": "always",
+                       "boxcox": True, "detrend": "diff", "scale": "minmax"}],
+    "lstm_local": [TINY_LOCAL, {**TINY_LOCAL, "n_seeds": 2, "detrend": "diff",
+                                "scale": "standard"}],
+    "rnn_local": [TINY_LOCAL],
+    "mlp_local": [{**TINY_LOCAL, "deseasonalize": "always", "period": 5, "detrend": "linear"}],
 }
 CASES = [
     pytest.param(name, params, id=f"{name}-{i}")
@@ -234,7 +259,8 @@ class TestConformance:
 @pytest.mark.parametrize(("name", "params"), FIRST_CASES)
 def test_panel_no_lookahead_and_series_independence(name, params):
     """On a panel, a series' forecasts move neither when its values after its last origin
-    change nor when another series changes (every registered model, its first case)."""
+    change nor when another series changes (every registered model, its first case); a model
+    fitted on the whole panel (a PanelForecaster) learns from B, so there only A changes."""
     split = WalkForward(test_size=12, folds=1, horizon=2)  # the last origin is 148
     panel = {"A": random_walk(150, seed=2), "B": random_walk(150, seed=3)}
 
@@ -247,7 +273,9 @@ def test_panel_no_lookahead_and_series_independence(name, params):
         return mine.drop(columns="y_true").reset_index(drop=True)
 
     a = panel["A"]
-    changed = {"A": a.where(np.arange(len(a)) < 148, a + 40.0), "B": panel["B"] * 2 + 7}
+    global_model = isinstance(make(name, params), PanelForecaster)
+    changed = {"A": a.where(np.arange(len(a)) < 148, a + 40.0),
+               "B": panel["B"] if global_model else panel["B"] * 2 + 7}
     pd.testing.assert_frame_equal(forecasts_of_a(panel), forecasts_of_a(changed))
 
 

@@ -10,11 +10,13 @@ import re
 
 import numpy as np
 import pytest
+from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
 
 import models
 from models.errors import ConfigError, ModelError
+from models.mlp import standard_scale, train_networks
 from tests.conftest import random_walk
 
 N_TRAIN = 120
@@ -59,19 +61,20 @@ def test_training_pairs_are_lag_windows_and_the_next_value(y, monkeypatch):
     t_loop = np.array([z[i + lags] for i in range(len(z) - lags)])
     ((x, t),) = seen
     assert x.shape == (37, 3)
-    np.testing.assert_allclose(x, x_loop, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(t, t_loop, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(x, x_loop)  # the same floats: Steps(scale="standard")
+    np.testing.assert_array_equal(t, t_loop)
 
 
 def test_scaling_uses_the_training_values_only(y, model):
     train = y[:N_TRAIN]
     assert abs(y.mean() - train.mean()) > 0.5  # the whole series would scale differently
-    assert model.mean_ == pytest.approx(train.mean(), rel=1e-12)
-    assert model.scale_ == pytest.approx(train.std(), rel=1e-12)
+    assert model.pipeline_.shift == pytest.approx(train.mean(), rel=1e-12)
+    assert model.pipeline_.scale == pytest.approx(train.std(), rel=1e-12)
+    assert model.pipeline_.describe() == "scaled"  # nothing else by default
     changed = y.copy()
     changed[N_TRAIN:] = 3 * changed[N_TRAIN:] + 50
     other = models.get("mlp", **SMALL).fit(changed[:N_TRAIN])
-    assert (other.mean_, other.scale_) == (model.mean_, model.scale_)
+    assert other.pipeline_ == model.pipeline_
     np.testing.assert_array_equal(other.predict_origins(changed, [N_TRAIN], 3),
                                   model.predict_origins(y, [N_TRAIN], 3))
 
@@ -79,7 +82,7 @@ def test_scaling_uses_the_training_values_only(y, model):
 @pytest.mark.parametrize("level", [5.0, 0.1])  # 0.1: float noise makes std 1e-17, not 0
 def test_constant_series_scales_by_one(level):
     m = models.get("mlp", lags=2, hidden=[2]).fit(np.full(30, level))
-    assert m.scale_ == 1.0
+    assert m.pipeline_.scale == 1.0
     np.testing.assert_allclose(m.predict(3), level, rtol=0, atol=1e-3)
 
 
@@ -94,10 +97,11 @@ def test_min_train_size(y):
 
 
 def test_forecast_is_the_network_on_the_standardised_last_lags(y, model):
-    (network,) = model.networks_
+    ((network,),) = model.estimators_
     origins = [N_TRAIN, 137, len(y)]
     rows = np.array([y[o - 3:o] for o in origins])
-    by_hand = network.predict((rows - model.mean_) / model.scale_) * model.scale_ + model.mean_
+    mean, std = y[:N_TRAIN].mean(), y[:N_TRAIN].std()
+    by_hand = network.predict((rows - mean) / std) * std + mean
     np.testing.assert_allclose(model.predict_origins(y, origins, 1)[:, 0], by_hand,
                                rtol=0, atol=1e-10)
     assert model.predict(1, history=y[:137])[0] == pytest.approx(by_hand[1], rel=0, abs=1e-10)
@@ -138,8 +142,8 @@ def test_seed_members_and_their_mean(y):
     single = models.get("mlp", **SMALL, seed=2).fit(y[:N_TRAIN])  # member 2 has seed 0 + 2
     np.testing.assert_allclose(members[2], single.predict_origins(y, origins, 2),
                                rtol=0, atol=1e-10)
-    assert re.fullmatch(r"MLP 3-\[3\]-1 logistic, lbfgs, iterations \[\d+, \d+, \d+\]",
-                        m.describe_fit())
+    assert re.fullmatch(r"MLP 3-\[3\]-1 logistic, lbfgs, iterations \[\d+, \d+, \d+\], "
+                        r"iterative, scaled", m.describe_fit())
 
 
 def test_forecast_returns_the_members_as_a_value(y, model):
@@ -157,11 +161,45 @@ def test_forecast_returns_the_members_as_a_value(y, model):
     np.testing.assert_array_equal(alone.point, model.predict_origins(y, origins, 3))
 
 
+def test_defaults_reproduce_the_former_mlp_bit_for_bit(y):
+    """The mlp before it became a WindowRegressor (standard_scale, train_networks, a batched
+    recursion, done here by hand): its forecasts must not move, not even in the last bit."""
+    params = {"lags": 4, "hidden": [4], "n_seeds": 2}
+    train, origins = y[:N_TRAIN], np.arange(N_TRAIN, len(y) + 1)
+    mean, scale = standard_scale(train)
+    z = (train - mean) / scale
+    networks = train_networks(models.get("mlp", **params).config,
+                              sliding_window_view(z, 4)[:-1], z[4:])
+    members = []
+    for network in networks:
+        paths, out = (np.array([y[o - 4:o] for o in origins]) - mean) / scale, []
+        for _ in range(6):
+            out.append(network.predict(paths))
+            paths = np.column_stack([paths[:, 1:], out[-1]])
+        members.append(np.column_stack(out) * scale + mean)
+    forecast = models.get("mlp", **params).fit(train).forecast(y, origins, 6)
+    np.testing.assert_array_equal(forecast.members, members)
+    np.testing.assert_array_equal(forecast.point, np.mean(members, axis=0))
+
+
+@pytest.mark.parametrize(("strategy", "networks", "outputs"), [("direct", 3, 1), ("multi", 1, 3)])
+def test_the_strategies_and_preprocessing_of_makridakis_2018(y, strategy, networks, outputs):
+    m = models.get("mlp", **SMALL, max_iter=200, strategy=strategy, horizon=3,
+                   deseasonalize="always", period=5, boxcox=True, detrend="cox_stuart",
+                   scale="minmax").fit(y[:N_TRAIN])
+    (member,) = m.estimators_
+    assert len(member) == networks and {net.n_outputs_ for net in member} == {outputs}
+    assert re.fullmatch(rf"MLP 3-\[3\]-{outputs} logistic, lbfgs, iterations \[[\d, ]+\], "
+                        rf"{strategy}, deseasonalised \(period 5\), Box-Cox lambda .*, scaled",
+                        m.describe_fit())
+    assert np.isfinite(m.predict_origins(y, [N_TRAIN, 150], 3)).all()
+
+
 def test_convergence_warning_reaches_the_caller(y):
     m = models.get("mlp", lags=2, hidden=[3], max_iter=1)
     with pytest.warns(ConvergenceWarning):
         m.fit(y[:40])
-    assert m.describe_fit() == "MLP 2-[3]-1 logistic, lbfgs, iterations [1]"
+    assert m.describe_fit() == "MLP 2-[3]-1 logistic, lbfgs, iterations [1], iterative, scaled"
 
 
 # -- configuration -------------------------------------------------------------------------------
