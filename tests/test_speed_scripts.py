@@ -119,3 +119,23 @@ def test_intervals_speed_script_smoke_run(tmp_path: Path) -> None:
     assert "point forecasts identical with and without intervals: yes" in text
     assert "interval columns (lower_*/upper_*) in every run with levels, none without: yes" \
         in text
+
+
+def test_panel_networks_speed_script_smoke_run(tmp_path: Path) -> None:
+    """8 M3 monthly series, the default shape, the loop on 1 series: a row per method."""
+    script = ROOT / "benchmarks" / "speed" / "panel_networks.py"
+    done = subprocess.run([sys.executable, str(script), "--quick", "--series", "8",
+                           "--loop-series", "1", "--shapes", "default", "--out", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    [report] = tmp_path.glob("*-panel-networks.md")
+    text = report.read_text(encoding="utf-8")
+    rows = table_rows(text, "| method")
+    assert set(rows) == {"batched `lstm_local`", "loop of Keras `lstm` fits",
+                         "global `lstm_global`"}
+    assert rows["loop of Keras `lstm` fits"][0] == "8 (extrapolated from 1)"
+    for label, (series, first, one, many, *_rest) in rows.items():
+        assert series.startswith("8") and min(float(first), float(one), float(many)) > 0, label
+    assert rows["batched `lstm_local`"][5] in ("1.00", "-")  # x batched / epoch
+    assert "## Default shape: look_back 12, 16 units" in text
+    assert "the reference shape was not run" in text
