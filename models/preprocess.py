@@ -23,6 +23,7 @@ from models.seasonality import DESEASONALIZE, BoxCox, Deseasonalizer
 DETRENDS = ("none", "linear", "diff", "cox_stuart")
 SCALES = ("none", "minmax", "standard")
 COX_STUART_ALPHA = 0.05
+BOXCOX_CAP = 10.0  # Box-Cox forecasts stay below this multiple of the largest training value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,9 +94,12 @@ class Pipeline:
         if detrend == "linear":
             slope, intercept = np.polyfit(np.arange(len(level)), level, 1)
             trend = (float(intercept), float(slope))
-        low, high = float(np.min(level)), float(np.max(level))
-        span = (high - low) if boxcox else np.inf
-        fitted = cls(season, boxcox, detrend, trend, 0.0, 1.0, (low - span, high + span))
+        level_range = (-np.inf, np.inf)
+        if boxcox:  # see `inverse`
+            low, high = float(np.min(level)), float(np.max(level))
+            cap = float(boxcox.transform(np.array([BOXCOX_CAP * adjusted.max()]))[0])
+            level_range = (2 * low - high, min(2 * high - low, cap))
+        fitted = cls(season, boxcox, detrend, trend, 0.0, 1.0, level_range)
         d = fitted._detrended(level, np.arange(len(level)))
         d = d[np.isfinite(d)]
         shift, scale = 0.0, 1.0
@@ -134,8 +138,9 @@ class Pipeline:
         o + k - 1) back to the series' scale; differencing restarts from y[o - 1].
 
         With Box-Cox, forecasts are kept within the training levels' range widened by that
-        range on each side: past -1/lambda (lambda < 0) the inverse is infinite, and a
-        network's recursive forecasts can get there (5 of the 1045 M3 series did)."""
+        range on each side, and below ten times the largest training value: past -1/lambda
+        (lambda < 0) the inverse is infinite, and a network's recursive forecasts can get
+        there (on 5 of the 1045 M3 series they did)."""
         z = np.asarray(z, dtype=float)
         origins = np.asarray(origins, dtype=int)
         positions = origins[:, None] + np.arange(z.shape[1])

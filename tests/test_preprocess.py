@@ -9,6 +9,8 @@ import math
 import numpy as np
 import pytest
 
+from benchmarks.collection import load_collection
+from benchmarks.data import DataSpec
 from models.preprocess import Pipeline, Steps, cox_stuart
 from models.seasonality import BoxCox, Deseasonalizer
 
@@ -120,3 +122,14 @@ def test_box_cox_forecasts_stay_finite_and_near_the_training_range(detrend: str)
     back = pipe.inverse(np.array([[1e9, -1e9]]), np.array([N_TRAIN]), y)
     assert np.isfinite(back).all()
     assert back.min() >= 0 and back.max() < 10 * y.max()
+
+
+def test_box_cox_with_a_negative_lambda_stays_below_ten_times_the_training_maximum() -> None:
+    """M3 N2735: lambda -0.96 puts -1/lambda inside the widened training range; forecasts past
+    it were 8.7e307 and failed three models' tasks."""
+    (item,) = load_collection(DataSpec(source="m3:monthly", series=("N2735",))).items
+    y = item.series.to_numpy(dtype=float)
+    pipe = Pipeline.fit(y[:-18], PERIOD, Steps("test", True, "cox_stuart", "minmax"))
+    assert pipe.boxcox is not None and pipe.boxcox.lam < -0.9 and not pipe.season.seasonal
+    back = pipe.inverse(np.full((1, 4), 1e9), np.array([len(y) - 18]), y)
+    np.testing.assert_allclose(back, 10 * y[:-18].max(), rtol=1e-9)
