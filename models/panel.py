@@ -68,18 +68,18 @@ class PanelForecaster(Forecaster):
         calibration = [np.arange(max(self.min_train_size,
                                      int(o.min()) - horizon - CALIBRATION_WINDOW + 1),
                                  int(o.max())) for o in idx]
-        usable = [i for i, c in enumerate(calibration) if len(c)]
-        fitted = dict(zip(usable, self._checked_panel(
-            values, [c if len(c) else o for c, o in zip(calibration, idx, strict=True)],
-            horizon), strict=False)) if usable else {}
+        # one panel call for every series' calibration origins (a series with none forecasts
+        # from its own origins there, and its result is not used)
+        fitted = self._checked_panel(
+            values, [c if len(c) else o for c, o in zip(calibration, idx, strict=True)], horizon)
         out = []
-        for i, (result, y, o, c) in enumerate(zip(results, values, idx, calibration,
-                                                  strict=True)):
+        for result, y, o, c, past in zip(results, values, idx, calibration, fitted,
+                                         strict=True):
             errors = np.full((len(c), horizon), np.nan)
-            if i in fitted:
+            if len(c):
                 targets = c[:, None] + np.arange(horizon)
                 known = targets < len(y)
-                errors[known] = y[targets[known]] - fitted[i].point[known]
+                errors[known] = y[targets[known]] - past.point[known]
             lower, upper = conformal_bounds(result.point, o, c, errors, levels)
             out.append(Forecast(result.point, result.members, levels, lower, upper,
                                 "conformal"))

@@ -269,3 +269,33 @@ def test_worker_processes_give_the_serial_results():
     pd.testing.assert_frame_equal(parallel.forecasts, serial.forecasts, check_exact=True)
     columns = ["series", "model", "fold", "status", "fitted"]
     pd.testing.assert_frame_equal(parallel.status[columns], serial.status[columns])
+
+
+class LastValue(PanelForecaster):
+    """Each series' last value, fitted on nothing: a panel model whose forecasts for a series
+    do not depend on the others, so its panel intervals must equal its single-series ones."""
+
+    config_class = BrokenConfig
+    period_param = "period"
+
+    def _fit_panel(self, series, periods):
+        pass
+
+    def _forecast_panel(self, series, origins, horizon):
+        return [Forecast.single(np.repeat(y[o - 1, None], horizon, axis=1))
+                for y, o in zip(series, origins, strict=True)]
+
+
+def test_panel_intervals_pair_each_series_with_its_own_calibration_errors():
+    """Series A has no origin before its first one to calibrate on; B and C have many: each
+    series' conformal bounds equal those it gets alone (through the plain Forecaster path)."""
+    data = [random_walk(40, seed=s).to_numpy() for s in (1, 2, 3)]
+    origins = [np.array([1]), np.array([30, 35]), np.array([25])]
+    model = LastValue().fit_panel([y[:o[0]] for y, o in zip(data, origins, strict=True)],
+                                  [1, 1, 1])
+    got = model.forecast_panel(data, origins, 3, levels=(80,))
+    for y, o, forecast in zip(data, origins, got, strict=True):
+        alone = LastValue().fit(y[:o[0]]).forecast(y, o, 3, levels=(80,))
+        np.testing.assert_array_equal(forecast.lower, alone.lower)
+        np.testing.assert_array_equal(forecast.upper, alone.upper)
+    assert np.isnan(got[0].lower).all() and np.isfinite(got[1].lower).all()
