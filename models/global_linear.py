@@ -22,12 +22,12 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from models.base import Forecast, ModelConfig
 from models.panel import PanelForecaster
-from models.preprocess import Pipeline, Steps
+from models.preprocess import HasSteps, Pipeline
 from models.registry import register
 
 
 @dataclasses.dataclass(frozen=True)
-class GlobalArConfig(ModelConfig):
+class GlobalArConfig(HasSteps, ModelConfig):
     lags: int = 12  # inputs: the last `lags` values (a year of a monthly series)
     alpha: float = 1e-3  # ridge penalty on the lag coefficients (0: least squares)
     period: int | None = None  # seasonal period; None: the series' own
@@ -43,9 +43,6 @@ class GlobalArConfig(ModelConfig):
                 math.isfinite(self.alpha) and self.alpha >= 0):
             raise ValueError(f"alpha must be a number >= 0, got {self.alpha!r}")
         self.steps()  # validates the preprocessing fields
-
-    def steps(self) -> Steps:
-        return Steps(self.deseasonalize, self.boxcox, self.detrend, self.scale)
 
 
 def ridge(inputs: np.ndarray, targets: np.ndarray, alpha: float) -> np.ndarray:

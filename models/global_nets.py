@@ -31,8 +31,7 @@ from models.base import Forecast, ModelConfig
 from models.hybrid import Hybrid
 from models.lstm import LstmConfig, _positive_ints, build_network, fit_network, keras_module
 from models.panel import PanelForecaster
-from models.preprocess import DETRENDS, SCALES, Pipeline, Steps
-from models.seasonality import DESEASONALIZE
+from models.preprocess import HasSteps, Pipeline
 
 GLOBAL_NETS = ("mlp_global", "lstm_global")
 # the residual network's preprocessing unless residual_params says otherwise: residuals can be
@@ -42,7 +41,7 @@ RESIDUAL_STEPS = {"deseasonalize": "never", "boxcox": False, "detrend": "none",
 
 
 @dataclasses.dataclass(frozen=True)
-class GlobalNetConfig(ModelConfig):
+class GlobalNetConfig(HasSteps, ModelConfig):
     look_back: int = 24  # model-space values in each input window
     units: tuple[int, ...] = (50,)  # LSTM layers (lstm_global) or ReLU dense layers (mlp_global)
     epochs: int = 20
@@ -65,16 +64,12 @@ class GlobalNetConfig(ModelConfig):
         self.require_ints(look_back=1, epochs=1, batch_size=1, validation=0, patience=0, seed=0,
                           n_seeds=1)
         self.require_optional_ints(period=1)
-        self.require_choices(deseasonalize=DESEASONALIZE, detrend=DETRENDS, scale=SCALES)
-        self.steps()  # boxcox must be a bool
+        self.steps()  # raises ValueError naming a bad preprocessing switch
         rate = self.learning_rate
         if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
             raise ValueError(f"learning_rate must be a number > 0, got {rate!r}")
         if self.patience and not self.validation:
             raise ValueError("patience needs held-out targets: set validation, e.g. 6")
-
-    def steps(self) -> Steps:
-        return Steps(self.deseasonalize, self.boxcox, self.detrend, self.scale)
 
 
 def pooled_windows(parts: Sequence[np.ndarray], look_back: int,

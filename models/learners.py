@@ -32,7 +32,7 @@ from threadpoolctl import threadpool_limits
 from models import windows
 from models.base import Forecast, Forecaster, ModelConfig
 from models.errors import ModelError
-from models.preprocess import Pipeline, Steps
+from models.preprocess import HasSteps, Pipeline
 from models.registry import register
 
 STRATEGIES = ("iterative", "direct", "multi")
@@ -48,7 +48,7 @@ def require_number(cfg: ModelConfig, field: str, low: float, strict: bool = Fals
 
 
 @dataclasses.dataclass(frozen=True)
-class WindowConfig(ModelConfig):
+class WindowConfig(HasSteps, ModelConfig):
     """Defaults: the paper's best preprocessing for its learning methods (section 3.4)."""
 
     lags: int = 12  # inputs: the last `lags` values (a year of monthly data)
@@ -67,9 +67,6 @@ class WindowConfig(ModelConfig):
         self.require_optional_ints(period=1)
         self.require_choices(strategy=STRATEGIES)
         self.steps()  # checks the preprocessing switches
-
-    def steps(self) -> Steps:
-        return Steps(self.deseasonalize, self.boxcox, self.detrend, self.scale)
 
     @property
     def steps_ahead(self) -> int:

@@ -32,7 +32,7 @@ from models.base import Forecast, ModelConfig
 from models.errors import ModelError
 from models.lstm import keras_module
 from models.panel import PanelForecaster
-from models.preprocess import Pipeline, Steps
+from models.preprocess import HasSteps, Pipeline
 from models.registry import register
 
 GATES = {"lstm": 4, "rnn": 1, "mlp": 0}  # weight blocks of the input kernel; 0: feed-forward
@@ -41,7 +41,7 @@ BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7  # Keras' Adam defaults
 
 
 @dataclasses.dataclass(frozen=True)
-class LocalNetConfig(ModelConfig):
+class LocalNetConfig(HasSteps, ModelConfig):
     """look_back 12: a year of monthly values (the paper chooses inputs per method and does not
     fix them); units 16: small, as one network learns from ~100 windows (the paper does not fix
     it either); 100 epochs of Adam at Keras' default rate, Keras' default batch of 32."""
@@ -66,9 +66,6 @@ class LocalNetConfig(ModelConfig):
         if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
             raise ValueError(f"learning_rate must be a number > 0, got {rate!r}")
         self.steps()  # raises ValueError naming a bad preprocessing switch
-
-    def steps(self) -> Steps:
-        return Steps(self.deseasonalize, self.boxcox, self.detrend, self.scale)
 
 
 def init_params(cell: str, look_back: int, units: int, seed: int) -> list[np.ndarray]:

@@ -51,6 +51,19 @@ class Steps:
         return self.detrend in ("diff", "cox_stuart")
 
 
+class HasSteps:
+    """For a model config with the fields deseasonalize, boxcox, detrend and scale."""
+
+    deseasonalize: str
+    boxcox: bool
+    detrend: str
+    scale: str
+
+    def steps(self) -> Steps:
+        """The preprocessing switches (ValueError naming a bad one)."""
+        return Steps(self.deseasonalize, self.boxcox, self.detrend, self.scale)
+
+
 def cox_stuart(y: np.ndarray, alpha: float = COX_STUART_ALPHA) -> bool:
     """The Cox-Stuart sign test for a monotone trend: pairs each value of the first half with
     the value half a series later (the middle one dropped for odd n); trend when the two-sided
