@@ -18,12 +18,12 @@ import dataclasses
 import math
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from models.base import Forecast, ModelConfig
 from models.panel import PanelForecaster
 from models.preprocess import HasSteps, Pipeline
 from models.registry import register
+from models.windows import lag_pairs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,12 +70,12 @@ class GlobalAr(PanelForecaster):
         steps = self.config.steps()
         self.pipelines_ = [Pipeline.fit(y, period, steps)
                            for y, period in zip(series, periods, strict=True)]
-        windows = np.vstack([
-            sliding_window_view(pipeline.transform(y)[pipeline.first_valid:], self.config.lags + 1)
-            for y, pipeline in zip(series, self.pipelines_, strict=True)])
+        inputs, targets = zip(*(
+            lag_pairs(pipeline.transform(y)[pipeline.first_valid:], self.config.lags)
+            for y, pipeline in zip(series, self.pipelines_, strict=True)), strict=True)
         # intercept, then one coefficient per lag, the oldest first
-        self.coef_ = ridge(windows[:, :-1], windows[:, -1], self.config.alpha)
-        self.n_windows_ = len(windows)
+        self.coef_ = ridge(np.vstack(inputs), np.concatenate(targets), self.config.alpha)
+        self.n_windows_ = sum(map(len, targets))
 
     def describe_fit(self) -> str:
         adjusted = sum(pipeline.season.seasonal for pipeline in self.pipelines_)

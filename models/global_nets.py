@@ -32,6 +32,7 @@ from models.hybrid import Hybrid
 from models.lstm import LstmConfig, _positive_ints, build_network, fit_network, keras_module
 from models.panel import PanelForecaster
 from models.preprocess import HasSteps, Pipeline
+from models.windows import lag_pairs
 
 GLOBAL_NETS = ("mlp_global", "lstm_global")
 # the residual network's preprocessing unless residual_params says otherwise: residuals can be
@@ -80,13 +81,12 @@ def pooled_windows(parts: Sequence[np.ndarray], look_back: int,
     look_back), the targets, each window's series index and its target's position."""
     inputs, targets, owners, positions = [], [], [], []
     for i, z in enumerate(parts):
-        z = np.asarray(z, dtype=float)
         start = 0 if starts is None else int(starts[i])
-        target = np.arange(start + look_back, len(z))
-        inputs.append(z[target[:, None] - look_back + np.arange(look_back)])
-        targets.append(z[target])
-        owners.append(np.full(len(target), i))
-        positions.append(target)
+        x, t = lag_pairs(np.asarray(z, dtype=float)[start:], look_back)
+        inputs.append(x)
+        targets.append(t)
+        owners.append(np.full(len(t), i))
+        positions.append(start + look_back + np.arange(len(t)))
     return (np.concatenate(inputs).reshape(-1, look_back), np.concatenate(targets),
             np.concatenate(owners), np.concatenate(positions))
 

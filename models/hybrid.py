@@ -33,10 +33,12 @@ class HybridConfig(ModelConfig):
     inner_folds: int = 4  # out_of_sample: linear refits over the training part's second half
     value_lags: int = 0  # > 0: the residual model (mlp) also sees the last value_lags values
     seed: int = 0  # passed to the residual model unless residual_params sets one
+    period: int | None = None  # the linear model's, unless linear_params sets one; None: series'
 
     def validate(self) -> None:
         self.require_choices(residuals=RESIDUALS)
         self.require_ints(inner_folds=1, seed=0, value_lags=0)
+        self.require_optional_ints(period=1)
         for field in ("linear_params", "residual_params"):
             if not isinstance(getattr(self, field), dict):
                 raise ValueError(f"{field} must be a table of parameters")
@@ -47,7 +49,8 @@ class HybridConfig(ModelConfig):
                              f"got residual = {self.residual!r}")
 
     def make_linear(self) -> Forecaster:
-        return registry.get(self.linear, **self.linear_params)
+        linear = registry.get(self.linear, **self.linear_params)
+        return linear.with_period(self.period) if self.period else linear
 
     def make_residual(self) -> Forecaster:
         params = dict(self.residual_params)
@@ -61,6 +64,7 @@ class Hybrid(Forecaster):
     """ARIMA + LSTM on ARIMA's residuals (Zhang 2003); both parts are configurable."""
 
     config_class = HybridConfig
+    period_param = "period"
 
     @property
     def batch_tolerance(self) -> float:  # type: ignore[override]

@@ -20,7 +20,6 @@ import dataclasses
 from abc import abstractmethod
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import RegressorMixin
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
@@ -109,9 +108,9 @@ class WindowRegressor(Forecaster):
         """One member's models: one per step (direct), else a single one."""
         lags, ahead = self.config.lags, self.config.steps_ahead
         if self.config.strategy == "direct":
-            return [self.make_estimator(seed).fit(*training_pairs(z, lags, k, k))
+            return [self.make_estimator(seed).fit(*windows.lag_pairs(z, lags, k, k))
                     for k in range(1, ahead + 1)]
-        return [self.make_estimator(seed).fit(*training_pairs(z, lags, 1, ahead))]
+        return [self.make_estimator(seed).fit(*windows.lag_pairs(z, lags, 1, ahead))]
 
     def describe_fit(self) -> str:
         cfg = self.config
@@ -149,15 +148,6 @@ class WindowRegressor(Forecaster):
             out[:, step] = model.predict(paths)
             paths = np.concatenate([paths[:, 1:], out[:, step:step + 1]], axis=1)
         return out
-
-
-def training_pairs(z: np.ndarray, lags: int, first: int,
-                   last: int) -> tuple[np.ndarray, np.ndarray]:
-    """Windows z[i:i+lags] and their targets, the values `first`..`last` steps after each
-    window (a vector when first == last), for every window whose targets all lie in z."""
-    inputs = sliding_window_view(z, lags)[: len(z) - lags - last + 1]
-    targets = sliding_window_view(z[lags + first - 1:], last - first + 1)[: len(inputs)]
-    return inputs, targets[:, 0] if first == last else targets
 
 
 # -- the paper's other learning methods (hyper-parameters fixed, not tuned per series) --------

@@ -26,7 +26,6 @@ import functools
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from models.base import Forecast, ModelConfig
 from models.errors import ModelError
@@ -34,6 +33,7 @@ from models.lstm import keras_module
 from models.panel import PanelForecaster
 from models.preprocess import HasSteps, Pipeline
 from models.registry import register
+from models.windows import lag_pairs
 
 GATES = {"lstm": 4, "rnn": 1, "mlp": 0}  # weight blocks of the input kernel; 0: feed-forward
 MIN_WINDOWS = 8  # fewest training windows a series must give
@@ -188,7 +188,7 @@ class _LocalNets(PanelForecaster):
         cfg = self.config
         self.pipelines_ = [Pipeline.fit(y, cfg.period or p, cfg.steps())
                            for y, p in zip(series, periods, strict=True)]
-        data = [_windows(p.transform(y)[p.first_valid:], cfg.look_back)
+        data = [lag_pairs(p.transform(y)[p.first_valid:], cfg.look_back)
                 for p, y in zip(self.pipelines_, series, strict=True)]
         counts = np.array([len(t) for _, t in data] * cfg.n_seeds)
         windows = np.zeros((len(counts), counts.max(), cfg.look_back), np.float32)
@@ -268,11 +268,6 @@ class _LocalNets(PanelForecaster):
         return [Forecast.from_members(np.stack([
             p.inverse(z_out[k, i, :len(o)], o, y) for k in range(cfg.n_seeds)]))
             for i, (p, y, o) in enumerate(zip(self.pipelines_, series, origins, strict=True))]
-
-
-def _windows(z: np.ndarray, look_back: int) -> tuple[np.ndarray, np.ndarray]:
-    """Windows of `look_back` values (n, look_back) and the value after each (n,)."""
-    return sliding_window_view(z, look_back)[:-1], z[look_back:]
 
 
 @register("lstm_local")

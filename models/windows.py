@@ -57,6 +57,17 @@ def training_windows(rows: np.ndarray, targets: np.ndarray, look_back: int):
     return np.swapaxes(windows[:-1], 1, 2), targets[look_back:]
 
 
+def lag_pairs(z: np.ndarray, lags: int, first: int = 1,
+              last: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Windows z[i:i+lags] and their targets, the values `first`..`last` steps after each
+    window (a vector when first == last), for every window whose targets all lie in z."""
+    if len(z) < lags + last:
+        return np.empty((0, lags)), np.empty((0,) if first == last else (0, last - first + 1))
+    inputs = sliding_window_view(z, lags)[: len(z) - lags - last + 1]
+    targets = sliding_window_view(z[lags + first - 1:], last - first + 1)[: len(inputs)]
+    return inputs, targets[:, 0] if first == last else targets
+
+
 def origin_paths(y: np.ndarray, origins: np.ndarray, length: int) -> np.ndarray:
     """The last `length` values before each origin: shape (len(origins), length)."""
     return y[origins[:, None] - length + np.arange(length)]

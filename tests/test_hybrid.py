@@ -156,11 +156,19 @@ def test_ensemble_members_add_the_linear_forecast():
      ({"residual_params": {"units": [0]}}, "units"), ({"inner_folds": 0}, "inner_folds"),
      ({"linear_params": {"order": [1, 1]}}, "order"),
      ({"value_lags": 2, "residual": "lstm"}, "value_lags needs residual = 'mlp'"),
-     ({"value_lags": -1, "residual": "mlp"}, "value_lags")],
+     ({"value_lags": -1, "residual": "mlp"}, "value_lags"), ({"period": 0}, "period")],
 )
 def test_bad_parameters(params, message):
     with pytest.raises(models.ConfigError, match=message):
         models.get("hybrid", **params)
+
+
+def test_the_series_period_reaches_the_linear_model_unless_its_params_set_one():
+    seasonal = models.get("hybrid", linear="ets", residual="mlp").with_period(12)
+    assert seasonal.config.make_linear().config.period == 12
+    fixed = models.get("hybrid", linear="ets", linear_params={"period": 4}).with_period(12)
+    assert fixed.config.make_linear().config.period == 4
+    assert models.get("hybrid", linear="ets").config.make_linear().config.period is None
 
 
 def test_arima_one_step_forecasts_on_the_sunspot_split_equal_statsmodels():

@@ -200,3 +200,17 @@ def test_origin_paths_is_a_copy():
     got = windows.origin_paths(y, np.array([10, 20]), 5)
     got[:] = 0.0
     assert (y != 0.0).all()
+
+
+@pytest.mark.parametrize(("first", "last"), [(1, 1), (3, 3), (1, 4)])
+def test_lag_pairs_are_every_window_with_its_later_values(first, last):
+    z, lags = np.arange(20.0) ** 1.5, 5
+    inputs, targets = windows.lag_pairs(z, lags, first, last)
+    expected = [(z[i:i + lags], z[i + lags + first - 1:i + lags + last])
+                for i in range(len(z) - lags - last + 1)]
+    assert len(inputs) == len(expected)
+    for row, target, (want_row, want_target) in zip(inputs, targets, expected, strict=True):
+        np.testing.assert_array_equal(row, want_row)
+        np.testing.assert_array_equal(np.atleast_1d(target), want_target)
+    short_inputs, short_targets = windows.lag_pairs(z[:lags + last - 1], lags, first, last)
+    assert short_inputs.shape == (0, lags) and len(short_targets) == 0

@@ -2,13 +2,15 @@
 config cold with --jobs 2, and a warm rerun; each model's cost per series beside the random
 walk's (the paper's CC).
 
-Usage: python benchmarks/speed/makridakis2018.py [--sample N] [--out DIR]
+Usage: python benchmarks/speed/makridakis2018.py [--sample N] [--out DIR] [--keep DIR]
 
 Each measurement is one `forecast-bench run` CLI process through peak_rss.py, in a fresh
 results folder except the warm rerun (same folder: every task cached). One run of each: the
 whole config takes over an hour on 2 CPUs. Goals: statistical part under 15 minutes cold,
 whole config under 90 minutes cold with --jobs 2, warm rerun under 1 minute.
 --sample N: N series instead of 1045 (a smoke run; the goals are for the full set).
+--keep DIR: keep the runs' results folders there (DIR/whole holds the run the README's table
+reads) instead of a temporary folder.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ STATISTICAL = "naive,naive2,ses,holt,damped,comb,theta,arima,ets"
 GOALS = {"statistical": 15 * 60, "whole": 90 * 60, "warm": 60}
 
 
-def cli_run(out: Path, extra: list[str]) -> tuple[float, Path]:
-    """Wall seconds of one CLI run of the config, and its run folder."""
+def cli_run(out: Path, extra: list[str]) -> tuple[dict, Path]:
+    """peak_rss.py's measure of one CLI run of the config (seconds, memory), and its folder."""
     command = [sys.executable, str(HERE / "peak_rss.py"), "--", sys.executable, "-m",
                "benchmarks", "run", str(CONFIG), "--out", str(out), "--quiet", *extra]
     env = {**os.environ, **{name: "1" for name in THREAD_VARS}}
@@ -43,7 +45,7 @@ def cli_run(out: Path, extra: list[str]) -> tuple[float, Path]:
         raise SystemExit(f"run failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
     run_dir = max((p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")),
                   key=lambda p: p.stat().st_mtime)
-    return json.loads(lines[-1])["seconds"], run_dir
+    return json.loads(lines[-1]), run_dir
 
 
 def model_costs(run_dir: Path) -> pd.DataFrame:
@@ -61,13 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample", type=int, help="N series (a smoke run)")
     parser.add_argument("--out", type=Path, default=Path("results/speed"), help="report folder")
+    parser.add_argument("--keep", type=Path, help="keep the runs' results folders here")
     args = parser.parse_args(argv)
     sample = ["--sample", str(args.sample)] if args.sample else []
     with tempfile.TemporaryDirectory(prefix="speed-m18-") as tmp:
-        statistical, _ = cli_run(Path(tmp) / "statistical",
+        runs = (args.keep or Path(tmp)).resolve()
+        whole, run_dir = cli_run(runs / "whole", ["--jobs", "2", *sample])
+        warm, warm_dir = cli_run(runs / "whole", ["--jobs", "2", *sample])
+        statistical, _ = cli_run(runs / "statistical",
                                  ["--models", STATISTICAL, "--jobs", "2", *sample])
-        whole, run_dir = cli_run(Path(tmp) / "whole", ["--jobs", "2", *sample])
-        warm, warm_dir = cli_run(Path(tmp) / "whole", ["--jobs", "2", *sample])
         costs = model_costs(run_dir)
         identical = ((run_dir / "forecasts.csv").read_bytes()
                      == (warm_dir / "forecasts.csv").read_bytes())
@@ -79,13 +83,14 @@ def main(argv: list[str] | None = None) -> int:
                                "f'tensorflow {tensorflow.__version__}, "
                                "scikit-learn {sklearn.__version__}')"],
                               capture_output=True, text=True).stdout.strip()
-    rows = [f"| {labels[key]} | {seconds / 60:.1f} | {GOALS[key] / 60:.0f} | "
-            f"{'yes' if seconds < GOALS[key] or args.sample else 'NO'} |"
-            for key, seconds in measured.items()]
+    rows = [f"| {labels[key]} | {run['seconds'] / 60:.1f} | {GOALS[key] / 60:.0f} | "
+            f"{'yes' if run['seconds'] < GOALS[key] or args.sample else 'NO'} | "
+            f"{run['total_rss_kib'] / 2**20:.2f} |" for key, run in measured.items()]
     report = "\n".join([
         f"# Speed: the Makridakis et al. (2018) config on {series} M3 monthly series", "",
         *machine_lines(versions, threads=", ".join(f"{v}=1" for v in THREAD_VARS)), "",
-        "| run | minutes | goal (minutes, 1045 series) | met |", "|---|---|---|---|", *rows, "",
+        "| run | minutes | goal (minutes, 1045 series) | met | peak memory, all processes (GiB) |",
+        "|---|---|---|---|---|", *rows, "",
         f"- forecasts identical, cold vs warm: {'yes' if identical else 'NO'}", "",
         "Cost per model (the cold whole run; seconds of fit and forecast per series, a panel "
         "model's job shared equally among its series; CC relative to the random walk):", "",
