@@ -6,7 +6,8 @@ benchmarks/datasets/m3/MAKRIDAKIS2018.md); they are the paper's values, never ou
 gives, per model: sMAPE and MASE over horizons 1-6, 7-12, 13-18 and 1-18 on the series every
 model forecast, the paper's 1-18 figures, the networks' spread over seeds, the one-step-ahead
 variant where the run has one (`one_step.csv`), the computational cost relative to the random
-walk (`naive`), and the mean rank by MASE.
+walk (`naive`), and the mean rank by MASE. `paired_table` compares the global models with
+their per-series counterparts and with the best statistical methods, series by series.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from evaluation import panel_stats, run_files
 from evaluation.panel_record import PanelRecord
@@ -42,6 +44,11 @@ PUBLISHED_ONE_STEP = {
     "KNN": (11.49, 0.80), "CART": (10.28, 0.74), "SVR": (8.88, 0.61), "GP": (9.14, 0.62),
     "RNN": (9.48, 0.54), "LSTM": (11.67, 0.72),
 }
+# (model, against) pairs of paired_table: what pooling the series changes, and whether it
+# closes the gap to the statistical methods
+PAIRS = [("lstm_global", "lstm_local"), ("mlp_global", "mlp"), ("hybrid_global", "hybrid"),
+         ("lstm_global", "theta"), ("mlp_global", "theta"), ("hybrid_global", "theta"),
+         ("hybrid_global", "ets"), ("lstm_local", "theta")]
 BANDS = {"1-6": (1, 6), "7-12": (7, 12), "13-18": (13, 18), "1-18": (1, 18)}
 
 
@@ -111,3 +118,52 @@ def paper_table(record: PanelRecord, step_scores: pd.DataFrame, common: list[str
     table["paper CC"] = [p[2] for p in published]
     table["mean rank"] = mean_ranks
     return table.rename_axis("model").reset_index()
+
+
+def _per_seed_mase(members: pd.DataFrame, scales: pd.DataFrame, model: str,
+                   common: list[str]) -> np.ndarray | None:
+    """Mean MASE over the common series of each seed's own forecasts; None for one model."""
+    frame = members[(members["model"] == model) & members["series"].isin(common)]
+    if frame.empty:
+        return None
+    return np.array([panel_stats.series_scores(one.drop(columns="member"), scales)["mase"].mean()
+                     for _, one in frame.groupby("member")])
+
+
+def paired_table(series_scores: pd.DataFrame, members: pd.DataFrame | None,
+                 scales: pd.DataFrame, common: list[str],
+                 pairs: list[tuple[str, str]] = PAIRS) -> pd.DataFrame:
+    """Per (model, against) pair of the run: mean sMAPE and MASE differences over the common
+    series (negative: `model` better), the share of series where `model` has the lower MASE,
+    the Wilcoxon signed-rank p-value of the per-series MASE differences (Holm-adjusted over
+    the pairs), and the range over seeds of the mean MASE difference, seed k against seed k
+    (against a single model's MASE when `against` has one run): a sign that holds for every
+    seed is not seed luck."""
+    wide = series_scores[series_scores["series"].isin(common)].pivot(
+        index="series", columns="model", values=["smape", "mase"])
+    rows = []
+    for model, against in pairs:
+        if model not in wide["mase"] or against not in wide["mase"]:
+            continue
+        diff = wide["mase"][model] - wide["mase"][against]
+        row = {"model": model, "against": against, "series": len(diff),
+               "sMAPE diff": (wide["smape"][model] - wide["smape"][against]).mean(),
+               "MASE diff": diff.mean(), "share better": (diff < 0).mean(),
+               "p": stats.wilcoxon(diff).pvalue if (diff != 0).any() else 1.0}
+        seeds = (None, None) if members is None else (
+            _per_seed_mase(members, scales, model, common),
+            _per_seed_mase(members, scales, against, common))
+        if seeds[0] is not None:
+            other = seeds[1] if seeds[1] is not None and len(seeds[1]) == len(seeds[0]) \
+                else wide["mase"][against].mean()
+            row["seed MASE diff min"], row["seed MASE diff max"] = (
+                np.min(seeds[0] - other), np.max(seeds[0] - other))
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if not table.empty:
+        order = np.argsort(table["p"].to_numpy())
+        adjusted = np.maximum.accumulate(
+            np.minimum(1.0, table["p"].to_numpy()[order] * (len(table) - np.arange(len(table)))))
+        table.loc[table.index[order], "p Holm"] = adjusted
+        table = table.drop(columns="p")
+    return table

@@ -182,17 +182,23 @@ def table_of_run(run_dir: Path, table: str, fmt: str) -> str:
 
     name = {"summary": "aggregate", "steps": "by_step", "categories": "by_category"}.get(
         table, table)
-    if name == "makridakis2018":
-        from benchmarks.makridakis2018 import paper_table
+    if name in ("makridakis2018", "makridakis2018_pairs"):
+        from benchmarks.makridakis2018 import paired_table, paper_table
 
         record = load_panel_run(run_dir)
         analysis = analyse_panel(record)
-        frame = paper_table(record, analysis.step_scores, analysis.common,
-                            analysis.friedman.mean_ranks, run_dir)
-        return formats.render_frame(frame, fmt, floatfmt=".2f")
+        if name == "makridakis2018":
+            frame = paper_table(record, analysis.step_scores, analysis.common,
+                                analysis.friedman.mean_ranks, run_dir)
+            return formats.render_frame(frame, fmt, floatfmt=".2f")
+        path = run_dir / run_files.MEMBERS
+        members = pd.read_csv(path, dtype={"series": str}) if path.is_file() else None
+        frame = paired_table(analysis.series_scores, members, record.scales, analysis.common)
+        return formats.render_frame(frame, fmt, floatfmt=".3g")
     if name not in ("aggregate", "by_step", "by_category", "coverage", "intervals"):
         raise ConfigError(f"{run_dir} is a collection run: its tables are summary, steps, "
-                          "categories, coverage, intervals and makridakis2018")
+                          "categories, coverage, intervals, makridakis2018 and "
+                          "makridakis2018_pairs")
     text = panel_table(analyse_panel(load_panel_run(run_dir)), name, fmt)
     if text is None and name == "intervals":
         raise ConfigError(f"{run_dir} has no prediction intervals; rerun it with "

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import wilcoxon
 
 import models
 from benchmarks import config, makridakis2018, runner
@@ -86,3 +87,48 @@ def test_published_figures_cover_the_paper_names() -> None:
     names = set(makridakis2018.PAPER_NAMES.values())
     assert set(makridakis2018.PUBLISHED_18) <= names
     assert set(makridakis2018.PUBLISHED_ONE_STEP) <= names
+
+
+def _members(errors: dict[tuple[str, int], np.ndarray]) -> pd.DataFrame:
+    """members.csv rows of one step per series: model, seed -> absolute errors per series."""
+    rows = [{"series": f"s{i}", "model": model, "fold": 0, "step": 1, "y_true": 10.0,
+             "y_pred": 10.0 + e, "member": seed}
+            for (model, seed), errs in errors.items() for i, e in enumerate(errs)]
+    return pd.DataFrame(rows)
+
+
+def test_paired_table_against_scipy_and_hand_computations() -> None:
+    rng = np.random.default_rng(3)
+    n = 40
+    series = [f"s{i}" for i in range(n)]
+    mase = {"g": rng.gamma(2, 0.5, n), "l": rng.gamma(2, 0.55, n), "t": rng.gamma(2, 0.6, n)}
+    scores = pd.DataFrame([{"series": s, "model": m, "mase": v[i], "smape": 10 * v[i]}
+                           for m, v in mase.items() for i, s in enumerate(series)])
+    seeds = {("g", 0): rng.gamma(2, 0.5, n), ("g", 1): rng.gamma(2, 0.5, n),
+             ("l", 0): rng.gamma(2, 0.5, n), ("l", 1): rng.gamma(2, 0.6, n)}
+    scales = pd.DataFrame({"series": series, "fold": 0, "scale": 1.0})
+    table = makridakis2018.paired_table(scores, _members(seeds), scales, series[:30],
+                                        [("g", "l"), ("g", "t"), ("g", "absent")])
+    assert table[["model", "against"]].values.tolist() == [["g", "l"], ["g", "t"]]
+    d_gl, d_gt = (mase["g"] - mase["l"])[:30], (mase["g"] - mase["t"])[:30]
+    row = table.iloc[0]
+    assert row["series"] == 30
+    assert row["MASE diff"] == pytest.approx(d_gl.mean())
+    assert row["sMAPE diff"] == pytest.approx(10 * d_gl.mean())
+    assert row["share better"] == pytest.approx((d_gl < 0).mean())
+    p = sorted([wilcoxon(d_gl).pvalue, wilcoxon(d_gt).pvalue])
+    holm = [min(1, 2 * p[0]), max(min(1, 2 * p[0]), min(1, p[1]))]
+    assert sorted(table["p Holm"]) == pytest.approx(holm)
+    by_seed = [seeds["g", k][:30].mean() - seeds["l", k][:30].mean() for k in (0, 1)]
+    assert row["seed MASE diff min"] == pytest.approx(min(by_seed))
+    assert row["seed MASE diff max"] == pytest.approx(max(by_seed))
+    against_theta = [seeds["g", k][:30].mean() - mase["t"][:30].mean() for k in (0, 1)]
+    assert table.iloc[1]["seed MASE diff min"] == pytest.approx(min(against_theta))
+
+
+def test_paired_table_of_the_miniature_run(miniature: Path) -> None:
+    text = table_of_run(miniature, "makridakis2018_pairs", "csv")
+    table = pd.read_csv(pd.io.common.StringIO(text))
+    assert {"lstm_global", "hybrid_global"} <= set(table["model"])
+    assert (table["series"] == 12).all()
+    assert table["p Holm"].between(0, 1).all()
