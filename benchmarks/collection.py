@@ -166,7 +166,7 @@ def _load(spec: DataSpec, frame: pd.DataFrame | None) -> tuple[Collection, Datas
         path = Path(text).expanduser()
         label, name = str(path), f"{kind}:{path.resolve()}"
         if frame is None:
-            frame = csv_input.read_csv(path, label, f"{kind}:")
+            frame = csv_input.read_csv(path, label, f"{kind}:", spec.sep, spec.decimal)
         if kind == "csv" and not data.holds_many(list(frame.columns), spec):
             return _single(spec, frame)
         lines = np.arange(len(frame)) + 2
@@ -257,21 +257,23 @@ def check_spec(spec: DataSpec) -> None:
 
 def _long_raws(frame: pd.DataFrame, lines: np.ndarray, label: str, spec: DataSpec) -> list[_Raw]:
     """One raw series per id of a long file (id, date and value columns)."""
-    column, found = csv_input.long_series(frame, lines, label, spec.id_column or "unique_id",
-                                          spec.date_column, spec.column)
-    return [_Raw(uid, dates, values, rows, column, error=error)
+    column, found, note = csv_input.long_series(frame, lines, label,
+                                                spec.id_column or "unique_id", spec.date_column,
+                                                spec.column, data.date_format(spec))
+    return [_Raw(uid, dates, values, rows, column, notes=(note,) if note else (), error=error)
             for uid, dates, values, rows, error in found]
 
 
 def _wide_raws(frame: pd.DataFrame, lines: np.ndarray, label: str, spec: DataSpec) -> list[_Raw]:
     """One raw series per value column of a wide file (one shared date column)."""
-    dates, found = csv_input.wide_series(frame, lines, label, spec.date_column, spec.column)
+    dates, found, read = csv_input.wide_series(frame, lines, label, spec.date_column,
+                                               spec.column, data.date_format(spec))
     data.check_order(dates, lines, label)
     frequency = spec.frequency or infer_frequency(dates)
     dates, values, lines, note = on_grid(dates, [col for _, col, _ in found], lines, frequency,
                                          label, spec)
-    return [_Raw(name, dates, col, lines, name, frequency, notes=(note,) if note else (),
-                 check=False, error=error)
+    notes = tuple(text for text in (read, note) if text)
+    return [_Raw(name, dates, col, lines, name, frequency, notes=notes, check=False, error=error)
             for (name, _, error), col in zip(found, values, strict=True)]
 
 

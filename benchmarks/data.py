@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from benchmarks import csv_input
+from benchmarks import csv_dates, csv_input
 from models.errors import ConfigError, DataError
 
 DATASETS: dict[str, str] = {
@@ -28,7 +28,7 @@ TRANSFORMS = ("none", "log", "log10")
 _DEFAULT_COLUMN = {"msft": "Close", "sunspots": "SUNACTIVITY", "lynx": "lynx"}
 _DEFAULT_LAST = {"msft": 1260}
 M3_SOURCES = ("m3", "m3:yearly", "m3:quarterly", "m3:monthly", "m3:other")
-_FILE_PREFIXES = ("csv:", "long:", "wide:")
+_FILE_PREFIXES = csv_input.FILE_PREFIXES
 SOURCE_FORMS = ("msft, sunspots, lynx, m3, m3:yearly, m3:quarterly, m3:monthly, m3:other, "
                 "csv:PATH, long:PATH or wide:PATH")
 
@@ -62,6 +62,12 @@ class DataSpec:
     sample_seed: int = 0
     frequency: str | None = None
     period: int | None = None
+    # Reading a CSV (benchmarks.csv_input, csv_dates): day order (None: detected), strptime
+    # format of the dates, field separator and decimal mark (None: sniffed).
+    dayfirst: bool | None = None
+    date_format: str | None = None
+    sep: str | None = None
+    decimal: str | None = None
 
     is_collection_source = staticmethod(is_collection_source)
 
@@ -88,9 +94,9 @@ class DataSpec:
         is_int = isinstance(last, int | np.integer) and not isinstance(last, bool)
         if not (last is None or last == "all" or (is_int and last > 0)):
             raise ConfigError(f"data.last must be a positive integer or 'all'; got {last!r}")
-        if self.date_column is not None and not source.startswith(_FILE_PREFIXES):
-            raise ConfigError(f"data.date_column only applies to csv:PATH, long:PATH and "
-                              f"wide:PATH sources; remove it for {source!r}")
+        csv_input.check_file_options(source, date_column=self.date_column,
+                                     dayfirst=self.dayfirst, date_format=self.date_format,
+                                     sep=self.sep, decimal=self.decimal)
         if self.id_column is not None and not source.startswith(("csv:", "long:")):
             raise ConfigError(f"data.id_column only applies to csv:PATH and long:PATH sources; "
                               f"remove it for {source!r}")
@@ -149,7 +155,7 @@ def load(spec: DataSpec) -> Dataset:
     frame = None
     if spec.source.startswith("csv:"):
         path = Path(spec.source[4:]).expanduser()
-        frame = csv_input.read_csv(path, str(path))
+        frame = csv_input.read_csv(path, str(path), sep=spec.sep, decimal=spec.decimal)
     subsets = ("series", "category", "min_length", "max_length", "sample")
     if is_collection_source(spec.source) or any(getattr(spec, k) is not None for k in subsets) or (
         frame is not None and holds_many(list(frame.columns), spec)
@@ -165,26 +171,34 @@ def load_one(spec: DataSpec, frame: pd.DataFrame | None = None) -> Dataset:
     if spec.source.startswith("csv:"):
         path = Path(spec.source[4:]).expanduser()
         label, source = str(path), f"csv:{path.resolve()}"
-        frame = csv_input.read_csv(path, label) if frame is None else frame
+        if frame is None:
+            frame = csv_input.read_csv(path, label, sep=spec.sep, decimal=spec.decimal)
         lines = np.arange(len(frame)) + 2
         blank = (frame == "").all(axis=1).to_numpy()
         frame, lines = frame[~blank], lines[~blank]
-        date_col = csv_input.date_column(frame, spec.date_column, label)
+        form = date_format(spec)
+        date_col = csv_dates.date_column(frame, spec.date_column, label, form)
         column = csv_input.value_column(frame, spec.column, date_col, label)
-        dates = csv_input.parse_dates(frame[date_col], lines, date_col, label)
+        dates, note = csv_dates.parse_dates(frame[date_col], lines, date_col, label, form)
         values = csv_input.parse_values(frame[column], lines, column, label)
     else:
         label = source = spec.source
         frame = _builtin(spec.source)
         column = spec.column or _DEFAULT_COLUMN[spec.source]
         if column not in frame.columns:
-            raise DataError(csv_input.not_found(column, label, list(frame.columns), "--column"))
-        dates = frame.index
+            raise DataError(csv_dates.not_found(column, label, list(frame.columns), "--column"))
+        dates, note = frame.index, None
         values = frame[column].to_numpy(dtype=float)
         lines = np.arange(len(frame)) + 2
     check_order(dates, lines, label)
     last = _DEFAULT_LAST.get(spec.source) if spec.last is None else spec.last
-    return finish(dates, values, lines, column, label, source, spec, last)
+    found = finish(dates, values, lines, column, label, source, spec, last)
+    return found if note is None else replace(found, notes=(note, *found.notes))
+
+
+def date_format(spec: DataSpec) -> csv_dates.DateFormat:
+    """How ``spec`` asks for a CSV's dates to be read."""
+    return csv_dates.DateFormat(spec.dayfirst, spec.date_format)
 
 
 def holds_many(columns: list[str], spec: DataSpec) -> bool:

@@ -32,7 +32,7 @@ def with_cells(rows: dict[int, str]) -> str:
 FILES = {
     "empty.csv": "",
     "header_only.csv": "Date,Close\n",
-    "no_date.csv": csv_text(date_name="When"),
+    "no_date.csv": csv_text(dates=list(range(len(GOOD))), date_name="Index"),
     "non_numeric.csv": with_cells({17: "12,5x"}),
     "bad_date.csv": csv_text(dates=[*GOOD.index.strftime("%Y-%m-%d")[:40], "2020-13-45",
                                     *GOOD.index.strftime("%Y-%m-%d")[41:]]),
