@@ -71,8 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("config", nargs="?", help="TOML config (default: msft_daily.toml)")
     run.add_argument("--data", dest="source", help=SOURCES_HELP)
     run.add_argument("--column", help="value column of the data (a CSV: A,B for several)")
-    run.add_argument("--date-column", help="date column of a CSV")
-    run.add_argument("--id-column", help="series id column of a long CSV (default unique_id)")
+    _file_options(run)
     run.add_argument("--series", help="comma-separated series ids to keep, e.g. N1402,N1403")
     run.add_argument("--category", help="keep one category of a collection (M3: MICRO, ...)")
     run.add_argument("--sample", type=int, help="keep a random sample of N series (--seed)")
@@ -155,11 +154,36 @@ def build_parser() -> argparse.ArgumentParser:
     data = commands.add_parser("data", help="summarize a dataset or a collection of series")
     data.add_argument("source", help=SOURCES_HELP)
     data.add_argument("--column", help="value column")
-    data.add_argument("--date-column", help="date column of a CSV")
-    data.add_argument("--id-column", help="series id column of a long CSV")
+    _file_options(data)
     data.add_argument("--last", type=_last, help="keep the last N observations ('all': keep all)")
     data.set_defaults(handler=_cmd_data)
     return parser
+
+
+def _sep(text: str) -> str:
+    """'tab' or a backslash-t -> a tab character; anything else as it is."""
+    return "\t" if text in ("tab", "\\t") else text
+
+
+def _file_options(parser: argparse.ArgumentParser) -> None:
+    """How to read a CSV: its date, id columns, date form, separator and decimal mark."""
+    parser.add_argument("--date-column", help="date column of a CSV (default: found by name "
+                        "or content)")
+    parser.add_argument("--id-column", help="series id column of a long CSV (default unique_id)")
+    parser.add_argument("--dayfirst", action="store_const", const=True,
+                        help="slash/dot dates are day-first, 31/12/2020 (default: detected)")
+    parser.add_argument("--date-format", help="strptime format of the dates, e.g. %%d.%%m.%%Y")
+    parser.add_argument("--sep", type=_sep, help="field separator, e.g. ';' or tab "
+                        "(default: from the header line)")
+    parser.add_argument("--decimal", help="decimal mark, '.' or ',' (default: ',' when a "
+                        "';'-separated file writes 1,5)")
+
+
+def _file_spec(args: argparse.Namespace) -> dict[str, object]:
+    """The DataSpec fields of _file_options (None: not given)."""
+    return {"date_column": args.date_column, "id_column": args.id_column,
+            "dayfirst": args.dayfirst, "date_format": args.date_format, "sep": args.sep,
+            "decimal": args.decimal}
 
 
 def _positive(text: str) -> int:
@@ -192,27 +216,26 @@ def _execution(args: argparse.Namespace) -> dict:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from benchmarks import config, runner
+    from benchmarks import config, own_data, runner
 
-    cfg = config.load_config(args.config or _default_config(args.source))
-    if args.config is None and args.source is not None and is_collection_source(args.source):
-        cfg = dataclasses.replace(cfg, name=_run_name(args.source))
+    data = {"source": args.source, "column": args.column, "last": args.last,
+            "start": args.start, "end": args.end, "series": _names(args.series, "--series"),
+            "category": args.category, "sample": args.sample, "min_length": args.min_length,
+            "max_length": args.max_length, "frequency": args.frequency, "period": args.period,
+            **_file_spec(args)}
+    split = {"test_size": args.test_size, "folds": args.folds, "horizon": args.horizon,
+             "step": args.step, "window": args.window, "protocol": args.protocol}
     names = _names(args.models, "--models")
-    cfg = config.with_overrides(
-        cfg,
-        data={"source": args.source, "column": args.column, "date_column": args.date_column,
-              "last": args.last, "start": args.start, "end": args.end,
-              "id_column": args.id_column, "series": _names(args.series, "--series"),
-              "category": args.category, "sample": args.sample, "min_length": args.min_length,
-              "max_length": args.max_length, "frequency": args.frequency,
-              "period": args.period},
-        split={"test_size": args.test_size, "folds": args.folds, "horizon": args.horizon,
-               "step": args.step, "window": args.window, "protocol": args.protocol},
-        models=names,
-        seed=args.seed,
-        reference=args.reference,
-        levels=args.levels,
-    )
+    if own_data.applies(args.config, args.source):
+        cfg, chosen = own_data.configure(args.source, data, split, names, args.seed,
+                                         args.reference, args.levels)
+        print(chosen, flush=True)
+    else:
+        cfg = config.load_config(args.config or _default_config(args.source))
+        if args.config is None and args.source is not None and is_collection_source(args.source):
+            cfg = dataclasses.replace(cfg, name=own_data.run_name(args.source))
+        cfg = config.with_overrides(cfg, data=data, split=split, models=names, seed=args.seed,
+                                    reference=args.reference, levels=args.levels)
     if args.sample is not None and args.seed is not None:
         cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, sample_seed=args.seed))
 
@@ -227,14 +250,8 @@ def _default_config(source: str | None) -> Path:
     from benchmarks import config
 
     if source is not None and is_collection_source(source):
-        return config.DEFAULT_CONFIG.parent / "competition.toml"
+        return config.COMPETITION_CONFIG
     return config.DEFAULT_CONFIG
-
-
-def _run_name(source: str) -> str:
-    """m3:monthly -> m3_monthly; long:data/sales.csv -> sales."""
-    kind, _, rest = source.partition(":")
-    return Path(rest).stem if kind in ("long", "wide") else source.replace(":", "_")
 
 
 def _names(text: str | None, option: str) -> list[str] | None:
@@ -358,22 +375,34 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
-    from benchmarks.collection import load_collection
+    from benchmarks.collection import load_with_dataset
     from benchmarks.data import DataSpec, load
 
-    spec = DataSpec(source=args.source, column=args.column, date_column=args.date_column,
-                    id_column=args.id_column, last=args.last)
-    collection = load_collection(spec)
-    if len(collection) == 1 and not collection.skipped and not is_collection_source(spec.source):
-        dataset = load(spec)  # today's single-series summary, with its provenance
-        rows = [(key, "; ".join(value) if isinstance(value, list | tuple) else value)
+    spec = DataSpec(source=args.source, column=args.column, last=args.last, **_file_spec(args))
+    collection, dataset = load_with_dataset(spec)
+    if dataset is None and len(collection) == 1 and not collection.skipped and (
+            not is_collection_source(spec.source)):
+        dataset = load(spec)  # a csv: file with one series id
+    if dataset is not None:  # one series, with its provenance
+        rows = [(key, "; ".join(value) if isinstance(value, list | tuple) else _figure(value))
                 for key, value in dataset.describe().items()]
-        print(tabulate([*rows, ("sha256", dataset.sha256())], tablefmt="plain"))
+        print(tabulate([*rows, ("sha256", dataset.sha256())], tablefmt="plain",
+                       disable_numparse=True))
         return 0
     from benchmarks.panel_outputs import collection_summary
 
     print(collection_summary(collection))
     return 0
+
+
+def _figure(value: object) -> object:
+    """A float to about 4 significant digits (whole numbers as they are); others unchanged."""
+    if not isinstance(value, float):
+        return value
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    text = f"{value:.4g}"
+    return f"{value:.0f}" if "e+" in text and abs(value) < 1e15 else text
 
 
 def main(argv: list[str] | None = None) -> int:

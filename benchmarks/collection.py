@@ -143,6 +143,12 @@ def load_collection(spec: DataSpec) -> Collection:
     return _load(spec, None)[0]
 
 
+def load_with_dataset(spec: DataSpec) -> tuple[Collection, Dataset | None]:
+    """The collection of ``spec`` and, when the source holds a single series (a built-in
+    dataset or a one-column csv:), that series as ``data.load`` gives it."""
+    return _load(spec, None)
+
+
 def load_single(spec: DataSpec, frame: pd.DataFrame | None = None) -> Dataset:
     """The one series a spec leaves, as a Dataset (``data.load`` for collection sources)."""
     found, single = _load(spec, frame)

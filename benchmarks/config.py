@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from benchmarks.csv_input import resolved_source
 from benchmarks.data import DataSpec
 from evaluation.splits import WalkForward
 from models import registry
@@ -16,6 +17,7 @@ from models.errors import ConfigError, ModelError
 from models.intervals import check_levels
 
 DEFAULT_CONFIG = Path(__file__).parent / "configs" / "msft_daily.toml"
+COMPETITION_CONFIG = DEFAULT_CONFIG.parent / "competition.toml"  # collections' default
 REFERENCE = "naive"  # every run includes the random walk: ratios are taken against it
 TOP_LEVEL = ("name", "seed", "reference", "levels", "data", "split", "models")
 
@@ -51,6 +53,9 @@ def load_config(path: str | Path) -> RunConfig:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}; fix the syntax") from None
+    data = raw.get("data")
+    if isinstance(data, dict) and isinstance(data.get("source"), str):  # relative: to the file
+        raw = {**raw, "data": {**data, "source": resolved_source(data["source"], path.parent)}}
     return from_dict(raw, default_name=path.stem, where=str(path))
 
 
@@ -147,12 +152,14 @@ def build_models(cfg: RunConfig) -> dict[str, Forecaster]:
 def to_toml(cfg: RunConfig, models: dict[str, Forecaster]) -> str:
     """The fully resolved configuration (every model parameter spelled out), as TOML.
 
-    A small writer suffices: configs hold only scalars, arrays and (inline) tables."""
+    A data file's path is written absolute, so the file reruns from any folder. A small
+    writer suffices: configs hold only scalars, arrays and (inline) tables."""
     lines = [f"name = {_toml_value(cfg.name)}", f"seed = {cfg.seed}",
              f"reference = {_toml_value(cfg.reference)}",
              f"levels = {_toml_value(list(cfg.levels))}", ""]
-    for section, values in (("data", dataclasses.asdict(cfg.data)),
-                            ("split", dataclasses.asdict(cfg.split))):
+    data = {**dataclasses.asdict(cfg.data),
+            "source": resolved_source(cfg.data.source, Path.cwd())}
+    for section, values in (("data", data), ("split", dataclasses.asdict(cfg.split))):
         lines += [f"[{section}]", *_toml_pairs(values), ""]
     for label, model in models.items():
         lines += [f"[models.{label}]", f"model = {_toml_value(model.name)}",

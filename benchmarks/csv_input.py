@@ -28,6 +28,15 @@ _COMMA_NUMBER = r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?"  # 1,5  1.234,5  1.
 FILE_PREFIXES = ("csv:", "long:", "wide:")
 
 
+def resolved_source(source: str, base: Path) -> str:
+    """A file source (csv:, long:, wide:) with its relative path taken from ``base``, made
+    absolute; any other source as it is."""
+    kind, _, rest = source.partition(":")
+    if f"{kind}:" not in FILE_PREFIXES or not rest:
+        return source
+    return f"{kind}:{(base / Path(rest).expanduser()).resolve()}"
+
+
 def check_file_options(source: str, **given: object) -> None:
     """ConfigError unless the file-reading options (date_column, dayfirst, date_format, sep,
     decimal) suit each other and the source."""
