@@ -7,7 +7,9 @@ quotes, a tab likewise), and with ``;`` or a tab, numbers written with decimal c
 
 from __future__ import annotations
 
+import csv
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -72,10 +74,17 @@ def read_csv(path: Path, label: str, prefix: str = "csv:", sep: str | None = Non
     if path.is_dir():
         raise DataError(f"data path {label} is a directory; give a CSV file after {prefix!r}")
     header = _header(path)
-    sep = sep or _sniff_sep(header)
+    sep = sep or _sniff_sep(header, label)
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False,
-                            encoding="utf-8-sig", sep=sep)
+        with warnings.catch_warnings():  # index_col=False: a long row is no index, but a warning
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False,
+                                encoding="utf-8-sig", sep=sep, index_col=False)
+    except pd.errors.ParserWarning:
+        line, count, width = _long_row(path, sep)
+        raise DataError(f"line {line} of {label} has {count} fields but its header has {width} "
+                        f"(separator {sep!r}); remove the extra fields, quote cells holding "
+                        f"{sep!r}, or give the separator with --sep (data.sep)") from None
     except pd.errors.EmptyDataError:
         raise DataError(f"data file {label} is empty; it needs a header and data rows") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -105,14 +114,28 @@ def _header(path: Path) -> str:
         return ""
 
 
-def _sniff_sep(header: str) -> str:
-    """';' or a tab when the header has it and no ',' outside quotes; else ','."""
+def _long_row(path: Path, sep: str) -> tuple[int, int, int]:
+    """The first line with more fields than the header: its number, its fields, the header's."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = csv.reader(handle, delimiter=sep)
+        width = len(next(rows))
+        for row in rows:
+            if len(row) > width:
+                return rows.line_num, len(row), width
+    return 0, width, width  # not reached: pandas found one
+
+
+def _sniff_sep(header: str, label: str) -> str:
+    """The one of ',', ';' and tab that the header has outside quotes (',' when none);
+    DataError naming --sep when it has several."""
     bare = re.sub(r'"[^"]*"', "", header)
-    if "," not in bare:
-        for sep in (";", "\t"):
-            if sep in bare:
-                return sep
-    return ","
+    found = [sep for sep in (",", ";", "\t") if sep in bare]
+    if len(found) > 1:
+        shown = " and ".join(repr(sep) for sep in found)
+        raise DataError(f"the header line of {label} has both {shown}, so its separator is "
+                        f"unclear; give it with --sep {found[1]!r} or --sep {found[0]!r} "
+                        "(data.sep)")
+    return found[0] if found else ","
 
 
 def _has_decimal_commas(frame: pd.DataFrame) -> bool:
