@@ -231,7 +231,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                                          args.reference, args.levels)
         print(chosen, flush=True)
     else:
-        cfg = config.load_config(args.config or _default_config(args.source))
+        cfg = config.load_config(args.config or own_data.default_config(args.source))
         if args.config is None and args.source is not None and is_collection_source(args.source):
             cfg = dataclasses.replace(cfg, name=own_data.run_name(args.source))
         cfg = config.with_overrides(cfg, data=data, split=split, models=names, seed=args.seed,
@@ -243,15 +243,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(outcome.text)
     print(f"\nresults: {outcome.run_dir}")
     return 0
-
-
-def _default_config(source: str | None) -> Path:
-    """The competitions' protocol for collections, the default benchmark's config otherwise."""
-    from benchmarks import config
-
-    if source is not None and is_collection_source(source):
-        return config.COMPETITION_CONFIG
-    return config.DEFAULT_CONFIG
 
 
 def _names(text: str | None, option: str) -> list[str] | None:
@@ -377,32 +368,15 @@ def _cmd_models(args: argparse.Namespace) -> int:
 def _cmd_data(args: argparse.Namespace) -> int:
     from benchmarks.collection import load_with_dataset
     from benchmarks.data import DataSpec, load
+    from benchmarks.panel_outputs import collection_summary, dataset_summary
 
     spec = DataSpec(source=args.source, column=args.column, last=args.last, **_file_spec(args))
     collection, dataset = load_with_dataset(spec)
     if dataset is None and len(collection) == 1 and not collection.skipped and (
             not is_collection_source(spec.source)):
         dataset = load(spec)  # a csv: file with one series id
-    if dataset is not None:  # one series, with its provenance
-        rows = [(key, "; ".join(value) if isinstance(value, list | tuple) else _figure(value))
-                for key, value in dataset.describe().items()]
-        print(tabulate([*rows, ("sha256", dataset.sha256())], tablefmt="plain",
-                       disable_numparse=True))
-        return 0
-    from benchmarks.panel_outputs import collection_summary
-
-    print(collection_summary(collection))
+    print(collection_summary(collection) if dataset is None else dataset_summary(dataset))
     return 0
-
-
-def _figure(value: object) -> object:
-    """A float to about 4 significant digits (whole numbers as they are); others unchanged."""
-    if not isinstance(value, float):
-        return value
-    if value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    text = f"{value:.4g}"
-    return f"{value:.0f}" if "e+" in text and abs(value) < 1e15 else text
 
 
 def main(argv: list[str] | None = None) -> int:

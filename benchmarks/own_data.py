@@ -34,6 +34,13 @@ def applies(config_path: str | None, source: str | None) -> bool:
             and source != config.load_config(config.DEFAULT_CONFIG).data.source)
 
 
+def default_config(source: str | None) -> Path:
+    """The competitions' protocol for collections, the default benchmark's config otherwise."""
+    if source is not None and is_collection_source(source):
+        return config.COMPETITION_CONFIG
+    return config.DEFAULT_CONFIG
+
+
 def run_name(source: str) -> str:
     """csv:data/sales.csv, long:... and wide:... -> sales; m3:monthly -> m3_monthly."""
     kind, _, rest = source.partition(":")

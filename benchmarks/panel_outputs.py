@@ -12,6 +12,7 @@ from tabulate import tabulate
 
 from benchmarks import results
 from benchmarks.collection import Collection
+from benchmarks.data import Dataset
 from evaluation import formats, interval_metrics, run_files
 from evaluation.analysis import interval_methods, interval_view
 from evaluation.panel_analysis import AGGREGATE_HEADERS, LOWER, PanelAnalysis, analyse_panel
@@ -157,6 +158,24 @@ def _friedman(analysis: PanelAnalysis) -> dict[str, object]:
 def _float(value: float) -> float | None:
     return None if pd.isna(value) else float(value)
 
+
+
+def dataset_summary(dataset: Dataset) -> str:
+    """One series in a few lines: its provenance, size, dates, figures and notes."""
+    rows = [(key, "; ".join(value) if isinstance(value, list | tuple) else _figure(value))
+            for key, value in dataset.describe().items()]
+    return tabulate([*rows, ("sha256", dataset.sha256())], tablefmt="plain",
+                    disable_numparse=True)
+
+
+def _figure(value: object) -> object:
+    """A float to about 4 significant digits (whole numbers as they are); others unchanged."""
+    if not isinstance(value, float):
+        return value
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    text = f"{value:.4g}"
+    return f"{value:.0f}" if "e+" in text and abs(value) < 1e15 else text
 
 
 def collection_summary(collection: Collection) -> str:
