@@ -90,8 +90,10 @@ def parse_dates(cells: pd.Series, lines: np.ndarray, column: str, label: str,
         parsed = _convert(text, dayfirst, form.date_format)
     except (ValueError, TypeError, OverflowError) as exc:
         why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        fix = (f"check --date-format {form.date_format} (data.date_format)" if form.date_format
+               else "use one date format throughout, e.g. YYYY-MM-DD")
         raise DataError(f"cannot parse the dates in column {column!r} of {label} ({why}); "
-                        "use one date format throughout, e.g. YYYY-MM-DD") from None
+                        f"{fix}") from None
     years = pd.DatetimeIndex(parsed).year.to_numpy(dtype=float)  # NaN where not parsed
     bad = parsed.isna().to_numpy() | text.isin(MISSING).to_numpy() | (years < 1)
     if bad.any():

@@ -81,8 +81,7 @@ def read_csv(path: Path, label: str, prefix: str = "csv:", sep: str | None = Non
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False,
                                 encoding="utf-8-sig", sep=sep, index_col=False)
     except pd.errors.ParserWarning:
-        line, count, width = _long_row(path, sep)
-        raise DataError(f"line {line} of {label} has {count} fields but its header has {width} "
+        raise DataError(f"{_long_row(path, sep)} of {label} has more fields than its header "
                         f"(separator {sep!r}); remove the extra fields, quote cells holding "
                         f"{sep!r}, or give the separator with --sep (data.sep)") from None
     except pd.errors.EmptyDataError:
@@ -114,15 +113,18 @@ def _header(path: Path) -> str:
         return ""
 
 
-def _long_row(path: Path, sep: str) -> tuple[int, int, int]:
-    """The first line with more fields than the header: its number, its fields, the header's."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        rows = csv.reader(handle, delimiter=sep)
-        width = len(next(rows))
-        for row in rows:
-            if len(row) > width:
-                return rows.line_num, len(row), width
-    return 0, width, width  # not reached: pandas found one
+def _long_row(path: Path, sep: str) -> str:
+    """'line N' (N: the first line with more fields than the header), or 'a line'."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = csv.reader(handle, delimiter=sep)
+            width = len(next(rows))
+            for row in rows:
+                if len(row) > width:
+                    return f"line {rows.line_num}"
+    except (csv.Error, UnicodeDecodeError, StopIteration):
+        pass
+    return "a line"
 
 
 def _sniff_sep(header: str, label: str) -> str:
