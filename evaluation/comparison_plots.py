@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from evaluation.plots import _format_dates, save_figure
+from evaluation.plots import _format_dates, model_colors, save_figure
 from models.errors import DataError
 
 # DM heatmap cells: blue where the row model has the lower loss, red the higher; saturated
@@ -93,9 +93,10 @@ def _error_by_fold_figure(by_fold: pd.DataFrame, metric: str = "rmse", title: st
     ys = {model: mine[metric].to_numpy(dtype=float) for model, mine in values.items()}
     far = off_scale({m: float(np.nanmax(y)) if np.isfinite(y).any() else np.nan
                      for m, y in ys.items()})
+    colors = model_colors(models)
     for i, model in enumerate(models):
         ax.plot(values[model]["fold"].to_numpy(dtype=int), ys[model],
-                marker=MARKERS[i % len(MARKERS)], color=f"C{i % 10}",
+                marker=MARKERS[i % len(MARKERS)], color=colors[model],
                 label=_off_label(model, ys[model]) if model in far else model)
     if far:
         _clip_to(ax, [ys[m] for m in models if m not in far])
@@ -166,7 +167,7 @@ def _cumulative_loss_difference_figure(
     worse than the reference would flatten the others). Rising = beating the reference."""
     curves = cumulative_loss_difference(forecasts, reference, step)
     boundaries = _fold_boundaries(forecasts, reference, step)
-    colors = {m: f"C{i % 10}" for i, m in enumerate(dict.fromkeys(forecasts["model"]))}
+    colors = model_colors(list(dict.fromkeys(forecasts["model"])))
     ncols = 1 if len(curves) < 2 else 2
     nrows = math.ceil(len(curves) / ncols) if len(curves) > 1 else 0
     fig = plt.figure(figsize=(11, 4.5 + 2.4 * nrows))

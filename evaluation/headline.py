@@ -105,7 +105,10 @@ def _significance(analysis: Analysis, model: str, other: str) -> str:
 
 
 def _percent(higher: float, lower: float) -> str:
-    return f"{100 * (higher / lower - 1):.1f}%" if lower > 0 else "-"
+    if lower <= 0:
+        return "-"
+    gap = 100 * (higher / lower - 1)
+    return f"{gap:.1f}%" if abs(gap) >= 1 else f"{gap:.2f}%"
 
 
 def markdown(lines: Headline) -> str:

@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from evaluation.metrics import rmse
-from evaluation.plots import ACTUAL, MODEL_WIDTH, draw_panel, save_figure
+from evaluation.plots import ACTUAL, MODEL_WIDTH, draw_panel, model_colors, save_figure
 from models.errors import DataError
 
 N_PATHS = 5
@@ -72,7 +72,7 @@ def _forecast_paths_figure(forecasts: pd.DataFrame, title: str,
     boundaries = sorted(rows[rows["step"] == rows["step"].min()].groupby("fold")["target"].min())
     origins = path_origins(rows, n_paths)
     horizon = int(rows["step"].max())
-    colors = {model: f"C{i % 10}" for i, model in enumerate(models)}
+    colors = model_colors(models)
     ncols = 1 if len(models) == 1 else 2
     nrows = math.ceil(len(models) / ncols)
     fig = plt.figure(figsize=(12, 4.5 + 2.6 * nrows))

@@ -13,6 +13,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, no display; must precede the pyplot import
 
+import matplotlib.colors as mcolors
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
@@ -165,6 +166,15 @@ def _forecast_rows(forecasts: pd.DataFrame, step: int) -> pd.DataFrame:
     return rows.sort_values("target", kind="stable")
 
 
+def model_colors(models: list[str]) -> dict[str, str]:
+    """One colour per model: matplotlib's 10-colour cycle, tab20 when there are more models
+    (so no two models share a colour up to 20)."""
+    if len(models) <= 10:
+        return {model: f"C{i}" for i, model in enumerate(models)}
+    palette = plt.get_cmap("tab20").colors
+    return {model: mcolors.to_hex(palette[i % 20]) for i, model in enumerate(models)}
+
+
 ACTUAL = {"color": "0.15", "linewidth": 0.9, "zorder": 1}  # thin, dark, beneath the models
 MODEL_WIDTH = 1.4
 
@@ -184,7 +194,7 @@ def _actual_vs_predicted_figure(forecasts: pd.DataFrame, title: str, step: int =
     models = list(dict.fromkeys(rows["model"]))
     actual = rows.drop_duplicates("target").set_index("target")["y_true"]
     boundaries = sorted(rows.groupby("fold")["target"].min())
-    colors = {model: f"C{i % 10}" for i, model in enumerate(models)}  # dark grey: the actual
+    colors = model_colors(models)  # dark grey: the actual
     ncols = 1 if len(models) == 1 else 2
     nrows = math.ceil(len(models) / ncols)
     fig = plt.figure(figsize=(12, 4.5 + 2.6 * nrows))
