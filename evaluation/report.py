@@ -26,6 +26,7 @@ th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
 thead th { background: #f0f0f0; }
 img { max-width: 100%; height: auto; border: 1px solid #eee; margin: .5em 0; }
 .note { color: #555; font-size: .9em; }
+code { overflow-wrap: anywhere; }
 .warn { color: #a00; font-weight: bold; }
 ul.headline li { margin: .3em 0; } ul.headline li.winner { font-size: 1.1em; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(520px, 100%), 1fr));
