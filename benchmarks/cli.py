@@ -192,7 +192,7 @@ def _execution(args: argparse.Namespace) -> dict:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from benchmarks import config, runner
+    from benchmarks import config, runner, terminal
 
     cfg = config.load_config(args.config or _default_config(args.source))
     if args.config is None and args.source is not None and is_collection_source(args.source):
@@ -217,8 +217,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, sample_seed=args.seed))
 
     outcome = runner.run(cfg, Path(args.out), **_execution(args))
-    print(outcome.text)
-    print(f"\nresults: {outcome.run_dir}")
+    print(terminal.run_text(outcome.analysis))
+    print(f"results: {outcome.run_dir}")
     return 0
 
 

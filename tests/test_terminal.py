@@ -1,0 +1,94 @@
+"""What a new user sees in a terminal: `run`'s summary fits 100 columns, `compare` is readable
+and honest about windows, `models NAME` explains a model's parameters; and the report's split
+sentence and fan chart say and draw what the harness does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmarks import cli
+from tests.conftest import random_walk
+
+WIDTH = 100
+SINGLE_MODELS = """
+[models.naive]
+[models.drift]
+[models.ses]
+[models.theta]
+[models.seasonal_naive]
+[models.arima_110_fixed]
+model = "arima"
+order = [1, 1, 0]
+"""
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = cli.main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_fits(text: str) -> None:
+    wide = [line for line in text.splitlines() if len(line) > WIDTH]
+    assert not wide, f"{len(wide)} line(s) over {WIDTH} columns, e.g. {wide[0]!r}"
+
+
+@pytest.fixture(scope="module")
+def single_run(tmp_path_factory) -> tuple[Path, str]:
+    """A single-series run of six models (labels up to 15 characters), as the CLI prints it."""
+    folder = tmp_path_factory.mktemp("single")
+    y = random_walk(200, seed=5)
+    pd.DataFrame({"Date": y.index.strftime("%Y-%m-%d"), "Close": y.values}).to_csv(
+        folder / "prices.csv", index=False)
+    (folder / "run.toml").write_text(
+        f'name = "term"\nlevels = [80, 95]\n[data]\nsource = "csv:{folder / "prices.csv"}"\n'
+        f'[split]\ntest_size = 40\nfolds = 2\n{SINGLE_MODELS}')
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        out = _capture(lambda: cli.main(["run", "run.toml", "--out", "results", "--quiet"]))
+    return folder, out
+
+
+def _capture(call) -> str:
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        assert call() == 0
+    return buffer.getvalue()
+
+
+def test_run_summary_fits_100_columns_and_notes_only_what_it_shows(single_run):
+    _, out = single_run
+    assert_fits(out)
+    assert "| arima_110_fixed" in out and "| seasonal_naive" in out
+    header = next(line for line in out.splitlines() if line.startswith("| model"))
+    for column in ("RMSE", "RMSE/naive", "DM p", "MASE", "mean rank"):
+        assert column in header
+    for hidden in ("fold std", "direction %", "MAE (pooled)", "seconds", "folds ok"):
+        assert hidden not in out  # neither a column nor a note about one
+    notes = [line for line in out.splitlines() if line.startswith("- ")]
+    assert len(notes) <= 8
+    assert "summary.md" in out and out.strip().splitlines()[-1].startswith("results: results/")
+    assert "80% coverage" in out  # the intervals, one row per model
+
+
+def test_collection_run_summary_fits_100_columns(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    dates = pd.date_range("2010-01-01", periods=60, freq="MS")
+    rows = [pd.DataFrame({"unique_id": name, "ds": dates,
+                          "y": 100 + np.cumsum(rng.normal(0.5, 2, len(dates)))})
+            for name in ("a", "b", "c")]
+    pd.concat(rows).to_csv(tmp_path / "long.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    out = _capture(lambda: cli.main(["run", "--data", "long:long.csv", "--models",
+                                     "naive,drift,ses,theta,seasonal_naive", "--out",
+                                     "results", "--quiet"]))
+    assert_fits(out)
+    assert "sMAPE mean" in out and "OWA" in out and "Friedman" in out
+    assert "sMAPE median" not in out and "failed tasks" not in out
