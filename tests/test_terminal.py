@@ -92,3 +92,51 @@ def test_collection_run_summary_fits_100_columns(tmp_path, monkeypatch):
     assert_fits(out)
     assert "sMAPE mean" in out and "OWA" in out and "Friedman" in out
     assert "sMAPE median" not in out and "failed tasks" not in out
+
+
+def small_run(folder: Path, models: dict, test_size: int = 40) -> Path:
+    from benchmarks import config, runner
+
+    y = random_walk(200, seed=5)
+    path = folder / "prices.csv"
+    if not path.exists():
+        pd.DataFrame({"Date": y.index.strftime("%Y-%m-%d"), "Close": y.values}).to_csv(
+            path, index=False)
+    cfg = config.from_dict({"name": "cmp", "levels": [], "data": {"source": f"csv:{path}"},
+                            "split": {"test_size": test_size, "folds": 2}, "models": models})
+    return runner.run(cfg, folder / "results").run_dir
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory) -> dict[str, str]:
+    from benchmarks.compare import compare_runs
+    from evaluation.record import load_run
+
+    folder = tmp_path_factory.mktemp("compare")
+    a = small_run(folder, {"naive": {}, "ses": {}})
+    b = small_run(folder, {"naive": {}, "ses": {}, "drift": {},
+                           "seasonal_naive": {"period": 5}})
+    c = small_run(folder, {"naive": {}, "ses": {}}, test_size=30)
+    return {"same": compare_runs(load_run(a), load_run(b)),
+            "other": compare_runs(load_run(a), load_run(c))}
+
+
+def test_compare_shows_dashes_and_only_the_parameters_set_for_an_added_model(compared):
+    text = compared["same"]
+    assert "nan" not in text.lower()
+    table = {line.split("|")[1].strip(): line for line in text.splitlines()
+             if line.startswith("| ")}
+    assert table["model"].count("change %") == 1 and "WARNING" not in text
+    cells = [cell.strip() for cell in table["drift (new in B)"].split("|")[1:-1]]
+    assert cells[1] == cells[3] == cells[4] == "-"  # RMSE A, change %, U2 A
+    assert "models.drift: added (drift; default parameters)" in text
+    assert "models.seasonal_naive: added (seasonal_naive; period = 5)" in text
+    assert "models.seasonal_naive.period" not in text and "(added) ->" not in text
+
+
+def test_compare_warns_when_the_test_windows_differ_and_shows_no_change(compared):
+    text = compared["other"]
+    assert text.splitlines()[3].startswith("WARNING: A and B were tested on different windows")
+    assert "not comparable" in text and "change %" not in text
+    assert "nan" not in text.lower()
+    assert_fits("\n".join(line for line in text.splitlines() if not line.startswith("|")))
