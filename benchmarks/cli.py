@@ -149,7 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     cache.add_argument("--out", default="results", help="results folder (default: results)")
     cache.set_defaults(handler=_cmd_cache)
 
-    models = commands.add_parser("models", help="list the registered models")
+    models = commands.add_parser("models", help="list the models, or one model's parameters")
+    models.add_argument("name", nargs="?", help="a model: its parameters, defaults and meaning")
     models.set_defaults(handler=_cmd_models)
 
     data = commands.add_parser("data", help="summarize a dataset or a collection of series")
@@ -353,6 +354,11 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 def _cmd_models(args: argparse.Namespace) -> int:
     from models import available
 
+    if args.name is not None:
+        from benchmarks.model_help import describe
+
+        print(describe(args.name))
+        return 0
     print(tabulate(available().items(), headers=["model", "description"], tablefmt="plain"))
     return 0
 

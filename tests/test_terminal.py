@@ -140,3 +140,47 @@ def test_compare_warns_when_the_test_windows_differ_and_shows_no_change(compared
     assert "not comparable" in text and "change %" not in text
     assert "nan" not in text.lower()
     assert_fits("\n".join(line for line in text.splitlines() if not line.startswith("|")))
+
+
+def test_models_name_lists_parameters_defaults_and_meanings(capsys):
+    code, out, _ = run_cli(capsys, "models", "arima")
+    assert code == 0 and out.startswith("arima: ")
+    rows = {line.split()[0]: line for line in out.splitlines()[3:] if line[:1].strip()}
+    assert '"auto"' in rows["order"] and "pmdarima.auto_arima" in rows["order"]
+    assert rows["max_p"].split()[1:] == ["5", "auto", "only"]  # not the comment above search
+    assert '"fast"' in rows["search"] and "auto only" in rows["search"]  # the lines above it
+    assert "None: the series'" in out  # seasonal_period's comment continues on the next line
+    assert_fits(out)
+    code, out, _ = run_cli(capsys, "models")
+    assert code == 0 and "seasonal_naive" in out and "parameter" not in out
+
+
+def test_every_models_parameters_are_listed_within_100_columns():
+    from benchmarks.model_help import describe, parameter_rows
+    from models import available, get
+
+    for name in available():
+        text = describe(name)
+        assert_fits(text)
+        for field, _, _ in parameter_rows(get(name).config_class):
+            assert f"\n{field} " in text, (name, field)
+    meanings = {row[0]: row[2] for row in parameter_rows(get("gru").config_class)}
+    assert meanings["cell"] == "lstm or gru"  # redeclared without a comment: the parent's
+    mlp = {row[0]: row[2] for row in parameter_rows(get("mlp").config_class)}
+    assert mlp["deseasonalize"].startswith("test")  # inherited from WindowConfig's comment
+    assert mlp["max_iter"] == ""  # no comment anywhere: an empty meaning
+
+
+def test_a_config_without_source_has_empty_meanings():
+    import dataclasses
+
+    from benchmarks.model_help import parameter_rows
+
+    made = dataclasses.make_dataclass("Made", [("lags", int, dataclasses.field(default=3))])
+    assert parameter_rows(made) == [("lags", "3", "")]
+
+
+def test_unknown_model_is_one_line_with_the_closest_name(capsys):
+    code, out, err = run_cli(capsys, "models", "arma")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "did you mean 'arima'?" in err
