@@ -352,14 +352,9 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
-    from models import available
+    from benchmarks.model_help import describe, listing
 
-    if args.name is not None:
-        from benchmarks.model_help import describe
-
-        print(describe(args.name))
-        return 0
-    print(tabulate(available().items(), headers=["model", "description"], tablefmt="plain"))
+    print(describe(args.name) if args.name is not None else listing())
     return 0
 
 

@@ -26,6 +26,12 @@ WIDTH = 100
 DEFAULT_WIDTH = 24  # a longer default wraps
 
 
+def listing() -> str:
+    """`forecast-bench models`: every registered model with its one-line description."""
+    return tabulate(registry.available().items(), headers=["model", "description"],
+                    tablefmt="plain")
+
+
 def describe(name: str) -> str:
     """The model's one-line description, then one row per parameter: name, default, meaning."""
     available = registry.available()
