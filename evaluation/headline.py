@@ -36,13 +36,27 @@ def data_text(record: RunRecord) -> str:
 
 
 def split_text(record: RunRecord) -> str:
-    """One sentence: folds, window, test values, horizon and origin step."""
+    """One sentence: folds, window, test values, horizon, origin step and what is fitted."""
     folds, split = record.folds, record.config.get("split", {})
     window = split.get("window", "expanding")
     window = "expanding" if window == "expanding" else f"sliding ({window})"
     return (f"Split: {len(folds)} {window} fold(s), {int(folds.n_test.sum())} test values from "
             f"{pd.Timestamp(folds.test_start.iloc[0]).date()}, horizon {record.horizon}, origins "
-            f"every {split.get('step', 1)} step(s); models refitted at each fold start.")
+            f"every {split.get('step', 1)} step(s); {fitting_text(folds)}.")
+
+
+def fitting_text(folds: pd.DataFrame) -> str:
+    """When the models are fitted: the harness fits each model once per fold, on the fold's
+    training part, and forecasts the fold's origins with those parameters (no refit per
+    origin; evaluation.walk_forward)."""
+    origins = int(folds.n_origins.sum()) if "n_origins" in folds else None
+    if len(folds) > 1:
+        return (f"each model refitted at the start of each of the {len(folds)} folds, then "
+                "forecast from the fold's origins with those parameters")
+    if origins == 1:
+        return "each model fitted once, on the training part, and forecast from one origin"
+    return ("each model fitted once, on the training part, then forecast from every origin with"
+            " those parameters (no refit)")
 
 
 def headline(record: RunRecord, analysis: Analysis) -> Headline:

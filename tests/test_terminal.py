@@ -94,7 +94,8 @@ def test_collection_run_summary_fits_100_columns(tmp_path, monkeypatch):
     assert "sMAPE median" not in out and "failed tasks" not in out
 
 
-def small_run(folder: Path, models: dict, test_size: int = 40) -> Path:
+def small_run(folder: Path, models: dict, test_size: int = 40, folds: int = 2,
+              protocol: str = "rolling") -> Path:
     from benchmarks import config, runner
 
     y = random_walk(200, seed=5)
@@ -103,7 +104,9 @@ def small_run(folder: Path, models: dict, test_size: int = 40) -> Path:
         pd.DataFrame({"Date": y.index.strftime("%Y-%m-%d"), "Close": y.values}).to_csv(
             path, index=False)
     cfg = config.from_dict({"name": "cmp", "levels": [], "data": {"source": f"csv:{path}"},
-                            "split": {"test_size": test_size, "folds": 2}, "models": models})
+                            "split": {"test_size": test_size, "folds": folds,
+                                      "protocol": protocol, "horizon": 1},
+                            "models": models})
     return runner.run(cfg, folder / "results").run_dir
 
 
@@ -184,3 +187,16 @@ def test_unknown_model_is_one_line_with_the_closest_name(capsys):
     code, out, err = run_cli(capsys, "models", "arma")
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and "did you mean 'arima'?" in err
+
+
+@pytest.mark.parametrize(("folds", "protocol", "says"), [
+    (2, "rolling", "each model refitted at the start of each of the 2 folds, then forecast"),
+    (1, "rolling", "each model fitted once, on the training part, then forecast from every"
+                   " origin with those parameters (no refit)"),
+    (1, "fixed", "each model fitted once, on the training part, and forecast from one origin"),
+])
+def test_summary_says_when_the_models_are_fitted(tmp_path, folds, protocol, says):
+    run = small_run(tmp_path, {"naive": {}}, folds=folds, protocol=protocol)
+    text = (run / "summary.md").read_text(encoding="utf-8")
+    assert says in text and "refitted at each fold start" not in text
+    assert ("refitted" in text) == (folds > 1)
