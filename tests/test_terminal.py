@@ -200,3 +200,26 @@ def test_summary_says_when_the_models_are_fitted(tmp_path, folds, protocol, says
     text = (run / "summary.md").read_text(encoding="utf-8")
     assert says in text and "refitted at each fold start" not in text
     assert ("refitted" in text) == (folds > 1)
+
+
+def test_fan_chart_draws_the_actual_thin_and_dark_beneath_the_models():
+    from matplotlib.collections import PolyCollection
+    from matplotlib.colors import to_rgb
+
+    import models
+    from evaluation.interval_plots import fan_chart_figure
+    from evaluation.splits import WalkForward
+    from evaluation.walk_forward import run_walk_forward
+
+    y = random_walk(120, seed=4)
+    folds = WalkForward(test_size=20, folds=1).split(len(y))
+    forecasts = run_walk_forward(y, folds, {"naive": models.get("naive")}, 1,
+                                 levels=(80.0, 95.0)).forecasts
+    ax = fan_chart_figure(y, forecasts, "t").axes[0]
+    actual, forecast = ax.lines
+    assert actual.get_label() == "actual" and forecast.get_label() == "forecast"
+    assert actual.get_linewidth() < 1 < forecast.get_linewidth()
+    assert max(to_rgb(actual.get_color())) < 0.3  # dark
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert all(actual.get_zorder() <= band.get_zorder() for band in bands)
+    assert actual.get_zorder() < forecast.get_zorder()
