@@ -35,11 +35,11 @@ def _pvalue(value: object) -> str:
 # column -> (header, format, note); a note is printed only when its column is shown
 SINGLE: dict[str, tuple[str, Formatter, str]] = {
     "rmse": ("RMSE", _fixed(4), "RMSE: root mean squared error over every forecast of the"
-             " model, all folds pooled."),
+             " model (all folds and steps pooled)."),
     "rmse_vs_naive": ("RMSE/naive", _fixed(3), "RMSE/naive: Theil's U2, RMSE over the random walk's"
                       " (naive) on the same targets; below 1 beats it."),
-    "dm_pvalue_vs_naive": ("DM p", _pvalue, "DM p: Diebold-Mariano test against naive; below"
-                           " 0.05 the gap in accuracy is more than noise."),
+    "dm_pvalue_vs_naive": ("DM p", _pvalue, "DM p: Diebold-Mariano test against naive at the run's"
+                           " horizon; below 0.05 the gap is more than noise."),
     "mase": ("MASE", _fixed(3), "MASE: mean |error| over the training part's (seasonal) naive"
              " MAE; below 1 beats that in-sample."),
     "smape": ("sMAPE %", _fixed(2), "sMAPE %: mean of 200 |error| / (|actual| + |forecast|)."),
@@ -98,7 +98,7 @@ def _panel_text(analysis: PanelAnalysis) -> str:
     column_notes = set(panel_stats.NOTES.values())
     notes = [note for note in analysis.notes if note not in column_notes]
     notes += [PANEL[c][2] for c in shown if PANEL[c][2]]
-    failed = summary[summary.get("failed_tasks", 0) > 0] if "failed_tasks" in summary else []
+    failed = summary[summary.failed_tasks > 0] if "failed_tasks" in summary else summary[:0]
     if len(failed):
         notes.append("Failed tasks (see status.csv): " + ", ".join(
             f"{row.model} {int(row.failed_tasks)}" for row in failed.itertuples()) + ".")
