@@ -8,8 +8,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from tabulate import tabulate
-
 from benchmarks.data import is_collection_source
 from benchmarks.progress import progress_for
 from models.errors import ConfigError, ForecastBenchError
@@ -148,7 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     cache.add_argument("--out", default="results", help="results folder (default: results)")
     cache.set_defaults(handler=_cmd_cache)
 
-    models = commands.add_parser("models", help="list the registered models")
+    models = commands.add_parser("models", help="list the models, or one model's parameters")
+    models.add_argument("name", nargs="?", help="a model: its parameters, defaults and meaning")
     models.set_defaults(handler=_cmd_models)
 
     data = commands.add_parser("data", help="summarize a dataset or a collection of series")
@@ -216,7 +215,7 @@ def _execution(args: argparse.Namespace) -> dict:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from benchmarks import config, own_data, runner
+    from benchmarks import config, own_data, runner, terminal
 
     data = {"source": args.source, "column": args.column, "last": args.last,
             "start": args.start, "end": args.end, "series": _names(args.series, "--series"),
@@ -240,8 +239,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, sample_seed=args.seed))
 
     outcome = runner.run(cfg, Path(args.out), **_execution(args))
-    print(outcome.text)
-    print(f"\nresults: {outcome.run_dir}")
+    print(terminal.run_text(outcome.analysis))
+    print(f"results: {outcome.run_dir}")
     return 0
 
 
@@ -359,9 +358,9 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
-    from models import available
+    from benchmarks.model_help import describe, listing
 
-    print(tabulate(available().items(), headers=["model", "description"], tablefmt="plain"))
+    print(describe(args.name) if args.name is not None else listing())
     return 0
 
 

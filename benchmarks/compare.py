@@ -2,38 +2,48 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from tabulate import tabulate
 
+from evaluation import formats
 from evaluation import tests as significance
 from evaluation.analysis import summarize
-from evaluation.metrics import KEYS
 from evaluation.record import RunRecord
+from models import registry
+from models.errors import ForecastBenchError
+
+WIDTH = 100
+SHARED = ["origin", "step", "target"]  # one forecast, whatever fold it belongs to
+DM_NOTE = ("DM p (B vs A): Diebold-Mariano test of the same model's forecasts in the two runs, on"
+           " the targets both forecast; below 0.05 the change in accuracy is more than noise.")
 
 
 def compare_runs(a: RunRecord, b: RunRecord) -> str:
-    """Plain text: data, folds, config and versions that differ, then the scores side by side."""
+    """Plain text: a warning when the test windows differ, then data, folds, config and versions
+    that differ, then the scores side by side (changes in % only on the same windows)."""
     lines = [f"A = {a.run_id}", f"B = {b.run_id}", ""]
-    lines.append(_same_or_changed("data", _data_key(a), _data_key(b)))
-    lines.append(_same_or_changed("folds", _folds_key(a), _folds_key(b)))
-    config = _dict_changes(_flat(a.config), _flat(b.config))
+    differ = window_differences(a, b)
+    if differ:
+        lines += [_wrap(f"WARNING: A and B were tested on different windows ({'; '.join(differ)})"
+                        ": their scores are not comparable, so no change in % is shown."), ""]
+    lines.append(_wrap(_same_or_changed("data", _data_key(a), _data_key(b))))
+    lines.append(_wrap(_same_or_changed("folds", _folds_key(a), _folds_key(b))))
+    config = _config_changes(a, b)
     lines += ["config: same" if not config else "config changes (A -> B):",
               *(f"  {change}" for change in config)]
     versions = _dict_changes(_flat(_versions(a)), _flat(_versions(b)))
     lines += ["versions: same" if not versions else "versions changed (A -> B):",
               *(f"  {change}" for change in versions)]
-    lines += ["", scores_table(a, b), "",
-              "DM p (B vs A): Diebold-Mariano test of the same model's forecasts in the two runs, "
-              "on the targets both forecast (needs the same data and folds); below 0.05 the "
-              "change in accuracy is more than noise."]
+    lines += ["", scores_table(a, b, comparable=not differ), "", _wrap(DM_NOTE)]
     return "\n".join(lines)
 
 
-def scores_table(a: RunRecord, b: RunRecord) -> str:
-    """One row per model in either run: RMSE and U2 in A and B, the change, DM p of B vs A."""
+def scores_table(a: RunRecord, b: RunRecord, comparable: bool = True) -> str:
+    """One row per model in either run: RMSE and U2 in A and B, the change in % (only when
+    `comparable`), DM p of B vs A; "-" where a run lacks the model or a value is undefined."""
     sa = summarize(a).set_index("model")
     sb = summarize(b).set_index("model")
     models = list(dict.fromkeys([*sa.index, *sb.index]))
@@ -44,28 +54,48 @@ def scores_table(a: RunRecord, b: RunRecord) -> str:
         rows.append({
             "model": model + ("" if model in sa.index else " (new in B)")
             + ("" if model in sb.index else " (only in A)"),
-            "RMSE A": ra, "RMSE B": rb, "change %": 100 * (rb / ra - 1) if ra else np.nan,
+            "RMSE A": ra, "RMSE B": rb, "change %": 100 * (rb / ra - 1) if ra > 0 else np.nan,
             "U2 A": sa.rmse_vs_naive.get(model, np.nan),
             "U2 B": sb.rmse_vs_naive.get(model, np.nan),
             "DM p (B vs A)": _dm_between(a, b, model),
         })
     frame = pd.DataFrame(rows)
-    return tabulate(frame, headers="keys", tablefmt="github", showindex=False, floatfmt=".4f",
-                    missingval="-")
+    if not comparable:
+        frame = frame.drop(columns="change %")
+    return formats.render_frame(frame, "md", pvalues=("DM p (B vs A)",))
+
+
+def window_differences(a: RunRecord, b: RunRecord) -> list[str]:
+    """Why A's and B's scores are not on the same test windows ([] when they are): different
+    folds (test spans, origins, horizon), test dates or actual values (another series)."""
+    spans = ["test_start", "test_end", "n_test", "n_origins"]
+    reasons = []
+    fa, fb = (r.folds[[c for c in spans if c in r.folds]].reset_index(drop=True) for r in (a, b))
+    if a.horizon != b.horizon or not fa.equals(fb):
+        reasons.append("the folds differ")
+    ta, tb = (r.forecasts.drop_duplicates(["target", "step"]).set_index(["target", "step"])
+              .y_true for r in (a, b))
+    if set(ta.index) != set(tb.index):
+        reasons.append("the test dates differ")
+    shared = ta.index.intersection(tb.index)
+    if not np.allclose(ta[shared], tb[shared], rtol=1e-12, atol=0, equal_nan=True):
+        reasons.append("the actual values differ (another series)")
+    return reasons
 
 
 def _dm_between(a: RunRecord, b: RunRecord, model: str) -> float:
-    """p-value of B's errors against A's for one model on shared targets (NaN if too few)."""
+    """p-value of B's errors against A's for one model on the forecasts both made from the same
+    origin to the same target with the same actual value (NaN if too few)."""
     step = a.horizon
     rows = []
     for record in (a, b):
         f = record.forecasts
         mine = f[(f.model == model) & (f.step == step)]
-        rows.append(mine[[*KEYS, "target", "y_true"]].assign(err=mine.y_true - mine.y_pred))
-    both = rows[0].merge(rows[1], on=[*KEYS, "target", "y_true"], suffixes=("_a", "_b"))
+        rows.append(mine[[*SHARED, "y_true"]].assign(err=mine.y_true - mine.y_pred))
+    both = rows[0].merge(rows[1], on=[*SHARED, "y_true"], suffixes=("_a", "_b"))
     if len(both) < max(significance.MIN_PAIRS, step + 1) or b.horizon != step:
         return float("nan")
-    both = both.sort_values(["fold", "origin"])
+    both = both.sort_values("origin")
     return significance.dm_test(both.err_b.to_numpy(), both.err_a.to_numpy(), step).pvalue
 
 
@@ -109,3 +139,57 @@ def _dict_changes(first: dict[str, Any], second: dict[str, Any]) -> list[str]:
         elif first[key] != second[key]:
             changes.append(f"{key}: {first[key]!r} -> {second[key]!r}")
     return changes
+
+
+def _config_changes(a: RunRecord, b: RunRecord) -> list[str]:
+    """Config keys that differ; a model label new in B as one line with the parameters that
+    differ from its model's defaults (for the run's seasonal period), a removed one as one."""
+    models_a, models_b = a.config.get("models", {}), b.config.get("models", {})
+    changes = _dict_changes(*(_flat({k: v for k, v in r.config.items() if k != "models"})
+                              for r in (a, b)))
+    for label in dict.fromkeys([*models_a, *models_b]):
+        if label not in models_b:
+            changes.append(f"models.{label}: removed")
+        elif label not in models_a:
+            entry = models_b[label]
+            own = _non_default(entry, _period(b))
+            shown = ", ".join(f"{k} = {v!r}" for k, v in own.items()) or "default parameters"
+            changes.append(f"models.{label}: added ({entry.get('model', label)}; {shown})")
+        else:
+            changes += _dict_changes(_flat(models_a[label], f"models.{label}"),
+                                     _flat(models_b[label], f"models.{label}"))
+    return changes
+
+
+def _non_default(entry: dict[str, Any], period: int | None) -> dict[str, Any]:
+    """The parameters of a config entry that differ from its registered model's defaults (all
+    of them when the model is not registered here)."""
+    params = {k: v for k, v in entry.items() if k != "model"}
+    try:
+        default = registry.get(str(entry.get("model", "")))
+        if period is not None:
+            default = default.with_period(period)
+    except ForecastBenchError:
+        return params
+    defaults = _plain(default.params())
+    return {k: v for k, v in params.items() if _plain(v) != defaults.get(k)}
+
+
+def _period(record: RunRecord) -> int | None:
+    """The seasonal period the run gave its models (folds.csv mase_period), if it says."""
+    if "mase_period" not in record.folds or record.folds.mase_period.isna().all():
+        return None
+    return int(record.folds.mase_period.iloc[0])
+
+
+def _plain(value: Any) -> Any:
+    """Tuples as lists, at any depth, as a config read back from TOML holds them."""
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _wrap(text: str) -> str:
+    return textwrap.fill(text, WIDTH, subsequent_indent="  ", break_on_hyphens=False)

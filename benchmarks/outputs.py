@@ -9,7 +9,8 @@ import pandas as pd
 
 from benchmarks import results
 from benchmarks.frequency import infer_frequency
-from evaluation import formats, interval_metrics, run_files, tables
+from evaluation import formats, headline, interval_metrics, run_files, tables
+from evaluation import tests as significance
 from evaluation.analysis import Analysis, analyse, interval_methods, interval_view
 from evaluation.record import RunRecord
 
@@ -85,9 +86,15 @@ def write_plots(record: RunRecord, analysis: Analysis, folder: Path) -> dict[str
     forecasts = record.forecasts
     if len(forecasts):
         shown = forecasts.assign(model=tables.marked(forecasts.model, set(record.leaky)))
-        written["actual_vs_predicted"] = plots.plot_actual_vs_predicted(
-            shown, folder / "actual_vs_predicted.png",
-            title=f"{record.name}: actual vs predicted")
+        if record.horizon > 1:
+            from evaluation import path_plots
+
+            written["forecast_paths"] = path_plots.plot_forecast_paths(
+                shown, folder / "forecast_paths.png", title=record.name)
+        else:
+            written["actual_vs_predicted"] = plots.plot_actual_vs_predicted(
+                shown, folder / "actual_vs_predicted.png",
+                title=f"{record.name}: actual vs predicted")
         written["error_by_fold"] = comparison_plots.plot_error_by_fold(
             analysis.by_fold, folder / "error_by_fold.png", title=f"{record.name}: RMSE per fold")
         models = set(forecasts.model)
@@ -97,7 +104,7 @@ def write_plots(record: RunRecord, analysis: Analysis, folder: Path) -> dict[str
                 title=f"{record.name}: cumulative squared-error difference against naive")
         if len(analysis.dm_pvalues) > 1:
             written["dm_pvalues"] = comparison_plots.plot_dm_heatmap(
-                analysis.dm_pvalues, folder / "dm_pvalues.png",
+                analysis.dm_pvalues, analysis.dm_statistics, folder / "dm_pvalues.png",
                 title=f"{record.name}: Diebold-Mariano p-values (row vs column)")
     if len(analysis.intervals):
         from evaluation import interval_plots
@@ -120,22 +127,15 @@ def write_plots(record: RunRecord, analysis: Analysis, folder: Path) -> dict[str
 def summary_markdown(record: RunRecord, analysis: Analysis, markdown: dict[str, str]) -> str:
     """summary.md: the run in Markdown (the report's tables without the images);
     markdown: the TABLES already rendered as Markdown, by name."""
-    series, folds = record.series, record.folds
-    split = record.config.get("split", {})
-    window = split.get("window", "expanding")
-    window = "expanding" if window == "expanding" else f"sliding ({window})"
+    lines = headline.headline(record, analysis)
     data = record.manifest.get("data", {})
-    n_test = int(folds.n_test.sum())
     parts = [
         f"# forecast-bench run `{record.run_id}`",
         "",
-        f"Data: `{data.get('source', '?')}` column `{series.name}`, {len(series)} values "
-        f"{series.index[0].date()} .. {series.index[-1].date()} "
-        f"(sha256 {str(data.get('sha256', ''))[:12]}).",
+        headline.markdown(lines),
+        "",
+        f"Data sha256: {str(data.get('sha256', ''))[:12]}.",
         *(f"Data note: {note}" for note in data.get("notes", [])),
-        f"Split: {len(folds)} {window} fold(s), {n_test} test values from "
-        f"{pd.Timestamp(folds.test_start.iloc[0]).date()}, horizon {record.horizon}, origins "
-        f"every {split.get('step', 1)} step(s); models refitted at each fold start.",
         "", "## Summary", "", analysis.text,
         "", "## Ranks (1 = best)", "", markdown["ranks"],
         "", "## RMSE per fold", "", markdown["folds"],
@@ -151,6 +151,9 @@ def summary_markdown(record: RunRecord, analysis: Analysis, markdown: dict[str, 
         "models made; below 0.05: the two models' accuracy differs by more than noise.", "",
         markdown["dm"],
     ]
+    shortfall = significance.dm_shortfall(record.forecasts, record.horizon)
+    if shortfall:
+        parts += ["", shortfall]
     for title, table in (("Fitted models", tables.fitted_table(record.status)),
                          ("Failures", tables.failures_table(record.status))):
         if table:

@@ -42,7 +42,7 @@ class RunOutcome:
     run_dir: Path
     dataset: Dataset | Collection
     result: WalkForwardResult
-    analysis: Analysis | PanelAnalysis  # every derived table; .text: what the terminal shows
+    analysis: Analysis | PanelAnalysis  # every derived table (terminal.run_text prints it)
 
     @property
     def summary(self) -> pd.DataFrame:

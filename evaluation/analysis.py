@@ -23,7 +23,7 @@ class Analysis:
     dm_pvalues: pd.DataFrame
     stationarity: pd.DataFrame  # ADF and KPSS on the level and on returns (or differences)
     notes: list[str]  # how each figure is computed, and why some are undefined
-    text: str  # what the terminal shows: the compact summary and its notes
+    text: str  # the compact summary and its notes (summary.md)
     # interval scores per (model, level) and per (model, step, level); empty without levels
     intervals: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     interval_steps: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)

@@ -8,6 +8,7 @@ Each public function writes one PNG atomically (via `save_figure`) and returns i
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from pathlib import Path
 
 import matplotlib
@@ -19,16 +20,25 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from evaluation.plots import _format_dates, save_figure
+from evaluation.plots import _format_dates, model_colors, save_figure
 from models.errors import DataError
 
-# Significance classes of the heatmap: darkest red below 0.001, white above 0.10.
-P_BOUNDS = (0.0, 0.001, 0.01, 0.05, 0.10, 1.0)
-P_COLORS = ("#99000d", "#de2d26", "#fb6a4a", "#fcbba1", "#ffffff")
+# DM heatmap cells: blue where the row model has the lower loss, red the higher; saturated
+# only when p < ALPHA (darker below 0.01), pale otherwise; grey for no test or a tie.
+ALPHA = 0.05
+DM_COLORS = {("better", 0.01): "#08519c", ("better", ALPHA): "#4292c6", ("better", 1.0): "#deebf7",
+             ("worse", 0.01): "#a50f15", ("worse", ALPHA): "#ef3b2c", ("worse", 1.0): "#fee0d2"}
+DM_NONE = "#d9d9d9"
+DM_LEGEND = {"#08519c": "row better, p < 0.01", "#4292c6": "row better, p < 0.05",
+             "#deebf7": "row better, not significant", "#fee0d2": "row worse, not significant",
+             "#ef3b2c": "row worse, p < 0.05", "#a50f15": "row worse, p < 0.01",
+             DM_NONE: "no test (or equal loss)"}
+FAR = 4.0  # a model whose errors reach FAR x the others' (median) is drawn off scale
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*")  # ties stay visible
 DIFF_COLUMNS = ["model", "fold", "origin", "target", "step", "y_true", "y_pred"]
 FOLD_DATES = ["train_start", "train_end", "test_start", "test_end"]
@@ -46,18 +56,54 @@ def _legend_outside(ax: Axes, n_entries: int) -> None:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
 
 
+def off_scale(extents: dict[str, float], factor: float = FAR) -> set[str]:
+    """Models whose extent (largest error, largest |cumulative difference|) exceeds `factor`
+    times the median extent of the other models; the smallest is never off scale."""
+    far = set()
+    for model, extent in extents.items():
+        others = [v for m, v in extents.items() if m != model and np.isfinite(v)]
+        middle = float(np.median(others)) if others else 0.0
+        if middle > 0 and np.isfinite(extent) and extent > factor * middle:
+            far.add(model)
+    return far
+
+
+def _clip_to(ax: Axes, values: list[np.ndarray], with_zero: bool = False) -> None:
+    """y-limits around `values` (the models on scale) with a margin."""
+    finite = np.concatenate([v[np.isfinite(v)] for v in values] + [np.zeros(int(with_zero))])
+    if finite.size:
+        low, high = float(finite.min()), float(finite.max())
+        pad = 0.08 * (high - low) or 0.08 * abs(high) or 1.0
+        ax.set_ylim(low - pad, high + pad)
+
+
+def _off_label(model: str, values: np.ndarray) -> str:
+    peak = values[np.argmax(np.abs(np.nan_to_num(values)))] if values.size else np.nan
+    return f"{model} (off scale, reaches {peak:.3g})"
+
+
 def _error_by_fold_figure(by_fold: pd.DataFrame, metric: str = "rmse", title: str = "") -> Figure:
-    """One line with markers per model (first-appearance order): x = fold, y = `metric`."""
+    """One line with markers per model (first-appearance order): x = fold, y = `metric`; the
+    y-scale leaves out a model far worse than the others (see off_scale), named as such."""
     _require(by_fold, ["model", "fold", metric], "per-fold scores table")
     fig, ax = plt.subplots(figsize=(10, 4.5))
     models = list(dict.fromkeys(by_fold["model"]))
+    values = {model: by_fold[by_fold["model"] == model].sort_values("fold", kind="stable")
+              for model in models}
+    ys = {model: mine[metric].to_numpy(dtype=float) for model, mine in values.items()}
+    far = off_scale({m: float(np.nanmax(y)) if np.isfinite(y).any() else np.nan
+                     for m, y in ys.items()})
+    colors = model_colors(models)
     for i, model in enumerate(models):
-        mine = by_fold[by_fold["model"] == model].sort_values("fold", kind="stable")
-        ax.plot(mine["fold"].to_numpy(dtype=int), mine[metric].to_numpy(dtype=float),
-                marker=MARKERS[i % len(MARKERS)], color=f"C{i % 10}", label=model)
+        ax.plot(values[model]["fold"].to_numpy(dtype=int), ys[model],
+                marker=MARKERS[i % len(MARKERS)], color=colors[model],
+                label=_off_label(model, ys[model]) if model in far else model)
+    if far:
+        _clip_to(ax, [ys[m] for m in models if m not in far])
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set(title=title or f"{metric.upper()} per fold", xlabel="fold",
-           ylabel=f"{metric.upper()} on the fold (each fold on its own)")
+    shown = title or f"{metric.upper()} per fold"
+    ax.set(title=shown + (f" (off scale: {', '.join(sorted(far))})" if far else ""),
+           xlabel="fold", ylabel=f"{metric.upper()} on the fold (each fold on its own)")
     ax.grid(True, alpha=0.3)
     _legend_outside(ax, len(models))
     fig.tight_layout()
@@ -121,18 +167,23 @@ def _cumulative_loss_difference_figure(
     worse than the reference would flatten the others). Rising = beating the reference."""
     curves = cumulative_loss_difference(forecasts, reference, step)
     boundaries = _fold_boundaries(forecasts, reference, step)
-    colors = {m: f"C{i % 10}" for i, m in enumerate(dict.fromkeys(forecasts["model"]))}
+    colors = model_colors(list(dict.fromkeys(forecasts["model"])))
     ncols = 1 if len(curves) < 2 else 2
     nrows = math.ceil(len(curves) / ncols) if len(curves) > 1 else 0
     fig = plt.figure(figsize=(11, 4.5 + 2.4 * nrows))
     grid = fig.add_gridspec(nrows + 1, ncols, height_ratios=[1.8] + [1] * nrows)
     ax = fig.add_subplot(grid[0, :])
-    _cumulative_panel(ax, curves, colors, boundaries)
+    far = off_scale({m: float(np.abs(c.to_numpy()).max()) for m, c in curves.items()})
+    _cumulative_panel(ax, curves, colors, boundaries, far)
+    if far:
+        _clip_to(ax, [c.to_numpy() for m, c in curves.items() if m not in far], with_zero=True)
     if not curves:
         ax.text(0.5, 0.5, f"no forecasts shared with {reference!r} at step {step}",
                 transform=ax.transAxes, ha="center", va="center", color="0.4")
-    ax.set(title=title or f"Cumulative squared-error advantage over {reference} "
-                          f"({step}-step; rising = beating {reference}; dashed: fold starts)",
+    heading = title or (f"Cumulative squared-error advantage over {reference} ({step}-step;"
+                        f" rising = beating {reference}; dashed: fold starts)")
+    ax.set(title=heading + (f"\noff scale here, on its own panel below: {', '.join(sorted(far))}"
+                            if far else ""),
            xlabel="target date",
            ylabel=f"cumulative ({reference} error^2 - model error^2)")
     _legend_outside(ax, len(curves))
@@ -148,12 +199,13 @@ def _cumulative_loss_difference_figure(
 
 
 def _cumulative_panel(ax: Axes, curves: dict[str, pd.Series], colors: dict[str, str],
-                      boundaries: list[pd.Timestamp]) -> None:
+                      boundaries: list[pd.Timestamp], far: Collection[str] = ()) -> None:
     ax.axhline(0, color="black", linewidth=0.8)
     for when in boundaries:
         ax.axvline(when, color="0.5", linestyle="--", linewidth=0.9)
     for model, curve in curves.items():
-        ax.plot(curve.index, curve.to_numpy(), color=colors[model], linewidth=1.3, label=model)
+        label = _off_label(model, curve.to_numpy()) if model in far else model
+        ax.plot(curve.index, curve.to_numpy(), color=colors[model], linewidth=1.3, label=label)
     _format_dates(ax)
 
 
@@ -172,35 +224,54 @@ def format_pvalue(p: float) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def _dm_heatmap_figure(pvalues: pd.DataFrame, title: str = "") -> Figure:
-    """Cell [row, col]: DM p-value of row vs col; dark red = small p (significant)."""
+def dm_cell_color(statistic: float, pvalue: float) -> str:
+    """The heatmap colour of one cell: blue when the row model's loss is lower (negative DM
+    statistic), red when higher; saturated only when p < ALPHA; DM_NONE without a test."""
+    if pd.isna(statistic) or pd.isna(pvalue) or statistic == 0:
+        return DM_NONE
+    side = "better" if statistic < 0 else "worse"
+    bound = next(b for b in (0.01, ALPHA, 1.0) if pvalue < b or b == 1.0)
+    return DM_COLORS[(side, bound)]
+
+
+def _dm_heatmap_figure(pvalues: pd.DataFrame, statistics: pd.DataFrame,
+                       title: str = "") -> Figure:
+    """Cell [row, col]: DM p-value of row vs col, coloured by direction and significance
+    (dm_cell_color), with a legend of the colours."""
     if pvalues.shape[0] != pvalues.shape[1] or list(pvalues.index) != list(pvalues.columns):
         raise DataError(f"DM p-values must be square with the same models on rows and columns; "
                         f"got shape {pvalues.shape}")
+    if statistics.shape != pvalues.shape:
+        raise DataError(f"DM statistics ({statistics.shape}) and p-values ({pvalues.shape}) "
+                        "differ in shape")
     values = pvalues.to_numpy(dtype=float)
+    signs = statistics.loc[pvalues.index, pvalues.columns].to_numpy(dtype=float)
+    colors = [[dm_cell_color(t, p) for t, p in zip(srow, prow, strict=True)]
+              for srow, prow in zip(signs, values, strict=True)]
     n = len(values)
     side = max(4.0, 1.8 + 0.75 * n)
-    fig, ax = plt.subplots(figsize=(side + 1.2, side), layout="constrained")  # fits long names
-    cmap = ListedColormap(P_COLORS).with_extremes(bad="0.85")
-    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap,
-                      norm=BoundaryNorm(P_BOUNDS, len(P_COLORS)))
+    fig, ax = plt.subplots(figsize=(side + 3.2, side), layout="constrained")  # fits the legend
+    ax.imshow(np.array([[to_rgb(c) for c in row] for row in colors]).reshape(n, n, 3))
     size = "medium" if n <= 5 else "small" if n <= 8 else "x-small"
+    strong = {DM_COLORS[(s, b)] for s in ("better", "worse") for b in (0.01, ALPHA)}
     for (i, j), p in np.ndenumerate(values):
-        dark = not np.isnan(p) and p < 0.01
         ax.text(j, i, format_pvalue(p), ha="center", va="center", fontsize=size,
-                color="white" if dark else "black")
+                color="white" if colors[i][j] in strong else "black")
     labels = [str(m) for m in pvalues.columns]
     ax.set_xticks(range(n), labels, rotation=45, ha="right", rotation_mode="anchor")
     ax.set_yticks(range(n), [str(m) for m in pvalues.index])
-    ax.set(title=title or "Diebold-Mariano p-values (row vs column)")
-    bar = fig.colorbar(image, ax=ax, ticks=P_BOUNDS, shrink=0.8)
-    bar.set_label("DM p-value")
+    ax.set(title=title or "Diebold-Mariano p-values (row vs column)",
+           xlabel="column model", ylabel="row model")
+    handles = [Patch(facecolor=c, edgecolor="0.6", label=label) for c, label in DM_LEGEND.items()]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small",
+              title="cell colour")
     return fig
 
 
-def plot_dm_heatmap(pvalues: pd.DataFrame, path: Path, title: str = "") -> Path:
-    """Write the heatmap of pairwise DM p-values (`dm_matrix(...)[1]`) to `path`."""
-    return save_figure(_dm_heatmap_figure(pvalues, title), Path(path))
+def plot_dm_heatmap(pvalues: pd.DataFrame, statistics: pd.DataFrame, path: Path,
+                    title: str = "") -> Path:
+    """Write the heatmap of pairwise DM p-values and statistics (`dm_matrix(...)`) to `path`."""
+    return save_figure(_dm_heatmap_figure(pvalues, statistics, title), Path(path))
 
 
 def _fold_dates(folds: pd.DataFrame) -> pd.DataFrame:

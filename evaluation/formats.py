@@ -71,7 +71,13 @@ def render_frame(frame: pd.DataFrame, fmt: str, *, headers: Mapping[str, str] | 
                  set(higher_is_better), bold_below)
     cells = [[(_text(column[i], floatfmt), marks[i])
               for column, marks in zip(columns, bold, strict=True)] for i in range(len(frame))]
-    return _latex(names, cells) if fmt == "latex" else _html(names, cells)
+    if fmt == "latex":
+        return _latex(names, cells)
+    numeric = [j > 0 and any(v is not None for v in column)
+               and all(v is not None or _missing(raw) for v, raw in zip(column, columns[j],
+                                                                        strict=True))
+               for j, column in enumerate(values)]
+    return _html(names, cells, numeric)
 
 
 def _bold(names: list, values: list[list[float | None]], best: str | None, lower: set,
@@ -132,10 +138,14 @@ def _latex(headers: list[str], cells: list[list[Cell]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _html(headers: list[str], cells: list[list[Cell]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+def _html(headers: list[str], cells: list[list[Cell]], numeric: list[bool]) -> str:
+    """numeric: per column, whether it holds numbers only (class "num": right-aligned)."""
+    kind = ["<th class='num'>" if flag else "<th>" for flag in numeric]
+    head = "".join(f"{th}{html.escape(h)}</th>" for th, h in zip(kind, headers, strict=True))
+    tds = ["<td class='num'>" if flag else "<td>" for flag in numeric]
     body = "".join(
-        "<tr>" + "".join(f"<td><b>{html.escape(t)}</b></td>" if bold
-                         else f"<td>{html.escape(t)}</td>" for t, bold in items) + "</tr>\n"
+        "<tr>" + "".join(f"{td}<b>{html.escape(t)}</b></td>" if bold
+                         else f"{td}{html.escape(t)}</td>"
+                         for td, (t, bold) in zip(tds, items, strict=True)) + "</tr>\n"
         for items in cells)
     return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n"

@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from evaluation.interval_metrics import levels_in
-from evaluation.plots import _format_dates, save_figure
+from evaluation.plots import ACTUAL, MODEL_WIDTH, _format_dates, save_figure
 from models.intervals import level_name
 
 MAX_PANELS = 6  # models shown in one fan chart
@@ -19,9 +19,9 @@ ORIGINS_SHOWN = 3  # forecast paths per panel when the horizon is above 1
 
 def fan_chart_figure(series: pd.Series, forecasts: pd.DataFrame, title: str,
                      methods: dict[str, str] | None = None) -> Figure | None:
-    """One panel per model (first MAX_PANELS): the actual series as a thin black line and the
-    forecasts of the last fold with their bands, the widest level lightest. Horizon 1: the
-    one-step bands over the whole fold; otherwise the paths from ORIGINS_SHOWN origins.
+    """One panel per model (first MAX_PANELS): the actual series as a thin dark line beneath
+    the model's forecasts of the last fold and their bands, the widest level lightest. Horizon
+    1: the one-step bands over the whole fold; otherwise the paths from ORIGINS_SHOWN origins.
     `methods`: model -> "analytic"/"conformal", shown in the panel titles."""
     levels = levels_in(forecasts)
     if not levels or not len(forecasts):
@@ -37,8 +37,7 @@ def fan_chart_figure(series: pd.Series, forecasts: pd.DataFrame, title: str,
     shown = series[(series.index >= first - span * 0.5) & (series.index <= end)]
     for ax, name in zip(axes, names, strict=False):
         part = last[last.model == name]
-        ax.plot(shown.index, shown.to_numpy(), color="black", linewidth=0.8, label="actual",
-                zorder=3)
+        ax.plot(shown.index, shown.to_numpy(), label="actual", **ACTUAL)
         multi_step = part.step.max() > 1
         origins: list = [None]  # horizon 1: one band over the whole fold
         if multi_step:
@@ -53,7 +52,7 @@ def fan_chart_figure(series: pd.Series, forecasts: pd.DataFrame, title: str,
                 ax.fill_between(path.target, path[f"lower_{suffix}"], path[f"upper_{suffix}"],
                                 color="tab:blue", alpha=0.18 + 0.17 * index, linewidth=0,
                                 label=f"{suffix}% interval" if origin == origins[0] else None)
-            ax.plot(path.target, path.y_pred, color="tab:blue", linewidth=1.0,
+            ax.plot(path.target, path.y_pred, color="tab:blue", linewidth=MODEL_WIDTH, zorder=2,
                     label="forecast" if origin == origins[0] else None)
         method = (methods or {}).get(name, "")
         ax.set_title(f"{name}{f' ({method})' if method else ''}", fontsize=10)

@@ -33,7 +33,7 @@ class PanelAnalysis:
     by_step: pd.DataFrame
     friedman: panel_stats.FriedmanResult
     notes: list[str]
-    text: str  # what the terminal shows
+    text: str  # the aggregate table and its notes (summary.md)
     # interval scores averaged over the common series, per (model, level) and per (model,
     # step, level); empty when the run asked for no intervals
     intervals: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)

@@ -1,6 +1,7 @@
-"""report.html of a collection run: the aggregate table first, then the critical-difference
-diagram, accuracy per horizon step and per category, per-series error distributions, a handful
-of series, coverage and failures, the data and the manifest. One self-contained page."""
+"""report.html of a collection run: the headline (the winner and whether its lead is
+significant) and the aggregate table first, then the critical-difference diagram, accuracy per
+horizon step and per category, per-series error distributions, a handful of series, coverage
+and failures, the data and the manifest. One self-contained page."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaluation import formats, interval_metrics
+from evaluation import formats, interval_metrics, panel_stats
 from evaluation.panel_analysis import PanelAnalysis
 from evaluation.panel_analysis import p_text as _p
 from evaluation.panel_record import PanelRecord
-from evaluation.report import figure, notes_list, page
+from evaluation.report import facts_table, figure, notes_list, page, scroll
 
 
 def render_panel_report(record: PanelRecord, analysis: PanelAnalysis, images: dict[str, Path],
@@ -21,7 +22,8 @@ def render_panel_report(record: PanelRecord, analysis: PanelAnalysis, images: di
     """The page; images: plot name -> PNG path (missing ones skipped); tables: name -> HTML."""
     friedman = analysis.friedman
     sections = [
-        ("summary", "Aggregate scores", _scroll(tables["aggregate"]) + notes_list(analysis.notes)),
+        ("headline", "At a glance", _headline(record, analysis)),
+        ("summary", "Aggregate scores", scroll(tables["aggregate"]) + notes_list(analysis.notes)),
         ("ranks", "Ranks and significance across series",
          f"<p>Friedman chi2 = {_num(friedman.statistic)}, {_p(friedman.pvalue)};"
          f" Iman-Davenport F = {_num(friedman.iman_davenport_f)},"
@@ -31,17 +33,17 @@ def render_panel_report(record: PanelRecord, analysis: PanelAnalysis, images: di
          " significantly (Demsar 2006).</p>"
          + figure(images, "cd_diagram", "critical-difference diagram")),
         ("steps", "Accuracy per horizon step", figure(images, "by_step", "accuracy by step")
-         + _scroll(tables["by_step"])),
+         + scroll(tables["by_step"])),
     ]
     if "by_category" in tables:
         sections.append(("categories", "Accuracy per category",
                          figure(images, "by_category", "MASE by category")
-                         + _scroll(tables["by_category"])))
+                         + scroll(tables["by_category"])))
     if "intervals" in tables:
         sections.append(("intervals", "Prediction intervals",
                          f"<p class='note'>{html.escape(interval_metrics.table_note())} Each "
                          "score is a mean over the common series.</p>"
-                         + _scroll(tables["intervals"])
+                         + scroll(tables["intervals"])
                          + figure(images, "coverage_by_step", "coverage by horizon step")
                          + "".join(figure(images, key, "a series with interval bands")
                                    for key in sorted(images) if key.startswith("fan_chart"))))
@@ -52,28 +54,50 @@ def render_panel_report(record: PanelRecord, analysis: PanelAnalysis, images: di
          "<p class='note'>For each model its best, typical (median) and worst series by MASE;"
          " the forecasts from the last origin against the reference's.</p>"
          + figure(images, "examples", "example series")),
-        ("coverage", "Coverage", _scroll(tables["coverage"])),
+        ("coverage", "Coverage", scroll(tables["coverage"])),
         ("failures", "Failures and skipped series", _failures(record)),
         ("data", "Data", _data(record)),
         ("manifest", "Manifest", "<details><summary>config.toml (fully resolved)</summary><pre>"
          + html.escape(record.config_text) + "</pre></details>"
          + f"<pre>{html.escape(str(record.manifest.get('wall_seconds', {})))}</pre>"),
     ]
-    lead = f"<p>{html.escape(_headline(record, analysis))}</p>\n"
-    return page(record.run_id, record.manifest, sections, lead)
+    return page(record.run_id, record.manifest, sections)
 
 
 def _headline(record: PanelRecord, analysis: PanelAnalysis) -> str:
-    summary = analysis.summary
+    """What was compared, the best model by OWA, and whether its mean MASE rank differs from
+    the next best's and the reference's by more than Nemenyi's critical difference."""
+    summary, friedman = analysis.summary, analysis.friedman
     best = summary.iloc[0]
-    return (f"{len(summary)} models on {len(analysis.common)} series of "
-            f"{record.manifest.get('data', {}).get('source', '?')}; best by OWA: {best['model']}"
-            f" (OWA {best['owa']:.3f}, mean sMAPE {best['smape_mean']:.2f}, mean MASE "
-            f"{best['mase_mean']:.3f}) against the reference {record.reference}.")
+    context = (f"{len(summary)} models on {len(analysis.common)} series of "
+               f"{record.manifest.get('data', {}).get('source', '?')} (the series every model"
+               f" covered), scored against the reference {record.reference}.")
+    items = [f"Most accurate by OWA: <strong>{html.escape(str(best['model']))}</strong> (OWA"
+             f" {best['owa']:.3f}, mean sMAPE {best['smape_mean']:.2f}, mean MASE"
+             f" {best['mase_mean']:.3f})."]
+    verdict = ("the models differ" if friedman.pvalue < friedman.alpha
+               else "no evidence that the models differ")
+    items.append(f"Friedman test on the MASE ranks across series: {_p(friedman.pvalue)},"
+                 f" {verdict} at {friedman.alpha:g}.")
+    others = [("next best", summary.iloc[1]["model"])] if len(summary) > 1 else []
+    if record.reference != best["model"] and record.reference in set(summary.model):
+        others.append(("reference", record.reference))
+    for role, model in others:
+        items.append(f"Against the {role} {html.escape(str(model))}: "
+                     + _rank_gap(friedman, str(best["model"]), str(model)))
+    mark = f" class='winner' data-model='{html.escape(str(best['model']), quote=True)}'"
+    rows = "".join(f"<li{mark if i == 0 else ''}>{item}</li>" for i, item in enumerate(items))
+    return f"<p class='note'>{html.escape(context)}</p>\n<ul class='headline'>{rows}</ul>"
 
 
-def _scroll(table: str) -> str:
-    return f"<div class='scroll'>{table}</div>"
+def _rank_gap(friedman: panel_stats.FriedmanResult, model: str, other: str) -> str:
+    ranks, cd = friedman.mean_ranks, friedman.critical_difference
+    if model not in ranks or other not in ranks or pd.isna(cd):
+        return "the mean ranks cannot be compared (too few series)."
+    gap = float(ranks[other] - ranks[model])
+    verdict = ("significant (larger than" if abs(gap) > cd else "not significant (within")
+    return (f"mean MASE rank {ranks[model]:.2f} against {ranks[other]:.2f}, a gap of {gap:+.2f}:"
+            f" {verdict} the Nemenyi critical difference {cd:.2f}).")
 
 
 def _failures(record: PanelRecord) -> str:
@@ -81,11 +105,11 @@ def _failures(record: PanelRecord) -> str:
     parts = []
     if len(record.skipped):
         parts.append(f"<p>{len(record.skipped)} series skipped before any model ran:</p>"
-                     + _scroll(formats.render_frame(record.skipped.head(50), "html")))
+                     + scroll(formats.render_frame(record.skipped.head(50), "html")))
     if len(failed):
         parts.append(f"<p class='warn'>{len(failed)} failed task(s), left out of the scores"
                      " (first 50):</p>"
-                     + _scroll(formats.render_frame(failed.head(50).reset_index(drop=True),
+                     + scroll(formats.render_frame(failed.head(50).reset_index(drop=True),
                                                     "html")))
     return "".join(parts) or "<p>None: every model ran on every series.</p>"
 
@@ -95,9 +119,7 @@ def _data(record: PanelRecord) -> str:
     facts = [(key, value) for key, value in data.items() if not isinstance(value, dict | list)]
     facts += [(key, ", ".join(f"{k}: {v}" for k, v in value.items()))
               for key, value in data.items() if isinstance(value, dict)]
-    rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
-                   for k, v in facts)
-    return f"<div class='scroll'><table>{rows}</table></div>"
+    return facts_table(facts)
 
 
 def _num(value: float) -> str:

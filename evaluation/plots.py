@@ -13,6 +13,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, no display; must precede the pyplot import
 
+import matplotlib.colors as mcolors
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
@@ -165,10 +166,23 @@ def _forecast_rows(forecasts: pd.DataFrame, step: int) -> pd.DataFrame:
     return rows.sort_values("target", kind="stable")
 
 
-def _draw_panel(ax: Axes, actual: pd.Series, boundaries: list[pd.Timestamp]) -> None:
-    """Actual in black, dotted fold starts, date axis (model lines are added by the caller)."""
-    ax.plot(actual.index, actual.to_numpy(), color="black", linewidth=2.2, label="actual",
-            zorder=3)
+def model_colors(models: list[str]) -> dict[str, str]:
+    """One colour per model: matplotlib's 10-colour cycle, tab20 when there are more models
+    (so no two models share a colour up to 20)."""
+    if len(models) <= 10:
+        return {model: f"C{i}" for i, model in enumerate(models)}
+    palette = plt.get_cmap("tab20").colors
+    return {model: mcolors.to_hex(palette[i % 20]) for i, model in enumerate(models)}
+
+
+ACTUAL = {"color": "0.15", "linewidth": 0.9, "zorder": 1}  # thin, dark, beneath the models
+MODEL_WIDTH = 1.4
+
+
+def draw_panel(ax: Axes, actual: pd.Series, boundaries: list[pd.Timestamp]) -> None:
+    """Actual as a thin dark line beneath the models, dotted fold starts, date axis (model
+    lines are added by the caller)."""
+    ax.plot(actual.index, actual.to_numpy(), label="actual", **ACTUAL)
     for when in boundaries:
         ax.axvline(when, color="0.4", linestyle=":", linewidth=1)
     _format_dates(ax)
@@ -180,24 +194,26 @@ def _actual_vs_predicted_figure(forecasts: pd.DataFrame, title: str, step: int =
     models = list(dict.fromkeys(rows["model"]))
     actual = rows.drop_duplicates("target").set_index("target")["y_true"]
     boundaries = sorted(rows.groupby("fold")["target"].min())
-    colors = {model: f"C{i % 10}" for i, model in enumerate(models)}  # black is the actual's
+    colors = model_colors(models)  # dark grey: the actual
     ncols = 1 if len(models) == 1 else 2
     nrows = math.ceil(len(models) / ncols)
     fig = plt.figure(figsize=(12, 4.5 + 2.6 * nrows))
     grid = fig.add_gridspec(nrows + 1, ncols, height_ratios=[1.8] + [1] * nrows)
     top = fig.add_subplot(grid[0, :])
-    _draw_panel(top, actual, boundaries)
+    draw_panel(top, actual, boundaries)
     for model in models:
         mine = rows[rows["model"] == model]
-        top.plot(mine["target"], mine["y_pred"], color=colors[model], linewidth=1, label=model)
+        top.plot(mine["target"], mine["y_pred"], color=colors[model], linewidth=MODEL_WIDTH,
+                 label=model, zorder=2, alpha=0.85)
     top.set(title=f"{title} ({step}-step-ahead forecasts; dotted lines: fold starts)",
             xlabel="target date", ylabel="value")
     top.legend(loc="best", ncols=min(4, len(models) + 1), fontsize="small")
     for i, model in enumerate(models):
         ax = fig.add_subplot(grid[1 + i // ncols, i % ncols], sharex=top)
         mine = rows[rows["model"] == model]
-        _draw_panel(ax, actual, boundaries)
-        ax.plot(mine["target"], mine["y_pred"], color=colors[model], linewidth=1, label=model)
+        draw_panel(ax, actual, boundaries)
+        ax.plot(mine["target"], mine["y_pred"], color=colors[model], linewidth=MODEL_WIDTH,
+                label=model, zorder=2)
         ax.set(title=f"{model}: RMSE {rmse(mine['y_true'], mine['y_pred']):.4f}",
                xlabel="target date", ylabel="value")
         ax.legend(loc="best", fontsize="small")

@@ -9,28 +9,33 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaluation import formats, interval_metrics
+from evaluation import formats, headline, interval_metrics
+from evaluation import tests as significance
 from evaluation.analysis import Analysis
 from evaluation.record import RunRecord
 
 STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em;
+body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 1em auto; padding: 0 .8em;
        color: #222; line-height: 1.45; }
-h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em; }
-nav a { margin-right: .8em; }
+h1 { font-size: 1.5em; overflow-wrap: anywhere; }
+h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em; }
+nav { display: flex; flex-wrap: wrap; gap: .2em .9em; margin: .5em 0 1em; }
 table { border-collapse: collapse; margin: .8em 0; font-size: .9em; }
-th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
+th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: left; }
+th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
 thead th { background: #f0f0f0; }
-img { max-width: 100%; border: 1px solid #eee; margin: .5em 0; }
+img { max-width: 100%; height: auto; border: 1px solid #eee; margin: .5em 0; }
 .note { color: #555; font-size: .9em; }
+code { overflow-wrap: anywhere; }
 .warn { color: #a00; font-weight: bold; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: .5em; }
+ul.headline li { margin: .3em 0; } ul.headline li.winner { font-size: 1.1em; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(520px, 100%), 1fr));
+        gap: .5em; }
 details { margin: .5em 0; } summary { cursor: pointer; }
 pre { background: #f7f7f7; padding: .8em; overflow-x: auto; font-size: .85em; }
 .scroll { overflow-x: auto; max-width: 100%; }
 """
-VIEWPORT = "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
 
 
 def image_tag(path: Path, alt: str) -> str:
@@ -41,41 +46,47 @@ def image_tag(path: Path, alt: str) -> str:
 
 def render_report(record: RunRecord, analysis: Analysis, images: dict[str, Path],
                   tables: dict[str, str], explain: list[str] | None = None) -> str:
-    """The page: data and EDA, folds, scores, significance, plots, failures, manifest.
+    """The page: the headline, the scores, the plots, the other tables, failures, then the data
+    (EDA), the folds and the manifest.
 
     images: plot name -> PNG path (missing names are skipped); tables: table name -> HTML;
     explain: files written by `forecast-bench explain`, relative to the run folder.
     """
+    forecast_plot = (figure(images, "forecast_paths", "forecast paths from a few origins")
+                     or figure(images, "actual_vs_predicted", "actual vs predicted"))
     sections = [
-        ("data", "Data", _data_section(record, analysis, images)),
-        ("folds", "Folds", figure(images, "folds_timeline", "train and test spans")
-         + _frame_html(_dates_as_text(record.folds))),
-        ("summary", "Summary", tables["summary"] + notes_list(analysis.notes)),
-        ("ranks", "Ranks", "<p class='note'>1 = best on that metric (ties share the mean rank);"
-         " mean rank over the metrics a model has.</p>" + tables["ranks"]),
+        ("headline", "At a glance", headline.to_html(headline.headline(record, analysis))),
+        ("summary", "Scores", scroll(tables["summary"]) + notes_list(analysis.notes)),
+        ("forecasts", "Forecasts", forecast_plot
+         + figure(images, "cumulative_loss_vs_naive",
+                  "cumulative squared-error difference against naive")),
         ("per-fold", "RMSE per fold", "<p class='note'>Each fold scored on its own; the lowest"
-         " RMSE of each fold in bold.</p>" + tables["folds"]
-         + figure(images, "error_by_fold", "RMSE per fold")),
+         " RMSE of each fold in bold.</p>" + figure(images, "error_by_fold", "RMSE per fold")
+         + scroll(tables["folds"])),
     ]
     if "steps" in tables:
-        sections.append(("per-step", "RMSE per horizon step", tables["steps"]))
+        sections.append(("per-step", "RMSE per horizon step", scroll(tables["steps"])))
+    sections += [
+        ("dm", "Diebold-Mariano tests", _dm_text(record, analysis)
+         + figure(images, "dm_pvalues", "DM p-value heatmap") + scroll(tables["dm"])),
+        ("ranks", "Ranks", "<p class='note'>1 = best on that metric (ties share the mean rank);"
+         " mean rank over the metrics a model has.</p>" + scroll(tables["ranks"])),
+    ]
     if "intervals" in tables:
         sections.append(("intervals", "Prediction intervals",
                          f"<p class='note'>{html.escape(interval_metrics.table_note())}</p>"
-                         + tables["intervals"]
+                         + scroll(tables["intervals"])
                          + figure(images, "coverage_by_step", "coverage by horizon step")
                          + figure(images, "fan_chart", "forecasts with interval bands")))
     sections += [
-        ("dm", "Diebold-Mariano tests", _dm_text(record.horizon) + tables["dm"]
-         + figure(images, "dm_pvalues", "DM p-value heatmap")),
-        ("forecasts", "Forecasts", figure(images, "actual_vs_predicted", "actual vs predicted")
-         + figure(images, "cumulative_loss_vs_naive",
-                   "cumulative squared-error difference against naive")),
         ("training", "Training curves", figure(images, "training_curves", "training curves")
          or "<p>No model of this run records training curves.</p>"),
         ("fitted", "Fitted models", _status_table(record.status, "fitted")
          or "<p>No model reports what it fitted.</p>"),
         ("failures", "Failures", _failures(record.status)),
+        ("data", "Data", _data_section(record, analysis, images)),
+        ("folds", "Folds", figure(images, "folds_timeline", "train and test spans")
+         + _frame_html(_dates_as_text(record.folds))),
     ]
     if explain:
         links = "".join(f'<li><a href="{html.escape(f)}">{html.escape(f)}</a></li>'
@@ -90,9 +101,9 @@ def render_report(record: RunRecord, analysis: Analysis, images: dict[str, Path]
 Section = tuple[str, str, str]  # (anchor, title, HTML content)
 
 
-def page(run_id: str, manifest: dict, sections: list[Section], lead: str = "") -> str:
-    """The whole HTML page: title, an incomplete-run warning, `lead` (HTML), a navigation
-    line, then the sections; the same frame for single-series and collection reports."""
+def page(run_id: str, manifest: dict, sections: list[Section]) -> str:
+    """The whole HTML page: title, an incomplete-run warning, a table of contents (links to the
+    sections), then the sections; the same frame for single-series and collection reports."""
     nav = "".join(f'<a href="#{key}">{html.escape(title)}</a>' for key, title, _ in sections)
     body = "\n".join(f'<section id="{key}">\n<h2>{html.escape(title)}</h2>\n{content}\n</section>'
                      for key, title, content in sections)
@@ -101,7 +112,7 @@ def page(run_id: str, manifest: dict, sections: list[Section], lead: str = "") -
                   "<p class='warn'>This run did not finish: no complete manifest.json.</p>")
     return (f"<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n{VIEWPORT}\n"
             f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
-            f"<h1>{html.escape(title)}</h1>\n{incomplete}\n{lead}<nav>{nav}</nav>\n{body}\n"
+            f"<h1>{html.escape(title)}</h1>\n{incomplete}\n<nav>{nav}</nav>\n{body}\n"
             "</body>\n</html>\n")
 
 
@@ -114,8 +125,20 @@ def notes_list(notes: list[str]) -> str:
     return "<ul class='note'>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
 
 
+def scroll(table: str) -> str:
+    """A table inside a box that scrolls sideways, so a wide table never widens the page."""
+    return f"<div class='scroll'>{table}</div>"
+
+
+def facts_table(facts: list[tuple[str, object]]) -> str:
+    """Two columns, name and value, in a scroll box."""
+    rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
+                   for k, v in facts)
+    return scroll(f"<table>{rows}</table>")
+
+
 def _frame_html(frame: pd.DataFrame) -> str:
-    return formats.render_frame(frame, "html")
+    return scroll(formats.render_frame(frame, "html"))
 
 
 def _data_section(record: RunRecord, analysis: Analysis, images: dict[str, Path]) -> str:
@@ -129,22 +152,32 @@ def _data_section(record: RunRecord, analysis: Analysis, images: dict[str, Path]
         ("sha256", data.get("sha256", "")),
         *(("cleaning", note) for note in data.get("notes", [])),
     ]
-    rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
-                   for k, v in facts)
     eda = "<div class='grid'>" + "".join(
         figure(images, name, name.replace("_", " "))
         for name in ("eda_price", "eda_moving_averages", "eda_returns", "eda_boxplots")) + "</div>"
-    tests = (formats.render_frame(analysis.stationarity, "html", pvalues=["pvalue"])
+    tests = (scroll(formats.render_frame(analysis.stationarity, "html", pvalues=["pvalue"]))
              if len(analysis.stationarity) else "<p>Stationarity tests could not run.</p>")
-    return (f"<table>{rows}</table>\n<h3>Exploratory plots</h3>\n{eda}\n"
+    return (f"{facts_table(facts)}\n<h3>Exploratory plots</h3>\n{eda}\n"
             "<h3>Stationarity (ADF: null = unit root; KPSS: null = stationary)</h3>\n" + tests)
 
 
-def _dm_text(horizon: int) -> str:
-    return (f"<p class='note'>Cell [row, column]: p-value of the Diebold-Mariano test of the row"
-            f" model against the column model on the {horizon}-step forecasts both made"
+def _dm_text(record: RunRecord, analysis: Analysis) -> str:
+    """How to read the DM table and heatmap, and why cells are empty when some are."""
+    horizon = record.horizon
+    at = "" if horizon == 1 else (f" (step {horizon} only: the DM test takes one forecast per"
+                                  " origin, the run's last step)")
+    text = (f"<p class='note'>Cell [row, column]: p-value of the Diebold-Mariano test of the row"
+            f" model against the column model on the {horizon}-step forecasts both made{at}"
             " (two-sided, Harvey-Leybourne-Newbold corrected, squared loss). Below 0.05 (bold)"
-            " the two models' accuracy differs by more than noise.</p>")
+            " the two models' accuracy differs by more than noise. In the heatmap blue means"
+            " the row model has the lower loss, red the higher; strong colours only where"
+            " p &lt; 0.05.</p>")
+    models = list(analysis.dm_pvalues.index)
+    if len(models) < 2:
+        why = "Only one model produced forecasts: there is no pair to test."
+    else:
+        why = significance.dm_shortfall(record.forecasts, horizon)
+    return text + (f"<p class='dm-why warn'>{html.escape(why)}</p>" if why else "")
 
 
 def _status_table(status: pd.DataFrame, column: str) -> str:
@@ -174,9 +207,8 @@ def _manifest(record: RunRecord) -> str:
         *((f"version: {name}", version)
           for name, version in manifest.get("packages", {}).items()),
     ]
-    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
-                   for k, v in facts if v is not None)
-    return (f"<table>{rows}</table>\n<details><summary>manifest.json</summary><pre>"
+    shown = [(k, v) for k, v in facts if v is not None]
+    return (f"{facts_table(shown)}\n<details><summary>manifest.json</summary><pre>"
             + html.escape(json.dumps(manifest, indent=2)) + "</pre></details>\n"
             "<details><summary>config.toml (fully resolved)</summary><pre>"
             + html.escape(record.config_text) + "</pre></details>")

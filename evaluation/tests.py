@@ -168,3 +168,26 @@ def dm_vs_reference(
                      "statistic": result.statistic if result else np.nan,
                      "pvalue": result.pvalue if result else np.nan})
     return pd.DataFrame(rows, columns=["model", "statistic", "pvalue", "n"])
+
+
+def dm_shortfall(forecasts: pd.DataFrame, horizon: int = 1) -> str:
+    """Why DM cells are empty: the test uses the step-`horizon` forecasts only and needs at least
+    max(MIN_PAIRS, horizon + 1) of them from both models; "" when every model has enough."""
+    need = max(MIN_PAIRS, horizon + 1)
+    at_step = forecasts[forecasts.step == horizon].drop_duplicates(["model", *KEYS])
+    counts = at_step.groupby("model", sort=False).size().reindex(pd.unique(forecasts.model),
+                                                                 fill_value=0)
+    if len(counts) < 2 or counts.min() >= need:
+        return ""
+    return (f"The Diebold-Mariano test compares the {horizon}-step-ahead forecasts only (the"
+            f" run's horizon, one per origin) and needs at least {need} of them made by both"
+            f" models (at least {MIN_PAIRS}, and more than the horizon, for the variance of"
+            f" overlapping errors); the models here have {_counts_text(counts)}. More test"
+            " values, more folds or origins closer together (split.step) give more.")
+
+
+def _counts_text(counts: pd.Series) -> str:
+    values = sorted(set(counts.tolist()))
+    if len(values) == 1:
+        return f"{values[0]} each"
+    return ", ".join(f"{model}: {n}" for model, n in counts.items())

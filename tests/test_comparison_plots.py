@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.colors import to_rgb
 
 from evaluation import comparison_plots as cp
 from evaluation.metrics import scores_by_fold
@@ -164,32 +165,37 @@ def test_format_pvalue():
 def test_dm_heatmap_cells_and_image():
     models = ["naive", "arima", "lstm"]
     values = np.array([[np.nan, 0.0004, 0.0312], [0.0004, np.nan, 0.5], [0.0312, 0.5, np.nan]])
-    fig = cp._dm_heatmap_figure(pd.DataFrame(values, index=models, columns=models))
+    signs = np.array([[np.nan, 3.0, -2.0], [-3.0, np.nan, 0.5], [2.0, -0.5, np.nan]])
+    fig = cp._dm_heatmap_figure(pd.DataFrame(values, index=models, columns=models),
+                                pd.DataFrame(signs, index=models, columns=models))
     try:
-        ax, bar = fig.axes
+        ax = fig.axes[0]
         texts = [t.get_text() for t in ax.texts]
-        image = np.ma.filled(ax.get_images()[0].get_array().astype(float), np.nan)
+        image = ax.get_images()[0].get_array()
         xlabels = [t.get_text() for t in ax.get_xticklabels()]
         ylabels = [t.get_text() for t in ax.get_yticklabels()]
         rotation = ax.get_xticklabels()[0].get_rotation()
-        bar_label = bar.get_ylabel()
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
     finally:
         plt.close(fig)
     assert texts == ["-", "<0.001", "0.031", "<0.001", "-", "0.500", "0.031", "0.500", "-"]
-    np.testing.assert_array_equal(image, values)
+    for (i, j), p in np.ndenumerate(values):
+        expected = cp.dm_cell_color(signs[i, j], p)
+        np.testing.assert_allclose(image[i, j], to_rgb(expected))
     assert xlabels == models and ylabels == models and rotation > 0
-    assert bar_label == "DM p-value"
+    assert "row better, p < 0.05" in legend and "row worse, not significant" in legend
 
 
 def test_dm_heatmap_one_model_and_bad_shape(tmp_path):
-    fig = cp._dm_heatmap_figure(pd.DataFrame([[np.nan]], index=["naive"], columns=["naive"]))
+    one = pd.DataFrame([[np.nan]], index=["naive"], columns=["naive"])
+    fig = cp._dm_heatmap_figure(one, one)
     try:
         assert [t.get_text() for t in fig.axes[0].texts] == ["-"]
     finally:
         plt.close(fig)
+    wide = pd.DataFrame([[0.1, 0.2]], index=["a"], columns=["a", "b"])
     with pytest.raises(DataError, match="square"):
-        cp.plot_dm_heatmap(pd.DataFrame([[0.1, 0.2]], index=["a"], columns=["a", "b"]),
-                           tmp_path / "x.png")
+        cp.plot_dm_heatmap(wide, wide, tmp_path / "x.png")
 
 
 FOLD_DATES = {"train_start": [dt.date(2020, 1, 1), dt.date(2020, 1, 1), dt.date(2020, 3, 2)],
@@ -252,11 +258,11 @@ def test_folds_timeline_from_folds_frame_and_bad_input(tmp_path, series):
 
 def test_every_public_function_writes_a_png(tmp_path):
     table = hand_forecasts()
-    _, pvalues = dm_matrix(table)
+    statistics, pvalues = dm_matrix(table)
     paths = [
         cp.plot_error_by_fold(scores_by_fold(table[table.step == 1]), tmp_path / "a" / "e.png"),
         cp.plot_cumulative_loss_difference(table, tmp_path / "c.png", title="MSFT"),
-        cp.plot_dm_heatmap(pvalues, tmp_path / "dm.png"),
+        cp.plot_dm_heatmap(pvalues, statistics, tmp_path / "dm.png"),
         cp.plot_folds_timeline(folds_table("csv", tmp_path), tmp_path / "t.png"),
     ]
     assert paths == [tmp_path / "a" / "e.png", tmp_path / "c.png", tmp_path / "dm.png",

@@ -143,7 +143,10 @@ def test_actual_vs_predicted_panels_and_rmse(models):
         top, *panels = fig.axes
         assert len(top.get_lines()) == 1 + len(models) + 3  # actual, models, 3 fold markers
         actual = top.get_lines()[0]
-        assert actual.get_color() == "black" and actual.get_linewidth() > 2
+        drawn = [line for line in top.get_lines() if line.get_label() in models]
+        assert len(drawn) == len(models) and actual.get_label() == "actual"
+        assert actual.get_linewidth() < 1  # thin, beneath every model
+        assert all(actual.get_zorder() < line.get_zorder() for line in drawn)
         for ax, model in zip(panels, models, strict=True):
             title = ax.get_title()
             assert title.startswith(f"{model}:")

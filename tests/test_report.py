@@ -19,8 +19,8 @@ from evaluation.record import load_run
 from evaluation.report import render_report
 from models.errors import DataError
 
-SECTIONS = {"data", "folds", "summary", "ranks", "per-fold", "intervals", "dm", "forecasts",
-            "training", "fitted", "failures", "manifest"}
+SECTIONS = {"headline", "data", "folds", "summary", "ranks", "per-fold", "intervals", "dm",
+            "forecasts", "training", "fitted", "failures", "manifest"}
 IMAGES = {"eda price", "eda moving averages", "eda returns", "eda boxplots",
           "train and test spans", "RMSE per fold", "DM p-value heatmap", "actual vs predicted",
           "cumulative squared-error difference against naive", "coverage by horizon step",

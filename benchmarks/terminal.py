@@ -1,0 +1,141 @@
+"""What `forecast-bench run` prints: a summary that fits WIDTH columns, the columns that matter
+and notes about those columns only. The full tables are in the run folder's files."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+from tabulate import tabulate
+
+from evaluation import panel_stats
+from evaluation.analysis import Analysis
+from evaluation.formats import PVALUE_FLOOR
+from evaluation.panel_analysis import PanelAnalysis
+from evaluation.tables import marked
+from models.intervals import level_name
+
+WIDTH = 100  # columns of the terminal the summary is made for
+NOTE_LINES = 3  # a longer note is cut with " ..."
+
+Formatter = Callable[[object], str]
+
+
+def _fixed(digits: int) -> Formatter:
+    return lambda value: "-" if pd.isna(value) else f"{float(value):.{digits}f}"
+
+
+def _pvalue(value: object) -> str:
+    if pd.isna(value):
+        return "-"
+    return f"<{PVALUE_FLOOR:g}" if float(value) < PVALUE_FLOOR else f"{float(value):.4f}"
+
+
+# column -> (header, format, note); a note is printed only when its column is shown
+SINGLE: dict[str, tuple[str, Formatter, str]] = {
+    "rmse": ("RMSE", _fixed(4), "RMSE: root mean squared error over every forecast of the"
+             " model (all folds and steps pooled)."),
+    "rmse_vs_naive": ("RMSE/naive", _fixed(3), "RMSE/naive: Theil's U2, RMSE over the random walk's"
+                      " (naive) on the same targets; below 1 beats it."),
+    "dm_pvalue_vs_naive": ("DM p", _pvalue, "DM p: Diebold-Mariano test against naive at the run's"
+                           " horizon; below 0.05 the gap is more than noise."),
+    "mase": ("MASE", _fixed(3), "MASE: mean |error| over the training part's (seasonal) naive"
+             " MAE; below 1 beats that in-sample."),
+    "smape": ("sMAPE %", _fixed(2), "sMAPE %: mean of 200 |error| / (|actual| + |forecast|)."),
+    "mean_rank": ("mean rank", _fixed(1), "mean rank: the mean of the model's ranks on {ranked}"
+                  " (1 = best)."),
+}
+PANEL: dict[str, tuple[str, Formatter, str]] = {
+    "smape_mean": ("sMAPE mean", _fixed(2), "sMAPE mean, MASE mean: each series' score,"
+                   " averaged over the common series."),
+    "mase_mean": ("MASE mean", _fixed(3), ""),
+    "owa": ("OWA", _fixed(3), "OWA: the mean of the sMAPE and MASE ratios to the"
+            " reference (M4's); below 1 beats the reference."),
+    "beats_ref_pct": ("beats ref. %", _fixed(1), "beats ref. %: share of the common series"
+                      " on which the model's MASE is below the reference's."),
+    "mean_rank": ("mean rank", _fixed(2), "mean rank: the model's MASE rank on each common"
+                  " series (1 = best), averaged."),
+}
+RANK_NAMES = {"rmse": "RMSE", "mae": "MAE", "mape": "MAPE", "smape": "sMAPE", "mase": "MASE",
+              "directional_accuracy": "direction"}
+FILES = "Every metric, per fold and step, and the tests: summary.md and report.html in:"
+
+
+def run_text(analysis: Analysis | PanelAnalysis) -> str:
+    """The summary of a finished run as the terminal shows it (every line <= WIDTH)."""
+    if isinstance(analysis, PanelAnalysis):
+        return _panel_text(analysis)
+    return _single_text(analysis)
+
+
+def _single_text(analysis: Analysis) -> str:
+    summary = analysis.summary
+    ranks = analysis.ranks.set_index("model")
+    frame = summary.assign(mean_rank=summary.model.map(ranks.mean_rank))
+    leaky = set(summary.model[summary.leaky.astype(bool)]) if "leaky" in summary else set()
+    frame = frame.assign(model=marked(frame.model, leaky))
+    shown = [c for c in SINGLE if c in frame and frame[c].notna().any()]
+    ranked = ", ".join(RANK_NAMES.get(c, c) for c in ranks.columns if c != "mean_rank")
+    notes = [SINGLE[c][2].format(ranked=ranked) for c in shown]
+    if leaky:
+        notes.append("(leaky): the model saw the test period while fitting; its score is not"
+                     " an honest forecast.")
+    incomplete = summary[summary.folds_ok.str.split("/").map(lambda p: p[0] != p[1])]
+    if len(incomplete):
+        notes.append("Failed on some folds (scores cover the folds that ran; see status.csv): "
+                     + ", ".join(incomplete.model) + ".")
+    notes += [note for note in analysis.notes if note.startswith(("MASE is", "sMAPE is"))]
+    parts = [_table(frame, shown, SINGLE), _notes(notes)]
+    if len(analysis.intervals):
+        parts.append(_coverage(analysis.intervals))
+    return "\n\n".join([*parts, FILES])
+
+
+def _panel_text(analysis: PanelAnalysis) -> str:
+    summary = analysis.summary
+    shown = [c for c in PANEL if c in summary]
+    column_notes = set(panel_stats.NOTES.values())
+    notes = [note for note in analysis.notes if note not in column_notes]
+    notes += [PANEL[c][2] for c in shown if PANEL[c][2]]
+    failed = summary[summary.failed_tasks > 0] if "failed_tasks" in summary else summary[:0]
+    if len(failed):
+        notes.append("Failed tasks (see status.csv): " + ", ".join(
+            f"{row.model} {int(row.failed_tasks)}" for row in failed.itertuples()) + ".")
+    parts = [_table(summary, shown, PANEL), _notes(notes)]
+    if len(analysis.intervals):
+        parts.append(_coverage(analysis.intervals))
+    return "\n\n".join([*parts, FILES])
+
+
+def _table(frame: pd.DataFrame, shown: Sequence[str],
+           spec: dict[str, tuple[str, Formatter, str]]) -> str:
+    """Model and the `shown` columns, formatted by `spec`, numbers right-aligned."""
+    rows = [[str(row["model"]), *(spec[c][1](row[c]) for c in shown)]
+            for _, row in frame.iterrows()]
+    return tabulate(rows, headers=["model", *(spec[c][0] for c in shown)], tablefmt="github",
+                    disable_numparse=True, colalign=("left", *["right"] * len(shown)))
+
+
+def _coverage(intervals: pd.DataFrame) -> str:
+    """One row per model: how its intervals were made and their coverage at each level."""
+    levels = sorted(set(intervals.level))
+    rows = []
+    for model, part in intervals.groupby("model", sort=False):
+        by_level = part.set_index("level").coverage
+        rows.append([str(model), str(part.method.iloc[0]) if pd.notna(part.method.iloc[0])
+                     else "-", *(_fixed(1)(100 * by_level.get(level)) for level in levels)])
+    headers = ["model", "intervals", *(f"{level_name(level)}% coverage" for level in levels)]
+    table = tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True,
+                     colalign=("left", "left", *["right"] * len(levels)))
+    note = ("coverage: share of the actual values inside the interval, close to its level when"
+            " the intervals are right; widths and interval scores: intervals.csv.")
+    return table + "\n\n" + _notes([note])
+
+
+def _notes(notes: Sequence[str]) -> str:
+    """Each note wrapped to WIDTH (a dash, continuation lines indented), at most NOTE_LINES."""
+    return "\n".join(textwrap.fill(note, WIDTH, initial_indent="- ", subsequent_indent="  ",
+                                   break_on_hyphens=False, max_lines=NOTE_LINES,
+                                   placeholder=" ...")
+                     for note in notes)
