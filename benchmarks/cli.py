@@ -228,7 +228,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if own_data.applies(args.config, args.source):
         cfg, chosen = own_data.configure(args.source, data, split, names, args.seed,
                                          args.reference, args.levels)
-        print(chosen, flush=True)
+        print(terminal.wrapped(chosen), flush=True)
     else:
         cfg = config.load_config(args.config or own_data.default_config(args.source))
         if args.config is None and args.source is not None and is_collection_source(args.source):

@@ -139,3 +139,8 @@ def _notes(notes: Sequence[str]) -> str:
                                    break_on_hyphens=False, max_lines=NOTE_LINES,
                                    placeholder=" ...")
                      for note in notes)
+
+
+def wrapped(line: str) -> str:
+    """One message wrapped to the terminal width, continuation lines indented."""
+    return textwrap.fill(line, WIDTH, subsequent_indent="  ", break_on_hyphens=False)

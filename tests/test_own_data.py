@@ -37,12 +37,14 @@ def months(n: int, fmt: str = "%Y-%m", start: str = "1949-01-01") -> list[str]:
 
 
 def run(capsys, tmp_path: Path, *args: str) -> tuple[int, str, str, Path | None]:
-    """main(['run', ...]) in-process: exit status, stdout, stderr and the run folder."""
+    """main(['run', ...]) in-process: exit status, stdout (lines wrapped at the terminal width
+    joined again), stderr and the run folder."""
     out = tmp_path / "results"
     code = main(["run", *args, "--out", str(out)])
     captured = capsys.readouterr()
     folders = sorted(p for p in out.iterdir() if not p.name.startswith(".")) if out.exists() else []
-    return code, captured.out, captured.err, (folders[-1] if folders else None)
+    joined = captured.out.replace("\n  ", " ")
+    return code, joined, captured.err, (folders[-1] if folders else None)
 
 
 def test_test_size_rule():
