@@ -15,6 +15,8 @@ import itertools
 from typing import Any
 
 import numpy as np
+from sklearn.neural_network import MLPRegressor
+from threadpoolctl import threadpool_limits
 
 from models import registry, windows
 from models.base import Forecast, Forecaster, ModelConfig
@@ -167,17 +169,20 @@ class _ResidualsAndValues:
     def forecast(self, residuals: np.ndarray, y: np.ndarray, first: int, origins: np.ndarray,
                  linear: np.ndarray) -> np.ndarray:
         """Residual forecasts of every network: shape (members, origins, horizon)."""
-        lags, value_lags = self.config.lags, self.value_lags
+        with threadpool_limits(limits=1, user_api="blas"):  # as train_networks
+            return np.stack([self._paths(network, residuals, y, first, origins, linear)
+                             for network in self.networks_])
+
+    def _paths(self, network: MLPRegressor, residuals: np.ndarray, y: np.ndarray, first: int,
+               origins: np.ndarray, linear: np.ndarray) -> np.ndarray:
+        """One network's residual forecasts (origins x horizon), recursive over the steps."""
         r_mean, r_scale = self.scales_[:2]
-        members = []
-        for network in self.networks_:
-            r_paths = windows.origin_paths(residuals, origins - first, lags)
-            v_paths = windows.origin_paths(y, origins, value_lags)
-            out = np.empty(linear.shape)
-            for step in range(linear.shape[1]):
-                out[:, step] = network.predict(self._inputs(r_paths, v_paths)) * r_scale + r_mean
-                value = linear[:, step] + out[:, step]
-                r_paths = np.concatenate([r_paths[:, 1:], out[:, step:step + 1]], axis=1)
-                v_paths = np.concatenate([v_paths[:, 1:], value[:, None]], axis=1)
-            members.append(out)
-        return np.stack(members)
+        r_paths = windows.origin_paths(residuals, origins - first, self.config.lags)
+        v_paths = windows.origin_paths(y, origins, self.value_lags)
+        out = np.empty(linear.shape)
+        for step in range(linear.shape[1]):
+            out[:, step] = network.predict(self._inputs(r_paths, v_paths)) * r_scale + r_mean
+            value = linear[:, step] + out[:, step]
+            r_paths = np.concatenate([r_paths[:, 1:], out[:, step:step + 1]], axis=1)
+            v_paths = np.concatenate([v_paths[:, 1:], value[:, None]], axis=1)
+        return out

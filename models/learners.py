@@ -100,7 +100,8 @@ class WindowRegressor(Forecaster):
         cfg = self.config
         self.pipeline_ = Pipeline.fit(y, cfg.period or 1, cfg.steps())
         z = self.pipeline_.transform(y)[self.pipeline_.first_valid:]
-        # one BLAS thread: on these tiny matrices threads only contend (see mlp.train_networks)
+        # one BLAS thread (fits and forecasts): on these tiny matrices threads only contend, and
+        # no thread count can move a result (see mlp.train_networks)
         with threadpool_limits(limits=1, user_api="blas"):
             self.estimators_ = [self._train_member(z, cfg.seed + i) for i in range(cfg.n_seeds)]
 
@@ -131,8 +132,9 @@ class WindowRegressor(Forecaster):
         if not np.isfinite(paths).all():
             raise ModelError(f"model '{self.name}': a window before an origin has values the "
                              "fitted preprocessing cannot transform (Box-Cox needs values > 0)")
-        members = [self.pipeline_.inverse(self._model_space(member, paths, horizon), origins, y)
-                   for member in self.estimators_]
+        with threadpool_limits(limits=1, user_api="blas"):  # as in _fit
+            members = [self.pipeline_.inverse(self._model_space(member, paths, horizon),
+                                              origins, y) for member in self.estimators_]
         return Forecast.from_members(np.stack(members))
 
     def _model_space(self, member: list[RegressorMixin], paths: np.ndarray,

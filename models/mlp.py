@@ -28,7 +28,7 @@ class MlpConfig(WindowConfig):
     scale: str = "standard"  # (y - mean) / std of the training part
     hidden: tuple[int, ...] = (4,)  # hidden layer sizes
     activation: str = "logistic"  # Zhang used logistic hidden units
-    solver: str = "lbfgs"  # lbfgs suits small series and is deterministic
+    solver: str = "lbfgs"  # lbfgs suits small series; deterministic on one CPU type
     alpha: float = 1e-4  # L2 penalty
     max_iter: int = 2000
 
@@ -78,8 +78,11 @@ def standard_scale(values: np.ndarray) -> tuple[float, float]:
 def train_networks(cfg: MlpConfig, inputs: np.ndarray, targets: np.ndarray) -> list[MLPRegressor]:
     """One fitted MLPRegressor per seed (seed, seed+1, ...), with the config's settings.
 
-    One BLAS thread: on these tiny matrices OpenBLAS threads only contend, and lbfgs fits
-    ran 5-60x slower on a busy 2-core machine (same results either way).
+    One BLAS thread: on these tiny matrices OpenBLAS threads only contend (lbfgs fits ran
+    5-60x slower on a busy 2-core machine), and the machine's thread count cannot move a
+    result. The CPU can: OpenBLAS picks its kernels by CPU (Haswell, SkylakeX, ...), their
+    sums differ in the last bits, and lbfgs on a non-convex loss turns that into another
+    local optimum for some seeds (README, "Which figures are bit-identical").
     """
     with threadpool_limits(limits=1, user_api="blas"):
         return [network(cfg, cfg.seed + member).fit(inputs, targets)
