@@ -4,21 +4,19 @@ over every forecast (all steps), the figure the summary table shows."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")  # files only, no display; must precede the pyplot import
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from evaluation.metrics import rmse
-from evaluation.plots import ACTUAL, MODEL_WIDTH, draw_panel, model_colors, save_figure
+from evaluation.plots import ACTUAL, MODEL_WIDTH, draw_panel, model_colors, model_grid, save_figure
 from models.errors import DataError
 
 N_PATHS = 5
@@ -73,11 +71,7 @@ def _forecast_paths_figure(forecasts: pd.DataFrame, title: str,
     origins = path_origins(rows, n_paths)
     horizon = int(rows["step"].max())
     colors = model_colors(models)
-    ncols = 1 if len(models) == 1 else 2
-    nrows = math.ceil(len(models) / ncols)
-    fig = plt.figure(figsize=(12, 4.5 + 2.6 * nrows))
-    grid = fig.add_gridspec(nrows + 1, ncols, height_ratios=[1.8] + [1] * nrows)
-    top = fig.add_subplot(grid[0, :])
+    fig, top, panels = model_grid(len(models))
     draw_panel(top, actual, boundaries)
     for model in models:
         _draw_paths(top, rows[rows["model"] == model], origins, colors[model], model)
@@ -86,8 +80,7 @@ def _forecast_paths_figure(forecasts: pd.DataFrame, title: str,
                   " origins (dots: the value at each origin; dotted lines: fold starts)",
             xlabel="date", ylabel="value")
     top.legend(loc="best", ncols=min(4, len(models) + 1), fontsize="small")
-    for i, model in enumerate(models):
-        ax = fig.add_subplot(grid[1 + i // ncols, i % ncols], sharex=top)
+    for ax, model in zip(panels, models, strict=True):
         mine = rows[rows["model"] == model]
         draw_panel(ax, actual, boundaries)
         _draw_paths(ax, mine, origins, colors[model], model)

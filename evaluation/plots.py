@@ -179,6 +179,19 @@ ACTUAL = {"color": "0.15", "linewidth": 0.9, "zorder": 1}  # thin, dark, beneath
 MODEL_WIDTH = 1.4
 
 
+def model_grid(n_models: int) -> tuple[Figure, Axes, list[Axes]]:
+    """A figure with one wide panel on top and one panel per model beneath it, two a row, all
+    sharing the top panel's x axis."""
+    ncols = 1 if n_models == 1 else 2
+    nrows = math.ceil(n_models / ncols)
+    fig = plt.figure(figsize=(12, 4.5 + 2.6 * nrows))
+    grid = fig.add_gridspec(nrows + 1, ncols, height_ratios=[1.8] + [1] * nrows)
+    top = fig.add_subplot(grid[0, :])
+    panels = [fig.add_subplot(grid[1 + i // ncols, i % ncols], sharex=top)
+              for i in range(n_models)]
+    return fig, top, panels
+
+
 def draw_panel(ax: Axes, actual: pd.Series, boundaries: list[pd.Timestamp]) -> None:
     """Actual as a thin dark line beneath the models, dotted fold starts, date axis (model
     lines are added by the caller)."""
@@ -195,11 +208,7 @@ def _actual_vs_predicted_figure(forecasts: pd.DataFrame, title: str, step: int =
     actual = rows.drop_duplicates("target").set_index("target")["y_true"]
     boundaries = sorted(rows.groupby("fold")["target"].min())
     colors = model_colors(models)  # dark grey: the actual
-    ncols = 1 if len(models) == 1 else 2
-    nrows = math.ceil(len(models) / ncols)
-    fig = plt.figure(figsize=(12, 4.5 + 2.6 * nrows))
-    grid = fig.add_gridspec(nrows + 1, ncols, height_ratios=[1.8] + [1] * nrows)
-    top = fig.add_subplot(grid[0, :])
+    fig, top, panels = model_grid(len(models))
     draw_panel(top, actual, boundaries)
     for model in models:
         mine = rows[rows["model"] == model]
@@ -208,8 +217,7 @@ def _actual_vs_predicted_figure(forecasts: pd.DataFrame, title: str, step: int =
     top.set(title=f"{title} ({step}-step-ahead forecasts; dotted lines: fold starts)",
             xlabel="target date", ylabel="value")
     top.legend(loc="best", ncols=min(4, len(models) + 1), fontsize="small")
-    for i, model in enumerate(models):
-        ax = fig.add_subplot(grid[1 + i // ncols, i % ncols], sharex=top)
+    for ax, model in zip(panels, models, strict=True):
         mine = rows[rows["model"] == model]
         draw_panel(ax, actual, boundaries)
         ax.plot(mine["target"], mine["y_pred"], color=colors[model], linewidth=MODEL_WIDTH,
