@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from benchmarks.terminal import wrapped
 from evaluation import formats
 from evaluation import tests as significance
 from evaluation.analysis import summarize
@@ -15,7 +15,6 @@ from evaluation.record import RunRecord
 from models import registry
 from models.errors import ForecastBenchError
 
-WIDTH = 100
 SHARED = ["origin", "step", "target"]  # one forecast, whatever fold it belongs to
 DM_NOTE = ("DM p (B vs A): Diebold-Mariano test of the same model's forecasts in the two runs, on"
            " the targets both forecast; below 0.05 the change in accuracy is more than noise.")
@@ -27,17 +26,17 @@ def compare_runs(a: RunRecord, b: RunRecord) -> str:
     lines = [f"A = {a.run_id}", f"B = {b.run_id}", ""]
     differ = window_differences(a, b)
     if differ:
-        lines += [_wrap(f"WARNING: A and B were tested on different windows ({'; '.join(differ)})"
+        lines += [wrapped(f"WARNING: A and B were tested on different windows ({'; '.join(differ)})"
                         ": their scores are not comparable, so no change in % is shown."), ""]
-    lines.append(_wrap(_same_or_changed("data", _data_key(a), _data_key(b))))
-    lines.append(_wrap(_same_or_changed("folds", _folds_key(a), _folds_key(b))))
+    lines.append(wrapped(_same_or_changed("data", _data_key(a), _data_key(b))))
+    lines.append(wrapped(_same_or_changed("folds", _folds_key(a), _folds_key(b))))
     config = _config_changes(a, b)
     lines += ["config: same" if not config else "config changes (A -> B):",
               *(f"  {change}" for change in config)]
     versions = _dict_changes(_flat(_versions(a)), _flat(_versions(b)))
     lines += ["versions: same" if not versions else "versions changed (A -> B):",
               *(f"  {change}" for change in versions)]
-    lines += ["", scores_table(a, b, comparable=not differ), "", _wrap(DM_NOTE)]
+    lines += ["", scores_table(a, b, comparable=not differ), "", wrapped(DM_NOTE)]
     return "\n".join(lines)
 
 
@@ -189,7 +188,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     return value
-
-
-def _wrap(text: str) -> str:
-    return textwrap.fill(text, WIDTH, subsequent_indent="  ", break_on_hyphens=False)

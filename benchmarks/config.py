@@ -154,15 +154,15 @@ def to_toml(cfg: RunConfig, models: dict[str, Forecaster]) -> str:
 
     A data file's path is written absolute, so the file reruns from any folder. A small
     writer suffices: configs hold only scalars, arrays and (inline) tables."""
-    lines = [f"name = {_toml_value(cfg.name)}", f"seed = {cfg.seed}",
-             f"reference = {_toml_value(cfg.reference)}",
-             f"levels = {_toml_value(list(cfg.levels))}", ""]
+    lines = [f"name = {toml_value(cfg.name)}", f"seed = {cfg.seed}",
+             f"reference = {toml_value(cfg.reference)}",
+             f"levels = {toml_value(list(cfg.levels))}", ""]
     data = {**dataclasses.asdict(cfg.data),
             "source": resolved_source(cfg.data.source, Path.cwd())}
     for section, values in (("data", data), ("split", dataclasses.asdict(cfg.split))):
         lines += [f"[{section}]", *_toml_pairs(values), ""]
     for label, model in models.items():
-        lines += [f"[models.{label}]", f"model = {_toml_value(model.name)}",
+        lines += [f"[models.{label}]", f"model = {toml_value(model.name)}",
                   *_toml_pairs(model.params()), ""]
     return "\n".join(lines)
 
@@ -194,17 +194,18 @@ def _check_keys(table: dict[str, Any], allowed: list[str] | tuple[str, ...], whe
 
 
 def _toml_pairs(values: dict[str, Any]) -> list[str]:
-    return [f"{key} = {_toml_value(value)}" for key, value in values.items() if value is not None]
+    return [f"{key} = {toml_value(value)}" for key, value in values.items() if value is not None]
 
 
-def _toml_value(value: Any) -> str:
+def toml_value(value: Any) -> str:
+    """A value as TOML writes it (strings quoted and escaped, inline arrays and tables)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, dict):  # an inline table, e.g. a hybrid's linear_params
-        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + "}"
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{text}"'

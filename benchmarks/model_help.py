@@ -19,10 +19,11 @@ from typing import Any
 
 from tabulate import tabulate
 
+from benchmarks import config
+from benchmarks.terminal import WIDTH
 from models import registry
 from models.errors import ConfigError
 
-WIDTH = 100
 DEFAULT_WIDTH = 24  # a longer default wraps
 
 
@@ -110,17 +111,7 @@ def _block(alone: dict[int, str], row: int, direction: int) -> list[str]:
 
 def toml_text(value: Any) -> str:
     """A default as a config would write it; None (resolved at run time) as "None"."""
-    if value is None:
-        return "None"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(toml_text(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k} = {toml_text(v)}" for k, v in value.items()) + "}"
-    return f'"{value}"'
+    return "None" if value is None else config.toml_value(value)
 
 
 def _default(field: dataclasses.Field) -> Any:
