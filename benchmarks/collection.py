@@ -167,7 +167,7 @@ def _load(spec: DataSpec, frame: pd.DataFrame | None) -> tuple[Collection, Datas
     source = spec.source
     if source in data.M3_SOURCES:
         raws, label, name = _m3_raws(source), "m3", source
-    elif source.startswith(data._FILE_PREFIXES):
+    elif source.startswith(csv_input.FILE_PREFIXES):
         kind, _, text = source.partition(":")
         path = Path(text).expanduser()
         label, name = str(path), f"{kind}:{path.resolve()}"

@@ -28,7 +28,6 @@ TRANSFORMS = ("none", "log", "log10")
 _DEFAULT_COLUMN = {"msft": "Close", "sunspots": "SUNACTIVITY", "lynx": "lynx"}
 _DEFAULT_LAST = {"msft": 1260}
 M3_SOURCES = ("m3", "m3:yearly", "m3:quarterly", "m3:monthly", "m3:other")
-_FILE_PREFIXES = csv_input.FILE_PREFIXES
 SOURCE_FORMS = ("msft, sunspots, lynx, m3, m3:yearly, m3:quarterly, m3:monthly, m3:other, "
                 "csv:PATH, long:PATH or wide:PATH")
 
@@ -75,7 +74,7 @@ class DataSpec:
         source = self.source
         if not isinstance(source, str) or not (
             source in DATASETS or source in M3_SOURCES
-            or any(source.startswith(p) and source[len(p):] for p in _FILE_PREFIXES)
+            or any(source.startswith(p) and source[len(p):] for p in csv_input.FILE_PREFIXES)
         ):
             known = [*DATASETS, *M3_SOURCES]
             close = difflib.get_close_matches(str(source).lower(), known, n=1)
