@@ -261,8 +261,8 @@ def _cmd_tutorial(args: argparse.Namespace) -> int:
     if args.epochs is not None:
         cfg = config.with_model_params(cfg, epochs=args.epochs)
     outcome = tutorial.run_tutorial(cfg, Path(args.out), **_execution(args))
-    print((outcome.run_dir / "tutorial.md").read_text(encoding="utf-8"))
-    print(f"results: {outcome.run_dir}")
+    print(tutorial.terminal_text(outcome))
+    print(f"results, with tutorial.md: {outcome.run_dir}")
     return 0
 
 

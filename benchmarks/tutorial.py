@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from benchmarks import results
+from benchmarks import results, terminal
 from benchmarks.config import RunConfig
 from benchmarks.runner import RunOutcome, run
 from evaluation import formats
@@ -33,11 +33,31 @@ CORRECTIONS = (
 
 def explain(summary: pd.DataFrame, tests: pd.DataFrame, outcome: RunOutcome) -> str:
     """tutorial.md: what changed the score and by how much, computed from this run."""
+    return "\n".join([
+        "# The tutorial, reproduced and corrected", "", *findings(summary, tests, outcome),
+        "", "## Scores", "", outcome.text,
+        "", "## Stationarity", "",
+        formats.render_frame(tests, "md", pvalues=["pvalue"]),
+        "", "Plots: `plots/eda_*.png` (price, moving averages, returns, box plots), "
+        "`plots/actual_vs_predicted.png`, `plots/training_curves.png`.", "",
+    ])
+
+
+def terminal_text(outcome: RunOutcome) -> str:
+    """What `forecast-bench tutorial` prints: the findings and the run's summary, every line
+    within terminal.WIDTH (tutorial.md keeps the wide tables)."""
+    lines = findings(outcome.summary, outcome.analysis.stationarity, outcome)
+    return "\n".join([*(terminal.wrapped(line.replace("**", "")) if line else "" for line in lines),
+                      "", terminal.run_text(outcome.analysis)])
+
+
+def findings(summary: pd.DataFrame, tests: pd.DataFrame, outcome: RunOutcome) -> list[str]:
+    """The tutorial's score, the random walk's, each correction's, the ADF verdicts, caveats."""
     scores = summary.set_index("model")
     rmse = {label: value for label, value in scores.rmse.items() if pd.notna(value)}
     base, naive = rmse.get("lstm_tutorial"), rmse.get("naive")
     n_test = int(scores.n_forecasts.max())
-    lines = ["# The tutorial, reproduced and corrected", ""]
+    lines = []
     if base is not None:
         lines.append(f"- **The tutorial's set-up** (scaler fitted on all "
                      f"{len(outcome.dataset.series)} days, one 80/20 split): LSTM RMSE "
@@ -50,18 +70,13 @@ def explain(summary: pd.DataFrame, tests: pd.DataFrame, outcome: RunOutcome) -> 
             change = f", {rmse[label] / base - 1:+.1%} vs the tutorial" if base else ""
             ratio = f"; {rmse[label] / naive:.3f}x the random walk's RMSE" if naive else ""
             lines.append(f"- {what}: RMSE **{rmse[label]:.4f}**{change}{ratio}.")
-    lines += [
+    return [
+        *lines,
         "", _stationarity_words(tests), "",
         "Caveats: one split, one seed per network; retrain with another `seed` or with "
         "`n_seeds` to see how much of a difference is noise. A ratio to the random walk above 1 "
         "means the network is worse than predicting no change.",
-        "", "## Scores", "", outcome.text,
-        "", "## Stationarity", "",
-        formats.render_frame(tests, "md", pvalues=["pvalue"]),
-        "", "Plots: `plots/eda_*.png` (price, moving averages, returns, box plots), "
-        "`plots/actual_vs_predicted.png`, `plots/training_curves.png`.", "",
     ]
-    return "\n".join(lines)
 
 
 def _versus(model: float | None, naive: float) -> str:

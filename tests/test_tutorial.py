@@ -91,3 +91,8 @@ def test_tutorial_command_writes_its_files(tmp_path, epochs):
     stationarity = pd.read_csv(run_dir / "stationarity.csv")
     assert set(stationarity.series) == {"level", "returns"}
     assert Path(run_dir / "members.csv").exists() is False  # one seed each: no members file
+    printed = done.stdout.splitlines()  # the findings and the run summary, not tutorial.md
+    assert max(len(line) for line in printed[:-1]) <= 100, max(printed[:-1], key=len)
+    assert any("The tutorial's set-up" in line for line in printed)
+    assert "## Scores" not in printed and "**" not in done.stdout  # not tutorial.md's markdown
+    assert printed[-1] == f"results, with tutorial.md: {run_dir}"
