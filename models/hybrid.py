@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 from sklearn.neural_network import MLPRegressor
-from threadpoolctl import threadpool_limits
 
 from models import registry, windows
 from models.base import Forecast, Forecaster, ModelConfig
+from models.blas import one_blas_thread
 from models.mlp import MlpConfig, standard_scale, train_networks
 
 RESIDUALS = ("in_sample", "out_of_sample")
@@ -169,7 +169,7 @@ class _ResidualsAndValues:
     def forecast(self, residuals: np.ndarray, y: np.ndarray, first: int, origins: np.ndarray,
                  linear: np.ndarray) -> np.ndarray:
         """Residual forecasts of every network: shape (members, origins, horizon)."""
-        with threadpool_limits(limits=1, user_api="blas"):  # as train_networks
+        with one_blas_thread():
             return np.stack([self._paths(network, residuals, y, first, origins, linear)
                              for network in self.networks_])
 

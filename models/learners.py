@@ -26,10 +26,10 @@ from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 from sklearn.neighbors import KNeighborsRegressor
 from sklearn.svm import SVR
 from sklearn.tree import DecisionTreeRegressor
-from threadpoolctl import threadpool_limits
 
 from models import windows
 from models.base import Forecast, Forecaster, ModelConfig
+from models.blas import one_blas_thread
 from models.errors import ModelError
 from models.preprocess import HasSteps, Pipeline
 from models.registry import register
@@ -100,9 +100,7 @@ class WindowRegressor(Forecaster):
         cfg = self.config
         self.pipeline_ = Pipeline.fit(y, cfg.period or 1, cfg.steps())
         z = self.pipeline_.transform(y)[self.pipeline_.first_valid:]
-        # one BLAS thread (fits and forecasts): on these tiny matrices threads only contend, and
-        # no thread count can move a result (see mlp.train_networks)
-        with threadpool_limits(limits=1, user_api="blas"):
+        with one_blas_thread():  # fits and forecasts (see mlp.one_blas_thread)
             self.estimators_ = [self._train_member(z, cfg.seed + i) for i in range(cfg.n_seeds)]
 
     def _train_member(self, z: np.ndarray, seed: int) -> list[RegressorMixin]:
@@ -132,7 +130,7 @@ class WindowRegressor(Forecaster):
         if not np.isfinite(paths).all():
             raise ModelError(f"model '{self.name}': a window before an origin has values the "
                              "fitted preprocessing cannot transform (Box-Cox needs values > 0)")
-        with threadpool_limits(limits=1, user_api="blas"):  # as in _fit
+        with one_blas_thread():
             members = [self.pipeline_.inverse(self._model_space(member, paths, horizon),
                                               origins, y) for member in self.estimators_]
         return Forecast.from_members(np.stack(members))

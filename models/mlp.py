@@ -10,8 +10,8 @@ import dataclasses
 
 import numpy as np
 from sklearn.neural_network import MLPRegressor
-from threadpoolctl import threadpool_limits
 
+from models.blas import one_blas_thread
 from models.learners import WindowConfig, WindowRegressor, require_number
 from models.registry import register
 
@@ -76,14 +76,8 @@ def standard_scale(values: np.ndarray) -> tuple[float, float]:
 
 
 def train_networks(cfg: MlpConfig, inputs: np.ndarray, targets: np.ndarray) -> list[MLPRegressor]:
-    """One fitted MLPRegressor per seed (seed, seed+1, ...), with the config's settings.
-
-    One BLAS thread: on these tiny matrices OpenBLAS threads only contend (lbfgs fits ran
-    5-60x slower on a busy 2-core machine), and the machine's thread count cannot move a
-    result. The CPU can: OpenBLAS picks its kernels by CPU (Haswell, SkylakeX, ...), their
-    sums differ in the last bits, and lbfgs on a non-convex loss turns that into another
-    local optimum for some seeds (README, "Which figures are bit-identical").
-    """
-    with threadpool_limits(limits=1, user_api="blas"):
+    """One fitted MLPRegressor per seed (seed, seed+1, ...), with the config's settings, on
+    one BLAS thread."""
+    with one_blas_thread():
         return [network(cfg, cfg.seed + member).fit(inputs, targets)
                 for member in range(cfg.n_seeds)]
