@@ -11,6 +11,7 @@ from benchmarks import results, terminal
 from benchmarks.config import RunConfig
 from benchmarks.runner import RunOutcome, run
 from evaluation import formats
+from evaluation.formats import p_text
 
 TUTORIAL_CONFIG = Path(__file__).parent / "configs" / "tutorial.toml"
 
@@ -86,15 +87,11 @@ def _versus(model: float | None, naive: float) -> str:
     return f": the tutorial's LSTM is {verdict}, at {model / naive:.3f}x the random walk's error"
 
 
-def _p(value: float) -> str:
-    return "< 0.001" if value < 0.001 else f"= {value:.3f}"
-
-
 def _stationarity_words(tests: pd.DataFrame) -> str:
     adf = tests[tests.test == "ADF"].set_index("series")
     if not {"level", "returns"} <= set(adf.index):
         return ""
-    return (f"ADF test: price p {_p(adf.pvalue['level'])} ({adf.verdict['level']}); daily "
-            f"returns p {_p(adf.pvalue['returns'])} ({adf.verdict['returns']}). A network fed "
+    return (f"ADF test: price {p_text(adf.pvalue['level'])} ({adf.verdict['level']}); daily "
+            f"returns {p_text(adf.pvalue['returns'])} ({adf.verdict['returns']}). A network fed "
             "price levels of a series with a unit root mostly learns that tomorrow is close to "
             "today, which is the random walk.")

@@ -149,3 +149,10 @@ def _html(headers: list[str], cells: list[list[Cell]], numeric: list[bool]) -> s
                          for td, (t, bold) in zip(tds, items, strict=True)) + "</tr>\n"
         for items in cells)
     return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n"
+
+
+def p_text(value: float) -> str:
+    """'p = 0.0123', 'p < 0.0001' below PVALUE_FLOOR, 'p = -' when undefined."""
+    if pd.isna(value):
+        return "p = -"
+    return f"p < {PVALUE_FLOOR:g}" if value < PVALUE_FLOOR else f"p = {value:.4f}"

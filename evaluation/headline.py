@@ -11,6 +11,7 @@ import re
 import pandas as pd
 
 from evaluation.analysis import Analysis
+from evaluation.formats import p_text
 from evaluation.record import RunRecord
 
 REFERENCE = "naive"
@@ -110,7 +111,7 @@ def _significance(analysis: Analysis, model: str, other: str) -> str:
     if pd.isna(p):
         return ("the Diebold-Mariano test could not be run on this pair (see the"
                 " Diebold-Mariano section for why).")
-    shown = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    shown = p_text(p)
     if p < ALPHA:
         return (f"the Diebold-Mariano test finds the difference significant ({shown} <"
                 f" {ALPHA:g}): more than noise.")

@@ -10,6 +10,7 @@ import pandas as pd
 
 from evaluation import formats, interval_metrics, panel_stats
 from evaluation.analysis import interval_methods, interval_view
+from evaluation.formats import p_text
 from evaluation.panel_record import PanelRecord
 from models.errors import ModelError
 
@@ -136,10 +137,3 @@ def _notes(record: PanelRecord, common: list[str], coverage: pd.DataFrame,
             f" ranks {verdict}. Nemenyi critical difference at {friedman.alpha:g}:"
             f" {friedman.critical_difference:.3f} (mean ranks further apart differ).")
     return notes
-
-
-def p_text(value: float) -> str:
-    """'p = 0.0123', 'p < 0.0001' below formats.PVALUE_FLOOR, 'p = -' when undefined."""
-    if pd.isna(value):
-        return "p = -"
-    return "p < 0.0001" if value < formats.PVALUE_FLOOR else f"p = {value:.4f}"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from evaluation import formats, interval_metrics, panel_stats
+from evaluation.formats import p_text
 from evaluation.panel_analysis import PanelAnalysis
-from evaluation.panel_analysis import p_text as _p
 from evaluation.panel_record import PanelRecord
 from evaluation.report import facts_table, figure, notes_list, page, scroll
 
@@ -25,9 +25,9 @@ def render_panel_report(record: PanelRecord, analysis: PanelAnalysis, images: di
         ("headline", "At a glance", _headline(record, analysis)),
         ("summary", "Aggregate scores", scroll(tables["aggregate"]) + notes_list(analysis.notes)),
         ("ranks", "Ranks and significance across series",
-         f"<p>Friedman chi2 = {_num(friedman.statistic)}, {_p(friedman.pvalue)};"
+         f"<p>Friedman chi2 = {_num(friedman.statistic)}, {p_text(friedman.pvalue)};"
          f" Iman-Davenport F = {_num(friedman.iman_davenport_f)},"
-         f" {_p(friedman.iman_davenport_pvalue)}; {friedman.k} models, {friedman.n_series}"
+         f" {p_text(friedman.iman_davenport_pvalue)}; {friedman.k} models, {friedman.n_series}"
          f" series; Nemenyi critical difference ({friedman.alpha:g}):"
          f" {_num(friedman.critical_difference)}. Models joined by a bar do not differ"
          " significantly (Demsar 2006).</p>"
@@ -77,7 +77,7 @@ def _headline(record: PanelRecord, analysis: PanelAnalysis) -> str:
              f" {best['mase_mean']:.3f})."]
     verdict = ("the models differ" if friedman.pvalue < friedman.alpha
                else "no evidence that the models differ")
-    items.append(f"Friedman test on the MASE ranks across series: {_p(friedman.pvalue)},"
+    items.append(f"Friedman test on the MASE ranks across series: {p_text(friedman.pvalue)},"
                  f" {verdict} at {friedman.alpha:g}.")
     others = [("next best", summary.iloc[1]["model"])] if len(summary) > 1 else []
     if record.reference != best["model"] and record.reference in set(summary.model):

@@ -41,8 +41,8 @@ def test_explain_reports_changes_against_the_tutorial_and_naive():
     assert "worse, at 2.000x the random walk's error" in text
     assert "RMSE **2.5000**, +25.0% vs the tutorial; 2.500x the random walk's RMSE" in text
     assert "RMSE **1.1000**, -45.0% vs the tutorial; 1.100x" in text
-    assert "price p = 0.970 (non-stationary)" in text
-    assert "daily returns p < 0.001 (stationary)" in text
+    assert "price p = 0.9700 (non-stationary)" in text
+    assert "daily returns p < 0.0001 (stationary)" in text
     assert "| returns  |     -9.0000 | <0.0001  |" in text  # the table's p-values
     assert "Look-back 30" not in text  # absent models are left out, not invented
 
