@@ -11,8 +11,9 @@ STAMP := $(VENV)/.installed
 bench: $(STAMP)
 	$(BIN)/forecast-bench run
 
+# 2 workers (pytest-xdist): the suite's subprocess and network tests use about one core each
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
