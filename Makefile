@@ -11,9 +11,10 @@ STAMP := $(VENV)/.installed
 bench: $(STAMP)
 	$(BIN)/forecast-bench run
 
-# 2 workers (pytest-xdist): the suite's subprocess and network tests use about one core each
+# 2 workers (pytest-xdist), each test module (and test class) on one worker: module fixtures
+# are built once; the suite's subprocess and network tests use about one core each
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

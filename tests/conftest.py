@@ -27,16 +27,3 @@ def _quiet_statsmodels():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """`make test` runs the suite on 2 workers (pytest-xdist, --dist loadgroup). Each module
-    stays on one worker, so its module-scoped fixtures are built once; the conformance suite
-    is split by model, so its network fits spread over both workers and each model's cached
-    fit is still made once."""
-    for item in items:
-        group = item.module.__name__
-        params = getattr(item, "callspec", None)
-        if group.endswith("test_conformance") and params and "name" in params.params:
-            group += "-" + params.params["name"]
-        item.add_marker(pytest.mark.xdist_group(group))
