@@ -28,6 +28,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 import models
 from benchmarks.collection import load_collection
@@ -143,8 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-peer", action="store_true", help="time ours only")
     parser.add_argument("--limit", type=int, help="the first N series only (a smoke run)")
     args = parser.parse_args(argv)
-    for name in THREAD_VARS:
+    for name in THREAD_VARS:  # the peer's processes
         os.environ[name] = "1"
+    threadpool_limits(limits=1)  # this process: numpy's BLAS started before the variables
     series = load_series()[: args.limit]
     every = list(range(len(series)))
     sample = every[:: max(1, len(series) // args.sample)][: args.sample]
