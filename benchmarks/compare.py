@@ -27,7 +27,7 @@ def compare_runs(a: RunRecord, b: RunRecord) -> str:
     differ = window_differences(a, b)
     if differ:
         lines += [wrapped(f"WARNING: A and B were tested on different windows ({'; '.join(differ)})"
-                        ": their scores are not comparable, so no change in % is shown."), ""]
+                          ": their scores are not comparable, so no change in % is shown."), ""]
     lines.append(wrapped(_same_or_changed("data", _data_key(a), _data_key(b))))
     lines.append(wrapped(_same_or_changed("folds", _folds_key(a), _folds_key(b))))
     config = _config_changes(a, b)

@@ -100,7 +100,7 @@ class WindowRegressor(Forecaster):
         cfg = self.config
         self.pipeline_ = Pipeline.fit(y, cfg.period or 1, cfg.steps())
         z = self.pipeline_.transform(y)[self.pipeline_.first_valid:]
-        with one_blas_thread():  # fits and forecasts (see mlp.one_blas_thread)
+        with one_blas_thread():  # fits and forecasts (see models/blas.py)
             self.estimators_ = [self._train_member(z, cfg.seed + i) for i in range(cfg.n_seeds)]
 
     def _train_member(self, z: np.ndarray, seed: int) -> list[RegressorMixin]:

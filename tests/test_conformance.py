@@ -82,10 +82,15 @@ def make(name: str, params: dict) -> Forecaster:
 _FITTED: dict[str, Forecaster] = {}
 
 
+def case_key(name: str, params: dict) -> str:
+    """One conformance case's key in the caches of fitted models."""
+    return f"{name}{sorted(params.items())}"
+
+
 def fitted(name: str, params: dict) -> Forecaster:
     """One model fitted on the first N_TRAIN values of the shared series, reused by the tests
     that only forecast (fitting a network takes seconds)."""
-    key = f"{name}{sorted(params.items())}"
+    key = case_key(name, params)
     if key not in _FITTED:
         _FITTED[key] = make(name, params).fit(random_walk()[:N_TRAIN])
     return _FITTED[key]
@@ -94,7 +99,7 @@ def fitted(name: str, params: dict) -> Forecaster:
 @dataclasses.dataclass(frozen=True)
 class FreshFit:
     """A second model fitted on the same values as fitted(), as the tests that need their own
-    fit see it: what fit returned, the params before and after, each attribute's id right after
+    fit see it: what fit returned, the params before the fit, each attribute's id right after
     the fit (before any predict)."""
 
     model: Forecaster
@@ -108,7 +113,7 @@ _FRESH: dict[str, FreshFit] = {}
 
 def fresh(name: str, params: dict) -> FreshFit:
     """One FreshFit per case, shared by the tests that need a fit of their own."""
-    key = f"{name}{sorted(params.items())}"
+    key = case_key(name, params)
     if key not in _FRESH:
         model = make(name, params)
         before = model.params()
