@@ -1,9 +1,9 @@
 """The preprocessing of Makridakis, Spiliotis & Assimakopoulos (2018) for learning models, as
 switchable steps fitted on a training part only.
 
-In order: multiplicative deseasonalisation after the seasonality test (models.seasonality),
-Box-Cox with Guerrero's lambda, detrending (a linear trend, first differences, or the
-Cox-Stuart test choosing between the two, as the paper's section 3.4 says), then scaling.
+In order: deseasonalisation after the seasonality test (models.seasonality; additive when a
+value is <= 0), Box-Cox with Guerrero's lambda, detrending (a linear trend, first differences,
+or the Cox-Stuart test choosing between the two, as the paper's section 3.4 says), then scaling.
 `Pipeline.transform` maps a whole series into the model's space with the training part's
 parameters; every value's transform depends on that value alone (and on the one before it
 when differencing), so values after a forecast origin never reach a forecast from it.
@@ -130,7 +130,7 @@ class Pipeline:
         return 1 if self.detrend == "diff" else 0
 
     def describe(self) -> str:
-        parts = [f"deseasonalised (period {self.season.period})" if self.season.seasonal else "",
+        parts = [f"deseasonalised ({self.season.describe()})" if self.season.seasonal else "",
                  f"Box-Cox lambda {self.boxcox.lam:.2f}" if self.boxcox else "",
                  {"linear": "linear trend removed", "diff": "differenced"}.get(self.detrend, ""),
                  "scaled" if (self.shift, self.scale) != (0.0, 1.0) else ""]
@@ -168,7 +168,7 @@ class Pipeline:
         if self.boxcox:
             level = np.clip(level, *self.level_range)
         adjusted = self.boxcox.inverse(level) if self.boxcox else level
-        return adjusted * self.season.factors(positions)
+        return self.season.restore(adjusted, positions)
 
     def _detrended(self, level: np.ndarray, positions: np.ndarray) -> np.ndarray:
         if self.detrend == "linear":

@@ -1,8 +1,10 @@
 """Preprocessing steps of the forecasting competitions, fitted on a training part only.
 
 - `Deseasonalizer`: the M3/M4 seasonality test (autocorrelation at lag m beyond its 90% limit)
-  and classical multiplicative decomposition (centred moving average of order m, as R's
-  `decompose`); forecasts made on the adjusted series are re-seasonalised by the same indices.
+  and classical decomposition (centred moving average of order m, as R's `decompose`):
+  multiplicative when every training value is > 0, additive when one is <= 0 or a
+  multiplicative index would be below 0.01 (statsforecast's Theta rule); forecasts made on the
+  adjusted series are re-seasonalised by the same indices.
 - `BoxCox`: the power transform, lambda given or chosen by Guerrero's (1993) method.
 
 Each step is fitted once, then maps any later values pointwise (the seasonal index of a value
@@ -20,6 +22,7 @@ import numpy as np
 from scipy import optimize
 
 TCRIT_90 = 1.645  # one-sided 90% normal quantile, as the M4 benchmarks' SeasonalityTest
+MIN_INDEX = 0.01  # a smaller multiplicative index: additive instead (as statsforecast's Theta)
 DESEASONALIZE = ("test", "always", "never")
 
 
@@ -70,53 +73,88 @@ def multiplicative_indices(y: np.ndarray, period: int) -> np.ndarray:
     """Seasonal indices of classical multiplicative decomposition, one per position modulo
     `period` counted from the series' start, normalised to mean 1 (R's `decompose`)."""
     y = np.asarray(y, dtype=float)
-    ratios = y / centred_moving_average(y, period)
-    padded = np.full(-(-len(y) // period) * period, np.nan)
-    padded[: len(y)] = ratios
-    figure = np.nanmean(padded.reshape(-1, period), axis=0)  # one mean per position
+    figure = _position_means(y / centred_moving_average(y, period), period)
     return figure / figure.mean()
+
+
+def additive_indices(y: np.ndarray, period: int) -> np.ndarray:
+    """Seasonal indices of classical additive decomposition (the means of the detrended values
+    y - trend per position), normalised to sum 0 (R's `decompose(type = "additive")`)."""
+    y = np.asarray(y, dtype=float)
+    figure = _position_means(y - centred_moving_average(y, period), period)
+    return figure - figure.mean()
+
+
+def _position_means(detrended: np.ndarray, period: int) -> np.ndarray:
+    """The mean of the non-NaN values at each position modulo `period`."""
+    padded = np.full(-(-len(detrended) // period) * period, np.nan)
+    padded[: len(detrended)] = detrended
+    return np.nanmean(padded.reshape(-1, period), axis=0)
 
 
 @dataclasses.dataclass(frozen=True)
 class Deseasonalizer:
-    """Multiplicative seasonal indices fitted on a training part (all ones when the series is
-    not adjusted); `factors(t)` is the index of position t of the series, for any t."""
+    """Seasonal indices fitted on a training part: factors (multiplicative) or offsets
+    (`additive`); all ones, multiplicative, when the series is not adjusted. `factors(t)` is
+    the index of position t of the series, for any t."""
 
     indices: np.ndarray
     seasonal: bool
+    additive: bool = False
 
     @classmethod
     def fit(cls, y: np.ndarray, period: int, mode: str = "test") -> Deseasonalizer:
         """`mode`: "test" adjusts when the seasonality test says so, "always" whenever there
-        are two full periods, "never" not at all. Series with a value <= 0 are never adjusted
-        (a multiplicative index is undefined for them)."""
+        are two full periods, "never" not at all. The decomposition is multiplicative when
+        every value is > 0 and every index >= MIN_INDEX, else additive (as statsforecast's
+        Theta: a multiplicative index is undefined with values <= 0)."""
         if mode not in DESEASONALIZE:
             raise ValueError(f"mode must be one of {', '.join(DESEASONALIZE)}, got {mode!r}")
         y = np.asarray(y, dtype=float)
         period = max(int(period), 1)
         wanted = {"test": lambda: is_seasonal(y, period), "never": lambda: False,
                   "always": lambda: period > 1 and len(y) >= 2 * period}[mode]()
-        if not wanted or np.min(y) <= 0:
+        if not wanted:
             return cls(np.ones(period), False)
-        return cls(multiplicative_indices(y, period), True)
+        if np.min(y) > 0:
+            indices = multiplicative_indices(y, period)
+            if np.min(indices) >= MIN_INDEX:
+                return cls(indices, True)
+        return cls(additive_indices(y, period), True, additive=True)
 
     @property
     def period(self) -> int:
         return len(self.indices)
 
+    def describe(self) -> str:
+        """E.g. "period 12" or "additive, period 12"."""
+        return ("additive, " if self.additive else "") + f"period {self.period}"
+
     def factors(self, positions: np.ndarray) -> np.ndarray:
         """The seasonal index at each position (any shape) of the series."""
         return self.indices[np.asarray(positions) % self.period]
 
+    def sd_scales(self, positions: np.ndarray) -> np.ndarray:
+        """What a forecast sd of the adjusted series is multiplied by at each position: the
+        index (multiplicative), 1 (additive: an offset leaves the sd as it is)."""
+        return np.ones(np.shape(positions)) if self.additive else self.factors(positions)
+
     def adjust(self, y: np.ndarray) -> np.ndarray:
-        """The series divided by its seasonal indices (positions 0 .. len(y)-1)."""
-        return np.asarray(y, dtype=float) / self.factors(np.arange(len(y)))
+        """The series without its seasonal indices (positions 0 .. len(y)-1)."""
+        y = np.asarray(y, dtype=float)
+        factors = self.factors(np.arange(len(y)))
+        return y - factors if self.additive else y / factors
+
+    def restore(self, adjusted: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        """Adjusted values at `positions` (same shape) with their seasonal indices put back."""
+        factors = self.factors(positions)
+        return adjusted + factors if self.additive else adjusted * factors
 
     def reseasonalize(self, forecasts: np.ndarray, origins: np.ndarray) -> np.ndarray:
-        """Forecasts (origins x horizon) of the adjusted series times the indices of their
-        target positions: origin o's step k targets position o + k - 1."""
+        """Forecasts (origins x horizon) of the adjusted series with the indices of their
+        target positions put back: origin o's step k targets position o + k - 1."""
         horizon = forecasts.shape[1]
-        return forecasts * self.factors(np.asarray(origins)[:, None] + np.arange(horizon))
+        return self.restore(forecasts, np.asarray(origins)[:, None] + np.arange(horizon))
 
 
 @dataclasses.dataclass(frozen=True)

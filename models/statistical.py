@@ -3,14 +3,16 @@ Naive2, SES, Holt, damped trend, their combination (Comb S-H-D) and the classic 
 
 As in the M4 benchmarks' code, a series with a seasonal period m > 1 is adjusted by classical
 multiplicative decomposition when the 90% autocorrelation test at lag m says it is seasonal
-(models/seasonality.py); the model forecasts the adjusted series and the forecasts are
-multiplied back by the seasonal indices. Everything is fitted on the training part; forecasts
+(models/seasonality.py; additive when a training value is <= 0, as statsforecast's Theta); the
+model forecasts the adjusted series and the forecasts are multiplied back by the seasonal
+indices (the offsets added back). Everything is fitted on the training part; forecasts
 from later origins run the fitted model over the later values without refitting.
 
 SES, Holt and damped trend have analytic intervals: the ETS(A,N,N) / (A,A,N) / (A,Ad,N)
 forecast variance of the adjusted series (models/smoothing.py; sigma^2 = SSE / n of the
 adjusted training part's one-step errors), its standard deviation multiplied by the target's
-seasonal index, as the M4 benchmarks did: the bounds are the adjusted bounds re-seasonalised.
+seasonal index, as the M4 benchmarks did (unscaled with an additive decomposition): the bounds
+are the adjusted bounds re-seasonalised.
 Theta's are made the same way from the SES variance (see Theta). Comb and Naive2 keep conformal
 intervals.
 """
@@ -45,7 +47,7 @@ class SeasonallyAdjusted(Forecaster):
 
     def describe_fit(self) -> str:
         season = self.season_
-        adjusted = f"seasonally adjusted (period {season.period})" if season.seasonal else ""
+        adjusted = f"seasonally adjusted ({season.describe()})" if season.seasonal else ""
         return ", ".join(part for part in (self._describe_adjusted(), adjusted) if part)
 
     def _fit(self, y: np.ndarray) -> None:
@@ -93,9 +95,9 @@ class _Smoothed(SeasonallyAdjusted):
 
     def _forecast_sd(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
         """The adjusted series' forecast sd, sqrt(var_h), times the seasonal index of each
-        target (origin o's step k targets position o + k - 1); the same for every origin."""
+        target (origin o's step k targets position o + k - 1; 1 when additive)."""
         adjusted = np.sqrt(self.sigma2_ * self.smoothing_.variance_factors(horizon))
-        return adjusted * self.season_.factors(origins[:, None] + np.arange(horizon))
+        return adjusted * self.season_.sd_scales(origins[:, None] + np.arange(horizon))
 
     def _forecast_adjusted(self, x: np.ndarray, origins: np.ndarray,
                            horizon: int) -> np.ndarray:
@@ -179,9 +181,9 @@ class Theta(SeasonallyAdjusted):
 
     def _forecast_sd(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
         """sqrt(sigma^2 (1 + (h - 1) alpha^2)) on the adjusted scale times the seasonal index of
-        each target (origin o's step k targets position o + k - 1)."""
+        each target (origin o's step k targets position o + k - 1; 1 when additive)."""
         adjusted = np.sqrt(self.sigma2_ * self.ses_.variance_factors(horizon))
-        return adjusted * self.season_.factors(origins[:, None] + np.arange(horizon))
+        return adjusted * self.season_.sd_scales(origins[:, None] + np.arange(horizon))
 
     def _line(self, time: np.ndarray) -> np.ndarray:
         return self.intercept_ + self.slope_ * time

@@ -1,5 +1,5 @@
-"""The competitions' seasonality test, classical multiplicative decomposition and Box-Cox,
-checked against plain loops and statsmodels/scipy called directly."""
+"""The competitions' seasonality test, classical multiplicative and additive decomposition and
+Box-Cox, checked against plain loops, numpy by hand and statsmodels/scipy called directly."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from benchmarks.collection import M3_FILE
 from models.seasonality import (
     BoxCox,
     Deseasonalizer,
+    additive_indices,
     autocorrelations,
     is_seasonal,
     multiplicative_indices,
@@ -83,7 +84,8 @@ def test_indices_equal_statsmodels_decomposition(period):
 def test_deseasonalizer_adjusts_by_position_and_inverts():
     y = seasonal_series()
     season = Deseasonalizer.fit(y, 12)
-    assert season.seasonal and season.period == 12
+    assert season.seasonal and season.period == 12 and not season.additive
+    np.testing.assert_array_equal(season.sd_scales(np.arange(30)), season.factors(np.arange(30)))
     adjusted = season.adjust(y)
     np.testing.assert_allclose(adjusted * season.factors(np.arange(len(y))), y, rtol=1e-12)
     assert np.std(np.diff(np.log(adjusted))) < np.std(np.diff(np.log(y))) / 3
@@ -93,17 +95,63 @@ def test_deseasonalizer_adjusts_by_position_and_inverts():
                                   season.indices[(61 + np.arange(14)) % 12])
 
 
-def test_deseasonalizer_modes_and_non_positive_values():
+def additive_by_hand(y: np.ndarray, m: int) -> np.ndarray:
+    """Classical additive decomposition written out: a centred moving average of order m (2 x m
+    for even m), the detrended values' mean per position, normalised to sum 0."""
+    half = m // 2
+    trend = np.full(len(y), np.nan)
+    for t in range(half, len(y) - half):
+        window = y[t - half: t + half + 1]
+        trend[t] = window.mean() if m % 2 else (window[1:-1].sum() + 0.5 * (window[0]
+                                                                            + window[-1])) / m
+    means = np.array([np.nanmean((y - trend)[j::m]) for j in range(m)])
+    return means - means.mean()
+
+
+@pytest.mark.parametrize("period", [4, 7, 12])
+def test_additive_indices_equal_numpy_by_hand_and_statsmodels(period):
+    y = seasonal_series(n=10 * period + 5, period=period, amplitude=0.6) - 80
+    y[[3, 17]] = 0.0
+    indices = additive_indices(y, period)
+    np.testing.assert_allclose(indices, additive_by_hand(y, period), rtol=0, atol=1e-10)
+    expected = seasonal_decompose(y, model="additive", period=period).seasonal[:period]
+    np.testing.assert_allclose(indices, expected, rtol=0, atol=1e-10)
+    assert abs(indices.sum()) < 1e-10
+
+
+def test_deseasonalizer_modes():
     y = seasonal_series()
     assert not Deseasonalizer.fit(y, 12, "never").seasonal
     noise = 100 + np.random.default_rng(5).normal(0, 1, 96)
     assert not Deseasonalizer.fit(noise, 12, "test").seasonal
     assert Deseasonalizer.fit(noise, 12, "always").seasonal
-    negative = y - 200
-    assert not Deseasonalizer.fit(negative, 12, "always").seasonal
-    np.testing.assert_array_equal(Deseasonalizer.fit(negative, 12).adjust(negative), negative)
     with pytest.raises(ValueError, match="mode must be one of"):
         Deseasonalizer.fit(y, 12, "sometimes")
+
+
+@pytest.mark.parametrize("change", ["zero", "negative", "tiny index"])
+def test_non_positive_values_get_an_additive_decomposition(change):
+    """As statsforecast's Theta: additive when a value is <= 0 or an index would be < 0.01."""
+    y = seasonal_series(amplitude=0.6)
+    assert not Deseasonalizer.fit(y, 12).additive
+    if change == "zero":
+        y[40] = 0.0
+    elif change == "negative":
+        y -= np.quantile(y, 0.2)
+    else:
+        y[::12] = 1e-4 * y[::12]  # positive, but position 0's index is about 1e-4
+        assert multiplicative_indices(y, 12).min() < 0.01
+    season = Deseasonalizer.fit(y, 12)
+    assert season.seasonal and season.additive and season.describe() == "additive, period 12"
+    np.testing.assert_allclose(season.indices, additive_indices(y, 12), rtol=0, atol=1e-12)
+    positions = np.arange(len(y))
+    np.testing.assert_allclose(season.adjust(y), y - season.indices[positions % 12], rtol=1e-14)
+    np.testing.assert_allclose(season.restore(season.adjust(y), positions), y, atol=1e-9)
+    np.testing.assert_array_equal(season.sd_scales(positions[:5, None] + np.arange(3)),
+                                  np.ones((5, 3)))
+    origins = np.array([50, 61])
+    np.testing.assert_array_equal(season.reseasonalize(np.ones((2, 14)), origins)[1],
+                                  1 + season.indices[(61 + np.arange(14)) % 12])
 
 
 @pytest.mark.parametrize("lam", [0.0, 0.5, -0.3, 1.0])
