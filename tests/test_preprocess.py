@@ -100,10 +100,14 @@ def test_cox_stuart_mode_chooses_a_linear_trend_or_differences() -> None:
 
 
 def test_box_cox_is_skipped_for_values_that_are_not_positive() -> None:
+    """The season is still removed, additively (models.seasonality), and put back exactly."""
     y = seasonal_series() - 300
-    pipe = Pipeline.fit(y[:N_TRAIN], PERIOD, Steps("test", True))
-    assert pipe.boxcox is None and not pipe.season.seasonal
-    assert pipe.describe() == "no preprocessing"
+    pipe = Pipeline.fit(y[:N_TRAIN], PERIOD, Steps("test", True, "diff", "minmax"))
+    assert pipe.boxcox is None and pipe.season.seasonal and pipe.season.additive
+    assert pipe.describe() == "deseasonalised (additive, period 12), differenced, scaled"
+    z = pipe.transform(y)
+    np.testing.assert_allclose(pipe.inverse(z[None, N_TRAIN:], np.array([N_TRAIN]), y),
+                               y[None, N_TRAIN:], rtol=1e-12)
 
 
 @pytest.mark.parametrize(("field", "value"), [("deseasonalize", "yes"), ("detrend", "cubic"),
