@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import models
+from benchmarks.speed.zeros_statsforecast import FIXTURE_SERIES, collection
 
 FIXTURE = Path(__file__).parent / "data" / "theta_zeros_statsforecast.csv"
 PERIOD, HORIZON = 12, 18
@@ -79,3 +80,11 @@ def test_one_zero_no_longer_flattens_the_forecasts(name):
 def test_all_positive_series_keep_the_multiplicative_decomposition():
     model = models.get("theta", period=PERIOD).fit(swinging_series(zero_at=None)[:-PERIOD])
     assert model.season_.seasonal and not model.season_.additive
+
+
+def test_the_fixture_holds_the_series_the_comparison_script_builds():
+    built = collection()
+    assert list(PEER["series"].unique()) == list(FIXTURE_SERIES)
+    for name in FIXTURE_SERIES:
+        rows = PEER[(PEER["series"] == name) & (PEER["kind"] == "y")]
+        np.testing.assert_array_equal(rows["value"].to_numpy(), built[name])
