@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import models
-from benchmarks.speed.zeros_statsforecast import FIXTURE_SERIES, collection
+from benchmarks.speed.zeros_statsforecast import FIXTURE_SERIES, beyond_a_line, collection, ours
 
 FIXTURE = Path(__file__).parent / "data" / "theta_zeros_statsforecast.csv"
 PERIOD, HORIZON = 12, 18
@@ -23,7 +23,7 @@ PEER = pd.read_csv(FIXTURE, comment="#")
 # left beyond a line, the seasonal part, at most 2e-12 (about 1e-15 of mean |y|).
 LEVEL_TOLERANCE = {"intermittent": 0.25}
 LEVEL_TOLERANCE_M3 = 0.01
-SEASONAL_TOLERANCE = 1e-9  # of mean |y|: the decompositions are the same arithmetic
+SEASONAL_TOLERANCE = 1e-9  # of mean |y| (of 1 for factors): the same arithmetic in both
 
 
 @pytest.mark.parametrize("name", PEER["series"].unique().tolist())
@@ -31,23 +31,16 @@ def test_theta_and_its_decomposition_equal_statsforecasts(name):
     rows = PEER[PEER["series"] == name]
     y = rows.loc[rows["kind"] == "y", "value"].to_numpy()
     theirs = rows.loc[rows["kind"] == "theta", "value"].to_numpy()
-    scale = np.mean(np.abs(y))
-    model = models.get("theta", period=PERIOD).fit(y)
-    season = model.season_
-    ours_kind = ("additive" if season.additive else "multiplicative") if season.seasonal else (
-        "none")
-    assert ours_kind == rows["decomposition"].iloc[0]
-    if season.seasonal:
-        np.testing.assert_allclose(season.factors(len(y) + np.arange(PERIOD)),
-                                   rows.loc[rows["kind"] == "index", "value"].to_numpy(),
-                                   rtol=0, atol=SEASONAL_TOLERANCE * scale)
-    ours = model.predict(HORIZON)
-    difference = (ours - theirs) / season.sd_scales(len(y) + np.arange(HORIZON))
-    steps = np.arange(HORIZON)
-    beyond_line = difference - np.polyval(np.polyfit(steps, difference, 1), steps)
-    assert np.max(np.abs(beyond_line)) <= SEASONAL_TOLERANCE * scale
+    kind, scale = rows["decomposition"].iloc[0], np.mean(np.abs(y))
+    mine = ours(y)
+    assert mine["decomposition"] == kind
+    if kind != "none":
+        np.testing.assert_allclose(mine["indices"],
+                                   rows.loc[rows["kind"] == "index", "value"].to_numpy(), rtol=0,
+                                   atol=SEASONAL_TOLERANCE * (scale if kind == "additive" else 1))
+    assert beyond_a_line(mine["theta"], theirs, mine["sd_scales"]) <= SEASONAL_TOLERANCE * scale
     tolerance = LEVEL_TOLERANCE.get(name.split(":")[0], LEVEL_TOLERANCE_M3)
-    assert np.max(np.abs(ours - theirs)) <= tolerance * scale
+    assert np.max(np.abs(mine["theta"] - theirs)) <= tolerance * scale
 
 
 def swinging_series(zero_at: int | None = 40, n: int = 96) -> np.ndarray:
