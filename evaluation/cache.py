@@ -195,8 +195,8 @@ class TaskCache:
 
     def size(self) -> tuple[int, int]:
         """(entries, bytes) on disk."""
-        files = list(self.root.glob("*/*.fbc")) if self.root.is_dir() else []
-        return len(files), sum(p.stat().st_size for p in files if p.is_file())
+        files = [p for p in self.root.glob("*/*.fbc") if p.is_file()] if self.root.is_dir() else []
+        return len(files), sum(p.stat().st_size for p in files)
 
 
 def _checksum(key: str, body: bytes) -> bytes:

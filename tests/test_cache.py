@@ -74,10 +74,14 @@ def test_entries_round_trip_and_bad_ones_are_misses(tmp_path):
     meta, arrays = store.get(key)
     np.testing.assert_array_equal(arrays["forecast"], np.arange(3.0))
     assert meta["row"]["status"] == "ok" and np.isnan(meta["row"]["seconds"])
+    other = "ab" + "1" * 62  # an entry copied under another key's name fails its checksum
+    (tmp_path / "c" / "ab" / f"{other}.fbc").write_bytes(store._path(key).read_bytes())
+    assert store.get(other) is None and store.invalid == {"failed the checksum": 1}
+    (tmp_path / "c" / "ab" / f"{other}.fbc").unlink()
     (tmp_path / "c" / "ab" / f"{key}.fbc").write_bytes(b"not an entry")  # a corrupt entry
     assert store.get(key) is None
     (tmp_path / "c" / "ab" / f".{key[:8]}.x.tmp").write_bytes(b"half")  # a killed write
-    assert (store.hits, store.misses) == (1, 2)
+    assert (store.hits, store.misses) == (1, 3)
     assert store.size()[0] == 1 and store.clear() == 1 and store.size() == (0, 0)
 
 
