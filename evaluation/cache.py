@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import numpy as np
 
@@ -39,6 +39,7 @@ FORMAT = 2  # bump when the stored TaskResult changes shape (2: JSON + raw array
 PREFIX = b"forecast-bench cache "
 MAGIC = PREFIX + b"3\n"  # 3: with a checksum (entries of 2 are misses, then overwritten)
 DIGEST_SIZE = 32
+SHOWN_REASONS = 3  # the invalid-entry warning names the commonest reasons only
 NUMERIC = "fiub"  # dtype kinds an entry may hold: float, int, unsigned, bool
 
 
@@ -120,9 +121,8 @@ class TaskCache:
     reported once, and the run goes on without caching.
     """
 
-    def __init__(self, root: Path, stream: TextIO | None = None) -> None:
+    def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self.stream = stream  # where warnings go; None: sys.stderr at the time
         self.hits = 0
         self.misses = 0
         self.invalid: Counter[str] = Counter()  # reason -> entries, since the last warning
@@ -163,7 +163,10 @@ class TaskCache:
         if not self.invalid:
             return
         count = sum(self.invalid.values())
-        reasons = ", ".join(f"{n} {reason}" for reason, n in self.invalid.most_common())
+        common = self.invalid.most_common()
+        reasons = ", ".join(f"{n} {reason}" for reason, n in common[:SHOWN_REASONS])
+        if len(common) > SHOWN_REASONS:
+            reasons += f", {count - sum(n for _, n in common[:SHOWN_REASONS])} for other reasons"
         self._warn(f"{count} cache entr{'y' if count == 1 else 'ies'} in {self.root} could not "
                    f"be used and are recomputed: {reasons} (first: {self.first_invalid})")
         self.invalid.clear()
@@ -181,11 +184,11 @@ class TaskCache:
             self.write_failures += 1
             if self.write_failures == 1:
                 self._warn(f"cannot write to the cache ({type(exc).__name__}: {exc}); the run "
-                           "goes on without caching its results (fix the folder's permissions "
-                           "or run with --no-cache)")
+                           f"goes on without caching its results (make {self.root} a writable "
+                           "folder, or pass --no-cache)")
 
     def _warn(self, message: str) -> None:
-        print(f"forecast-bench: warning: {message}", file=self.stream or sys.stderr, flush=True)
+        print(f"forecast-bench: warning: {message}", file=sys.stderr, flush=True)
 
     def clear(self) -> int:
         """Delete every entry; returns how many there were."""

@@ -359,3 +359,16 @@ def test_a_file_at_the_cache_folder_never_ends_a_cli_run(tmp_path):
     assert done.returncode == 0, done.stderr
     (line,) = [line for line in done.stderr.splitlines() if "warning" in line]
     assert "cannot write to the cache" in line and "Traceback" not in done.stderr
+
+
+def test_the_invalid_entry_warning_stays_one_line_with_many_reasons(tmp_path, capsys):
+    store = TaskCache(tmp_path / "c")
+    for shape in range(5):  # five distinct reasons, 1 to 5 entries each
+        store.invalid[f"not a result of its task (shape {shape})"] = shape + 1
+    store.first_invalid = tmp_path / "c" / "ab" / "x.fbc"
+    store.warn_invalid()
+    store.warn_invalid()  # nothing new: nothing printed
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("forecast-bench: warning: 15 cache entries")
+    assert "5 not a result of its task (shape 4)" in line and "(shape 1)" not in line
+    assert "3 for other reasons" in line
