@@ -28,9 +28,12 @@ DEFAULT_WIDTH = 24  # a longer default wraps
 
 
 def listing() -> str:
-    """`forecast-bench models`: every registered model with its one-line description."""
-    return tabulate(registry.available().items(), headers=["model", "description"],
-                    tablefmt="plain")
+    """`forecast-bench models`: every registered model with its description, wrapped to fit
+    WIDTH columns."""
+    available = registry.available()
+    name_width = max(len("model"), *map(len, available))
+    return tabulate(available.items(), headers=["model", "description"], tablefmt="plain",
+                    maxcolwidths=[None, WIDTH - name_width - 2])
 
 
 def describe(name: str) -> str:
@@ -41,7 +44,7 @@ def describe(name: str) -> str:
         hint = f"did you mean '{close[0]}'? " if close else ""
         raise ConfigError(f"unknown model '{name}'; {hint}`forecast-bench models` lists them")
     rows = parameter_rows(registry.get(name).config_class)
-    head = f"{name}: {available[name]}"
+    head = textwrap.fill(f"{name}: {available[name]}", WIDTH)
     if not rows:
         return f"{head}\n\nNo parameters."
     used = max(len(row[0]) for row in rows) + min(DEFAULT_WIDTH, max(len(r[1]) for r in rows))

@@ -8,8 +8,10 @@ to a temporary name and renamed, so an interrupted write is never read.
 
 Entries are plain data: one JSON document and raw numeric arrays (no pickle, no object
 arrays), so opening a cache that someone else wrote can never run code. The format is a magic
-line, the JSON's length, the JSON (with each array's name, dtype and shape), then the arrays'
-bytes: read with one file read and np.frombuffer (an .npz took ~1 ms per entry to open).
+line, a SHA-256 checksum of the entry's key and body, then the body: the JSON's length, the
+JSON (with each array's name, dtype and shape), the arrays' bytes; read with one file read and
+np.frombuffer (an .npz took ~1 ms per entry to open). An entry failing its checksum is a miss,
+never a result.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ import inspect
 import json
 import platform
 import shutil
+import sys
+from collections import Counter
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -31,7 +36,10 @@ from evaluation.files import write_atomic
 LIBRARIES = ("numpy", "pandas", "scipy", "scikit-learn", "statsmodels", "pmdarima",
              "tensorflow-cpu", "tensorflow", "keras")
 FORMAT = 2  # bump when the stored TaskResult changes shape (2: JSON + raw arrays, no pickle)
-MAGIC = b"forecast-bench cache 2\n"
+PREFIX = b"forecast-bench cache "
+MAGIC = PREFIX + b"3\n"  # 3: with a checksum (entries of 2 are misses, then overwritten)
+DIGEST_SIZE = 32
+SHOWN_REASONS = 3  # the invalid-entry warning names the commonest reasons only
 NUMERIC = "fiub"  # dtype kinds an entry may hold: float, int, unsigned, bool
 
 
@@ -96,35 +104,91 @@ def task_key(name: str, params: dict[str, Any], code: str, values: np.ndarray,
 Entry = tuple[dict[str, Any], dict[str, np.ndarray]]  # (JSON document, named arrays)
 
 
+class InvalidEntry(ValueError):
+    """A cache file that is not a usable entry; the message says why, in a few words."""
+
+
+def _as_entry(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Entry:
+    return meta, arrays
+
+
 class TaskCache:
-    """Task results in `root`/<key[:2]>/<key>.fbc; unreadable entries count as misses."""
+    """Task results in `root`/<key[:2]>/<key>.fbc.
+
+    An entry that fails its checksum, comes from an older version, cannot be read or does not
+    fit its task is a miss: counted by reason and reported in one line by `warn_invalid`. A
+    write that fails (a read-only folder, a full disk, a directory at the entry's path) is
+    reported once, and the run goes on without caching.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.hits = 0
         self.misses = 0
+        self.invalid: Counter[str] = Counter()  # reason -> entries, since the last warning
+        self.first_invalid: Path | None = None
+        self.write_failures = 0
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.fbc"
 
-    def get(self, key: str) -> Entry | None:
-        """(document, arrays) stored under `key`, or None (absent or not a valid entry)."""
+    def get(self, key: str, load: Callable[[dict[str, Any], dict[str, np.ndarray]], Any]
+            = _as_entry) -> Any:
+        """`load(document, arrays)` of the entry under `key`, or None: absent, or invalid
+        (counted in `invalid`). `load` raises KeyError, ValueError, TypeError or IndexError
+        when the entry does not fit what the caller expects."""
+        path = self._path(key)
+        value, reason = None, ""
         try:
-            value: Entry | None = decode(self._path(key).read_bytes())
-        except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError):
-            value = None  # absent, corrupt or from another version: recompute
+            value = load(*decode(path.read_bytes(), key))
+        except (FileNotFoundError, NotADirectoryError):
+            pass  # never written
+        except InvalidEntry as exc:
+            reason = str(exc)
+        except OSError as exc:  # a directory at the path, no permission to read
+            reason = f"unreadable ({type(exc).__name__})"
+        except (KeyError, ValueError, TypeError, IndexError) as exc:
+            reason = f"not a result of its task ({type(exc).__name__}: {exc})"
+        if reason:
+            self.invalid[reason] += 1
+            self.first_invalid = self.first_invalid or path
         if value is None:
             self.misses += 1
         else:
             self.hits += 1
         return value
 
+    def warn_invalid(self) -> None:
+        """One line on the invalid entries met since the last call (none: nothing)."""
+        if not self.invalid:
+            return
+        count = sum(self.invalid.values())
+        common = self.invalid.most_common()
+        reasons = ", ".join(f"{n} {reason}" for reason, n in common[:SHOWN_REASONS])
+        if len(common) > SHOWN_REASONS:
+            reasons += f", {count - sum(n for _, n in common[:SHOWN_REASONS])} for other reasons"
+        self._warn(f"{count} cache entr{'y' if count == 1 else 'ies'} in {self.root} could not "
+                   f"be used and are recomputed: {reasons} (first: {self.first_invalid})")
+        self.invalid.clear()
+        self.first_invalid = None
+
     def put(self, key: str, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        """Written atomically (temporary file, then rename): a killed write is never read."""
-        data = encode(meta, arrays)
+        """Written atomically (temporary file, then rename): a killed write is never read. A
+        write that fails is reported on the first failure and otherwise ignored."""
+        data = encode(meta, arrays, key)
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, lambda handle: handle.write(data))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, lambda handle: handle.write(data))
+        except OSError as exc:
+            self.write_failures += 1
+            if self.write_failures == 1:
+                self._warn(f"cannot write to the cache ({type(exc).__name__}: {exc}); the run "
+                           f"goes on without caching its results (make {self.root} a writable "
+                           "folder, or pass --no-cache)")
+
+    def _warn(self, message: str) -> None:
+        print(f"forecast-bench: warning: {message}", file=sys.stderr, flush=True)
 
     def clear(self) -> int:
         """Delete every entry; returns how many there were."""
@@ -134,12 +198,19 @@ class TaskCache:
 
     def size(self) -> tuple[int, int]:
         """(entries, bytes) on disk."""
-        files = list(self.root.glob("*/*.fbc")) if self.root.is_dir() else []
+        files = [p for p in self.root.glob("*/*.fbc") if p.is_file()] if self.root.is_dir() else []
         return len(files), sum(p.stat().st_size for p in files)
 
 
-def encode(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> bytes:
-    """An entry's bytes: MAGIC, the header's length (8 bytes), the JSON header, the arrays."""
+def _checksum(key: str, body: bytes) -> bytes:
+    """SHA-256 of the entry's key and body: a changed bit, or an entry under another key's
+    name, fails it."""
+    return hashlib.sha256(key.encode() + b"\0" + body).digest()
+
+
+def encode(meta: dict[str, Any], arrays: dict[str, np.ndarray], key: str) -> bytes:
+    """An entry's bytes: MAGIC, the checksum (32 bytes), then the body: the header's length (8
+    bytes), the JSON header, the arrays."""
     specs, blobs = [], []
     for name, array in arrays.items():
         array = np.ascontiguousarray(array)
@@ -148,26 +219,38 @@ def encode(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> bytes:
         specs.append({"name": name, "dtype": array.dtype.str, "shape": list(array.shape)})
         blobs.append(array.tobytes())
     header = json.dumps({"meta": meta, "arrays": specs}, default=float).encode("utf-8")
-    return b"".join([MAGIC, len(header).to_bytes(8, "little"), header, *blobs])
+    body = b"".join([len(header).to_bytes(8, "little"), header, *blobs])
+    return MAGIC + _checksum(key, body) + body
 
 
-def decode(data: bytes) -> Entry | None:
-    """The (document, arrays) of an entry's bytes; None when they are not a valid entry."""
+def decode(data: bytes, key: str) -> Entry:
+    """The (document, arrays) of the entry stored under `key`; InvalidEntry when `data` is not
+    one (its reason: not an entry, an older format, a failed checksum, malformed)."""
     if not data.startswith(MAGIC):
-        return None
-    start = len(MAGIC) + 8
-    end = start + int.from_bytes(data[len(MAGIC):start], "little")
-    header = json.loads(data[start:end].decode("utf-8"))
+        older = data.startswith(PREFIX)
+        raise InvalidEntry("from an older version (no checksum)" if older else "not an entry")
+    start = len(MAGIC) + DIGEST_SIZE
+    body = data[start:]
+    if data[len(MAGIC):start] != _checksum(key, body):
+        raise InvalidEntry("failed the checksum")
+    try:
+        return _parse(body)
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise InvalidEntry(f"malformed ({type(exc).__name__}: {exc})") from None
+
+
+def _parse(body: bytes) -> Entry:
+    end = 8 + int.from_bytes(body[:8], "little")
+    header = json.loads(body[8:end].decode("utf-8"))
     arrays, offset = {}, end
     for spec in header["arrays"]:
         dtype = np.dtype(spec["dtype"])
         if dtype.kind not in NUMERIC:
-            return None
+            raise ValueError(f"{spec['name']!r} is {dtype}, not numeric")
         count = int(np.prod(spec["shape"], dtype=np.int64))
-        size = count * dtype.itemsize
-        if offset + size > len(data):
-            return None
-        arrays[spec["name"]] = np.frombuffer(data, dtype, count, offset).reshape(spec["shape"])
-        offset += size
+        arrays[spec["name"]] = np.frombuffer(body, dtype, count, offset).reshape(spec["shape"])
+        offset += count * dtype.itemsize
     meta = header["meta"]
-    return (meta, arrays) if isinstance(meta, dict) and offset == len(data) else None
+    if not isinstance(meta, dict) or offset != len(body):
+        raise ValueError("the header does not match the data")
+    return meta, arrays

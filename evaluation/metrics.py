@@ -13,6 +13,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from models.errors import DataError
+
 KEYS = ["fold", "origin", "step"]  # identify one forecast; shared by all models of a run
 SCORES = ["n", "rmse", "mae", "mape", "smape", "mase", "directional_accuracy"]
 RANKED = {  # metric -> which way is better; `ranks` ranks the models on each one present
@@ -99,10 +101,12 @@ def directional_accuracy(y_origin: np.ndarray, y_true: np.ndarray, y_pred: np.nd
 
 
 def scales_from_folds(folds: pd.DataFrame) -> dict[int, float]:
-    """fold -> naive_mae_train (MASE's scale) from a folds.csv-like frame."""
+    """fold -> naive_mae_train (MASE's scale) from a folds.csv-like frame; DataError when the
+    column is missing (a run folder written by an older version)."""
     if "naive_mae_train" not in folds.columns:
-        raise ValueError("the folds table has no naive_mae_train column (MASE's scale); "
-                         "it was written by an older version: rerun to get MASE")
+        raise DataError("folds.csv has no naive_mae_train column (MASE's scale): the run folder "
+                        "was written by an older version; rerun its config to rebuild it "
+                        "(forecast-bench run RUN_DIR/config.toml)")
     return {int(f): float(s) for f, s in zip(folds["fold"], folds["naive_mae_train"], strict=True)}
 
 

@@ -21,6 +21,9 @@ from models.errors import DataError
 REQUIRED = (run_files.CONFIG, run_files.SERIES, run_files.FOLDS, run_files.FORECASTS,
             run_files.STATUS)
 FOLD_DATES = ("train_start", "train_end", "test_start", "test_end")
+# columns the tables and plots need (a run of one series may lack forecasts.csv's series column)
+FORECAST_COLUMNS = ("model", "fold", "origin", "target", "step", "y_origin", "y_true", "y_pred")
+FOLD_SCALE = ("fold", "naive_mae_train")  # MASE's scale
 
 
 class SavedConfig:
@@ -101,6 +104,12 @@ def load_run(run_dir: Path) -> RunRecord:
     except (ValueError, KeyError, IndexError, tomllib.TOMLDecodeError) as exc:
         raise DataError(f"{run_dir}: cannot read the run's files ({exc}); rerun the "
                         "benchmark") from None
+    lacking = [f"{file} column {column}" for file, frame, columns in (
+        (run_files.FORECASTS, forecasts, FORECAST_COLUMNS), (run_files.FOLDS, folds, FOLD_SCALE))
+        for column in columns if column not in frame.columns]
+    if lacking:  # checked before a report rewrites anything
+        raise DataError(f"{run_dir} lacks {', '.join(lacking)}: it was written by an older "
+                        f"version; rerun its config: forecast-bench run {run_dir}/config.toml")
     run_id = str(manifest.get("run_id", run_dir.name))  # results/example keeps its run's id
     return RunRecord(run_id, config_text, series, folds, forecasts, status, members,
                      histories, manifest)

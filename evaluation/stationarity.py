@@ -12,7 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from statsmodels.tools.sm_exceptions import InterpolationWarning
+from statsmodels.tools.sm_exceptions import InterpolationWarning, SingularMatrixWarning
 from statsmodels.tsa import stattools
 
 from models.errors import DataError
@@ -129,10 +129,19 @@ def adf(
     series: pd.Series | np.ndarray, name: str = "series", alpha: float = 0.05,
     regression: str = "c",
 ) -> AdfResult:
-    """Augmented Dickey-Fuller test, lag length chosen by AIC; NaNs are dropped first."""
+    """Augmented Dickey-Fuller test, lag length chosen by AIC; NaNs are dropped first.
+
+    The lag search fits regressions that are rank-deficient or fit exactly on a series with
+    repeating patterns (statsmodels then uses the pseudo-inverse, and AIC is -inf): those two
+    warnings are silenced, any other is passed on.
+    """
     _check_args(alpha, regression, ADF_REGRESSIONS, "ADF")
     values = _finite_values(series, name, "ADF")
-    res = stattools.adfuller(values, regression=regression, autolag="AIC", result_object=True)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=SingularMatrixWarning)
+        warnings.filterwarnings("ignore", "divide by zero encountered in log", RuntimeWarning)
+        res = stattools.adfuller(values, regression=regression, autolag="AIC",
+                                 result_object=True)
     return AdfResult(
         name=name, statistic=float(res.statistic), pvalue=float(res.pvalue), lags=int(res.lags),
         nobs=int(res.nobs), critical_values={k: float(v) for k, v in res.critical_values.items()},

@@ -4,6 +4,7 @@ series, and the forecasts come back as one long table with a series column."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -134,9 +135,23 @@ class TaskResult:
         return {"row": self.row, "history": self.history}, arrays
 
     @classmethod
-    def from_entry(cls, meta: dict, arrays: dict[str, np.ndarray]) -> TaskResult:
+    def from_entry(cls, meta: dict, arrays: dict[str, np.ndarray], task: Task) -> TaskResult:
+        """The cached result of `task`; KeyError or ValueError when the entry does not fit it
+        (no row or status, an array of another shape)."""
+        row = meta["row"]
+        if not isinstance(row, dict) or row.get("status") not in ("ok", "failed"):
+            raise ValueError("its row has no status")
+        grid = (len(task.fold.origins), task.horizon)
+        expected = {"forecast": grid, "lower": (len(task.levels), *grid),
+                    "upper": (len(task.levels), *grid), "one_step": (len(task.test_origins),)}
+        for name, array in arrays.items():
+            shape = array.shape[1:] if name == "members" else array.shape  # members x grid
+            if shape != expected.get(name, grid):
+                raise ValueError(f"{name} has shape {array.shape}, not {expected.get(name)}")
+        if (row["status"] == "ok") != ("forecast" in arrays):
+            raise ValueError(f"status {row['status']!r} does not match its arrays")
         members = list(arrays["members"]) if "members" in arrays else []
-        return cls(meta["row"], arrays.get("forecast"), members, meta.get("history"),
+        return cls(row, arrays.get("forecast"), members, meta.get("history"),
                    arrays.get("lower"), arrays.get("upper"), arrays.get("one_step"))
 
 
@@ -208,12 +223,15 @@ def run_panel(
             finished(index, one)
 
     for indices, item in units:  # a panel job reruns unless every one of its tasks is cached
-        hits = [cache.get(keys[i]) for i in indices] if cache is not None else [None]
+        hits = ([cache.get(keys[i], functools.partial(TaskResult.from_entry, task=tasks[i]))
+                 for i in indices] if cache is not None else [None])
         if any(hit is None for hit in hits):
             pending.append((indices, item))
         else:
             for index, hit in zip(indices, hits, strict=True):
-                finished(index, TaskResult.from_entry(*hit), cached=True)
+                finished(index, hit, cached=True)
+    if cache is not None:
+        cache.warn_invalid()  # one line for every entry that failed its checksum or its task
     run_all(panel_tasks.run_item, [item for _, item in pending], ran, executor)
     dates = {plan.id: plan.series.index.to_numpy() for plan in plans}
     levels = sorted({level for plan in plans for level in plan.levels})

@@ -36,7 +36,7 @@ class ArimaConfig(ModelConfig):
     seasonal_order: tuple[int, int, int, int] = (0, 0, 0, 0)  # (P, D, Q, s); fixed orders only
     trend: str | None = None  # n/c/t/ct; None: c if d+D == 0 else n (auto: pmdarima's choice)
     seasonal_period: int | None = None  # auto only: m > 1 also searches seasonal orders;
-    # None: the series' seasonal period (with_period), else 1 (no seasonal orders)
+    # None: the series' period ([data] period, or from its dates); 1: no seasonal orders
     max_p: int = 5  # auto only
     max_d: int = 2  # auto only
     max_q: int = 5  # auto only

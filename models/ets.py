@@ -64,7 +64,7 @@ def seasonal_min_size(period: int) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class EtsConfig(ModelConfig):
-    period: int | None = None  # None: the series' seasonal period (with_period), else 1
+    period: int | None = None  # None: the series' period ([data] period, or from its dates)
     components: str = "ZZZ"  # error A/M/Z, trend N/A/Z, season N/A/M/Z; Z: chosen by AICc
     damped: bool | None = None  # None: damped and undamped trends are both tried
     initialization: str = "estimated"  # initial states estimated too, or statsmodels' heuristic
@@ -152,13 +152,14 @@ def data_scale(y: np.ndarray) -> float:
 
 @register("ets")
 class Ets(Forecaster):
-    """Exponential smoothing state-space model, components chosen by AICc (see module doc).
+    """Automatic ETS: the exponential smoothing state-space model whose error, trend and season
+    (R's forecast::ets candidates) give the lowest AICc on the training part.
 
     Forecasts reuse the fitted parameters and initial states: the states at an origin come from
     running the recursion over the values before it. In a multiplicative-season model a later
     value <= 0 (or any update that is not finite) is skipped like a missing value: the states
     take their one-step prediction. Intervals are analytic for a linear additive-error choice,
-    conformal otherwise (see the module doc).
+    conformal otherwise (models/ets.py's docstring says when).
     """
 
     config_class = EtsConfig

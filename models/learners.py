@@ -57,7 +57,7 @@ class WindowConfig(HasSteps, ModelConfig):
     boxcox: bool = True  # Box-Cox with Guerrero's lambda
     detrend: str = "cox_stuart"  # none, linear, diff, or cox_stuart choosing linear or diff
     scale: str = "minmax"  # none, minmax (to [0, 1]) or standard
-    period: int | None = None  # None: the series' seasonal period (with_period), else 1
+    period: int | None = None  # None: the series' period ([data] period, or from its dates)
     seed: int = 0
     n_seeds: int = 1  # members with seeds seed, seed+1, ...; forecast = their mean
 

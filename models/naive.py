@@ -63,7 +63,7 @@ class Drift(Forecaster):
 
 @dataclasses.dataclass(frozen=True)
 class SeasonalNaiveConfig(ModelConfig):
-    period: int | None = None  # None: the series' seasonal period (with_period), else 1
+    period: int | None = None  # None: the series' period ([data] period, or from its dates)
 
     def validate(self) -> None:
         self.require_optional_ints(period=1)

@@ -58,11 +58,10 @@ def _model_class(name: str) -> type[Forecaster]:
 
 
 def available() -> dict[str, str]:
-    """Registered model names with the first line of each class docstring."""
+    """Registered model names with the first paragraph of each class docstring, on one line."""
     load_plugins()
-    return {
-        name: (cls.__doc__ or "").strip().splitlines()[0] for name, cls in sorted(_REGISTRY.items())
-    }
+    return {name: " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())
+            for name, cls in sorted(_REGISTRY.items())}
 
 
 def load_plugins() -> None:

@@ -31,7 +31,7 @@ from models.smoothing import Smoothing, fit_smoothing
 
 @dataclasses.dataclass(frozen=True)
 class AdjustedConfig(ModelConfig):
-    period: int | None = None  # None: the series' seasonal period (with_period), else 1
+    period: int | None = None  # None: the series' period ([data] period, or from its dates)
     deseasonalize: str = "test"  # test (the competitions'), always, never
 
     def validate(self) -> None:

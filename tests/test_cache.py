@@ -74,10 +74,14 @@ def test_entries_round_trip_and_bad_ones_are_misses(tmp_path):
     meta, arrays = store.get(key)
     np.testing.assert_array_equal(arrays["forecast"], np.arange(3.0))
     assert meta["row"]["status"] == "ok" and np.isnan(meta["row"]["seconds"])
+    other = "ab" + "1" * 62  # an entry copied under another key's name fails its checksum
+    (tmp_path / "c" / "ab" / f"{other}.fbc").write_bytes(store._path(key).read_bytes())
+    assert store.get(other) is None and store.invalid == {"failed the checksum": 1}
+    (tmp_path / "c" / "ab" / f"{other}.fbc").unlink()
     (tmp_path / "c" / "ab" / f"{key}.fbc").write_bytes(b"not an entry")  # a corrupt entry
     assert store.get(key) is None
     (tmp_path / "c" / "ab" / f".{key[:8]}.x.tmp").write_bytes(b"half")  # a killed write
-    assert (store.hits, store.misses) == (1, 2)
+    assert (store.hits, store.misses) == (1, 3)
     assert store.size()[0] == 1 and store.clear() == 1 and store.size() == (0, 0)
 
 
@@ -211,12 +215,160 @@ def test_cache_entries_are_plain_data_and_never_unpickle(tmp_path):
     meta, arrays = store.get(key)
     assert meta == {"row": {}} and arrays["forecast"].shape == (2, 3)
     assert arrays["members"].shape == (2, 2, 3)
-    for bad in (pickle.dumps(Exploding()), good[:-8], good.replace(b"<f8", b"|O8", 1)):
+    body = good[len(cache_module.MAGIC) + cache_module.DIGEST_SIZE:]
+    for bad in (pickle.dumps(Exploding()), good[:-8], good.replace(b"<f8", b"|O8", 1),
+                signed(key, body.replace(b"<f8", b"|O8", 1))):  # passes its checksum
         path.write_bytes(bad)
         assert store.get(key) is None
-    assert (store.hits, store.misses) == (1, 3)
+    assert (store.hits, store.misses) == (1, 4)
+    assert set(store.invalid) == {"not an entry", "failed the checksum",
+                                  "malformed (ValueError: 'forecast' is object, not numeric)"}
 
 
 class Exploding:
     def __reduce__(self):
         return (pytest.fail, ("unpickled: code ran",))
+
+
+def signed(key: str, body: bytes) -> bytes:
+    """An entry's bytes with a valid checksum over `body` (what a careful forger would write)."""
+    import hashlib
+    digest = hashlib.sha256(key.encode() + b"\0" + body).digest()
+    return cache_module.MAGIC + digest + body
+
+
+def entry_paths(root: Path) -> list[Path]:
+    return sorted(root.glob("*/*.fbc"))
+
+
+def naive_run(y, store):
+    return run(y, {"n": models.get("naive")}, store)
+
+
+def test_a_flipped_bit_is_a_miss_and_the_rerun_recomputes(tmp_path, capsys):
+    """One bit of an entry's array data changed (here the last forecast's exponent): without a
+    checksum the cache served a forecast off by orders of magnitude as a hit."""
+    y = random_walk(150)
+    fresh = naive_run(y, None)
+    store = TaskCache(tmp_path / "c")
+    naive_run(y, store)
+    for path in entry_paths(tmp_path / "c"):
+        data = bytearray(path.read_bytes())
+        data[-1] ^= 0x08  # the sign-and-exponent byte of the last float64 (little-endian)
+        path.write_bytes(bytes(data))
+    capsys.readouterr()
+    store = TaskCache(tmp_path / "c")
+    again = naive_run(y, store)
+    assert (store.hits, store.misses) == (0, 3) and not again.status.cached.any()
+    pd.testing.assert_frame_equal(again.forecasts, fresh.forecasts, check_exact=True)
+    (line,) = capsys.readouterr().err.splitlines()  # one line for all three entries
+    assert "3 cache entries" in line and "3 failed the checksum" in line
+    third = naive_run(y, TaskCache(tmp_path / "c"))  # the bad entries were overwritten
+    assert third.status.cached.all()
+    pd.testing.assert_frame_equal(third.forecasts, fresh.forecasts, check_exact=True)
+
+
+def rewrite_entries(root: Path, change) -> None:
+    """Each entry's document and arrays changed by `change`, stored with a valid checksum."""
+    for path in entry_paths(root):
+        key = path.stem
+        meta, arrays = cache_module.decode(path.read_bytes(), key)
+        path.write_bytes(cache_module.encode(*change(dict(meta), dict(arrays)), key))
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda meta, arrays: ({k: v for k, v in meta.items() if k != "row"}, arrays), "KeyError"),
+    (lambda meta, arrays: (meta, {**arrays, "forecast": arrays["forecast"][:, :1]}),
+     "forecast has shape (9, 1), not (9, 2)"),  # 9 origins in each fold
+    (lambda meta, arrays: ({**meta, "row": {**meta["row"], "status": "failed"}}, arrays),
+     "does not match its arrays"),
+])
+def test_well_formed_entries_that_do_not_fit_their_task_are_misses(tmp_path, capsys, change,
+                                                                   reason):
+    """An entry with a valid checksum but no `row`, or an array of another shape, used to end
+    every rerun with a traceback."""
+    y = random_walk(150)
+    folds = WalkForward(test_size=30, folds=3, horizon=2).split(len(y))
+    fresh = run_walk_forward(y, folds, {"n": models.get("naive")}, 2)
+    store = TaskCache(tmp_path / "c")
+    run_walk_forward(y, folds, {"n": models.get("naive")}, 2, cache=store)
+    assert {len(fold.origins) for fold in folds} == {9}
+    rewrite_entries(tmp_path / "c", change)
+    capsys.readouterr()
+    store = TaskCache(tmp_path / "c")
+    again = run_walk_forward(y, folds, {"n": models.get("naive")}, 2, cache=store)
+    assert (store.hits, store.misses) == (0, 3)
+    pd.testing.assert_frame_equal(again.forecasts, fresh.forecasts, check_exact=True)
+    (line,) = capsys.readouterr().err.splitlines()
+    assert "not a result of its task" in line and reason in line
+
+
+def test_entries_of_the_older_format_are_misses_and_are_replaced(tmp_path, capsys):
+    y = random_walk(150)
+    store = TaskCache(tmp_path / "c")
+    naive_run(y, store)
+    for path in entry_paths(tmp_path / "c"):  # the format before checksums: no digest
+        data = path.read_bytes()[len(cache_module.MAGIC) + cache_module.DIGEST_SIZE:]
+        path.write_bytes(b"forecast-bench cache 2\n" + data)
+    capsys.readouterr()
+    assert not naive_run(y, TaskCache(tmp_path / "c")).status.cached.any()
+    assert "3 from an older version (no checksum)" in capsys.readouterr().err
+    assert naive_run(y, TaskCache(tmp_path / "c")).status.cached.all()
+
+
+def test_a_directory_at_an_entry_path_never_ends_the_run(tmp_path, capsys):
+    y = random_walk(150)
+    fresh = naive_run(y, None)
+    naive_run(y, TaskCache(tmp_path / "c"))
+    for path in entry_paths(tmp_path / "c"):
+        path.unlink()
+        (path / "inside").mkdir(parents=True)
+    capsys.readouterr()
+    store = TaskCache(tmp_path / "c")
+    again = naive_run(y, store)
+    pd.testing.assert_frame_equal(again.forecasts, fresh.forecasts, check_exact=True)
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and "3 unreadable (IsADirectoryError)" in err[0]
+    assert "cannot write to the cache (IsADirectoryError" in err[1]
+    assert store.write_failures == 3
+
+
+def test_a_read_only_cache_never_ends_the_run(tmp_path, capsys, monkeypatch):
+    """The writes fail as on a read-only folder (permissions alone would not stop root)."""
+    def refuse(path, write):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(cache_module, "write_atomic", refuse)
+    y = random_walk(150)
+    store = TaskCache(tmp_path / "c")
+    result = naive_run(y, store)
+    assert (result.status.status == "ok").all() and store.write_failures == 3
+    (line,) = capsys.readouterr().err.splitlines()
+    assert "cannot write to the cache (PermissionError" in line and "--no-cache" in line
+
+
+def test_a_file_at_the_cache_folder_never_ends_a_cli_run(tmp_path):
+    """results/.cache is a file: nothing can be cached, and the run still finishes."""
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / ".cache").write_text("not a folder")
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "run", "--data", "msft", "--last", "120",
+         "--test-size", "20", "--folds", "2", "--models", "naive", "--out",
+         str(tmp_path / "results"), "--quiet"],
+        capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    (line,) = [line for line in done.stderr.splitlines() if "warning" in line]
+    assert "cannot write to the cache" in line and "Traceback" not in done.stderr
+
+
+def test_the_invalid_entry_warning_stays_one_line_with_many_reasons(tmp_path, capsys):
+    store = TaskCache(tmp_path / "c")
+    for shape in range(5):  # five distinct reasons, 1 to 5 entries each
+        store.invalid[f"not a result of its task (shape {shape})"] = shape + 1
+    store.first_invalid = tmp_path / "c" / "ab" / "x.fbc"
+    store.warn_invalid()
+    store.warn_invalid()  # nothing new: nothing printed
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("forecast-bench: warning: 15 cache entries")
+    assert "5 not a result of its task (shape 4)" in line and "(shape 1)" not in line
+    assert "3 for other reasons" in line

@@ -10,6 +10,7 @@ import pytest
 
 from evaluation import metrics, tables
 from evaluation.formats import render
+from models.errors import DataError
 
 
 def frame(model, fold, y_true, y_pred):
@@ -184,7 +185,7 @@ def test_scales_come_from_the_folds_frame():
     # fold 0 trains on 1, 3, 2 (|diffs| 2, 1); fold 1 slides to 5, 5: flat
     folds = [Fold(0, 0, 3, 5, (3, 4)), Fold(1, 3, 5, 7, (5, 6))]
     assert metrics.scales_from_folds(folds_frame(folds, series)) == {0: 1.5, 1: 0.0}
-    with pytest.raises(ValueError, match="naive_mae_train"):
+    with pytest.raises(DataError, match="naive_mae_train"):  # exit 2, not a traceback
         metrics.scales_from_folds(pd.DataFrame({"fold": [0]}))
 
 

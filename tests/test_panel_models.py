@@ -223,8 +223,8 @@ class Recording(TaskCache):
         self.forget = forget
         self.panel_keys: list[str] = []
 
-    def get(self, key):
-        return None if key == self.forget else super().get(key)
+    def get(self, key, *load):
+        return None if key == self.forget else super().get(key, *load)
 
     def put(self, key, meta, arrays):
         if meta["row"]["fitted"].startswith("global AR"):

@@ -137,3 +137,27 @@ def test_stationarity_table(walk_tests):
     assert table["verdict"].tolist() == [r.verdict for r in results]
     assert isinstance(results[0], AdfResult) and isinstance(results[2], KpssResult)
     assert list(stationarity_table([]).columns) == TABLE_COLUMNS
+
+
+def test_adf_on_a_repeating_series_is_silent_and_equals_adfuller():
+    """A series whose lag regressions are rank-deficient (a repeating pattern) made statsmodels
+    print SingularMatrixWarning (`results[lag] = mod_instance.fit()`) to the terminal."""
+    values = np.tile([1.0, 2.0, 3.0, 5.0], 10)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = adf(values, name="pattern")
+    assert [str(w.message) for w in caught] == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        stat, pvalue, lags, *_ = adfuller(values, regression="c", autolag="AIC")
+    assert (got.statistic, got.pvalue, got.lags) == pytest.approx((stat, pvalue, lags))
+
+
+def test_adf_passes_other_warnings_on(monkeypatch):
+    def warns(*args, **kwargs):
+        warnings.warn("something else", UserWarning, stacklevel=1)
+        return adfuller(*args, **kwargs)
+
+    monkeypatch.setattr("evaluation.stationarity.stattools.adfuller", warns)
+    with pytest.warns(UserWarning, match="something else"):
+        adf(random_walk(60), name="walk")
