@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaluation import formats, interval_metrics, panel_stats
+from evaluation import formats, gaps, interval_metrics, panel_stats
 from evaluation.formats import p_text
 from evaluation.panel_analysis import PanelAnalysis
 from evaluation.panel_record import PanelRecord
@@ -119,7 +119,8 @@ def _data(record: PanelRecord) -> str:
     facts = [(key, value) for key, value in data.items() if not isinstance(value, dict | list)]
     facts += [(key, ", ".join(f"{k}: {v}" for k, v in value.items()))
               for key, value in data.items() if isinstance(value, dict)]
-    return facts_table(facts)
+    line = gaps.summary_line(data)
+    return (f"<p>{html.escape(line)}.</p>" if line else "") + facts_table(facts)
 
 
 def _num(value: float) -> str:
