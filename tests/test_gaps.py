@@ -10,8 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import models
 from benchmarks.cli import main
 from benchmarks.data import DataSpec, load
+from evaluation.splits import WalkForward
+from evaluation.walk_forward import SeriesPlan, run_panel
 
 QUICK = ["--levels", "none", "--quiet", "--folds", "1", "--horizon", "1"]
 
@@ -82,6 +85,7 @@ def test_filled_test_targets_are_not_scored(capsys, tmp_path: Path) -> None:
     code, out, err, run_dir = run(capsys, tmp_path, "--data", source, "--models", "naive",
                                   "--test-size", "6", "--protocol", "rolling", *QUICK)
     assert code == 0, err
+    assert "Data: filled 2 values, not scored where they are test targets." in out
     forecasts = pd.read_csv(run_dir / "forecasts.csv", parse_dates=["target"])
     forecasts = forecasts[forecasts.model == "naive"]
     assert forecasts.target.max() == dates[-3] and len(forecasts) == 4
@@ -90,6 +94,28 @@ def test_filled_test_targets_are_not_scored(capsys, tmp_path: Path) -> None:
     summary = pd.read_csv(run_dir / "summary.csv").set_index("model")
     assert summary.loc["naive", "rmse"] == pytest.approx(rmse, rel=1e-9)
     assert not np.isnan(raw[targets]).any()
+
+
+def test_the_harness_emits_no_row_whose_target_was_filled() -> None:
+    series = pd.Series(np.arange(20.0) ** 1.5, index=pd.date_range("2020-01-01", periods=20))
+    filled = np.zeros(20, bool)
+    filled[[15, 19]] = True
+    folds = WalkForward(test_size=6, folds=2, horizon=2).split(20)
+    plan = SeriesPlan("s", series, folds, 2, {"naive": models.get("naive")}, (80.0,), True,
+                      filled)
+    result = run_panel([plan])
+    for frame in (result.forecasts, result.one_step):
+        kept = series.index.get_indexer(pd.DatetimeIndex(frame.target))
+        assert not filled[kept].any()
+        assert (frame.y_true.to_numpy() == series.to_numpy()[kept]).all()
+    origins = [o for fold in folds for o in fold.origins]
+    every = [(o, o + step) for o in origins for step in (0, 1) if o + step < 20]
+    assert len(result.forecasts) == sum(not filled[t] for _, t in every)
+    assert len(result.one_step) == 6 - 2
+    frame = result.forecasts  # the bounds stay with their own rows: one width per fold and step
+    assert (frame.y_pred == frame.y_origin).all()
+    width = (frame.upper_80 - frame.y_pred).groupby([frame.fold, frame.step]).agg(["min", "max"])
+    assert np.allclose(width["min"], width["max"]) and (width["min"] > 0).all()
 
 
 def test_a_series_whose_test_part_is_mostly_filled_is_skipped(capsys, tmp_path: Path) -> None:
