@@ -15,6 +15,7 @@ from benchmarks.cli import main
 from benchmarks.data import DataSpec, load
 from evaluation.splits import WalkForward
 from evaluation.walk_forward import SeriesPlan, run_panel
+from models.errors import DataError
 
 QUICK = ["--levels", "none", "--quiet", "--folds", "1", "--horizon", "1"]
 
@@ -72,6 +73,28 @@ def test_a_monthly_csv_with_two_months_deleted_gets_them_back(capsys, tmp_path: 
     assert manifest["data"]["n_filled"] == 2 and manifest["data"]["n_dropped"] == 0
     assert "filled 2 values" in (run_dir / "summary.md").read_text()
     assert "filled 2 values" in (run_dir / "report.html").read_text()
+
+
+def test_a_daily_csv_with_a_30_day_hole_is_not_run_silently(tmp_path: Path) -> None:
+    dates = pd.date_range("2020-01-01", periods=120, freq="D")
+    kept = dates[(dates < "2020-02-10") | (dates >= "2020-03-11")]
+    path = tmp_path / "daily.csv"
+    path.write_text("date,value\n" + "".join(f"{d.date()},{i % 7 + i / 10}\n"
+                                             for i, d in enumerate(kept)))
+    with pytest.raises(DataError, match=r"skips 30 consecutive daily dates \(first 2020-02-10.*"
+                                        r"data\.max_gap = 5\)"):
+        load(DataSpec(source=f"csv:{path}"))
+    filled = load(DataSpec(source=f"csv:{path}", max_gap=30))
+    assert len(filled.series) == 120 and filled.n_filled == 30
+
+
+def test_leading_missing_values_are_counted_as_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "lead.csv"
+    path.write_text("date,value\n2020-01-01,\n2020-01-02,\n" + "".join(
+        f"2020-01-{day:02d},{day * 1.5}\n" for day in range(3, 20)))
+    dataset = load(DataSpec(source=f"csv:{path}"))
+    assert dataset.n_dropped == 2 and dataset.describe()["n_dropped"] == 2
+    assert len(dataset.series) == 17 and dataset.n_filled == 0 and dataset.filled is None
 
 
 # --- filled values are never scored --------------------------------------------------------------
