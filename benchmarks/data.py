@@ -168,7 +168,8 @@ def load(spec: DataSpec) -> Dataset:
 
 
 def load_one(spec: DataSpec, frame: pd.DataFrame | None = None) -> Dataset:
-    """One series of a built-in dataset or a one-value-column CSV (``frame``: its cells)."""
+    """One series of a built-in dataset or a one-value-column CSV (``frame``: its cells), put
+    on its regular date grid as a collection's series are (frequency.on_grid)."""
     if spec.source.startswith("csv:"):
         path = Path(spec.source[4:]).expanduser()
         label, source = str(path), f"csv:{path.resolve()}"

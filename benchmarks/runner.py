@@ -116,9 +116,11 @@ def _no_horizon(cfg: RunConfig, item: SeriesData) -> None:
     why = (f"has only {n} value{'s' if n != 1 else ''}, too few to tell its frequency"
            if item.frequency == "unknown" and n < 3 else
            f"has frequency {item.frequency!r}, which has no standard horizon")
-    raise ConfigError(f"series {item.id!r} {why}, so the forecast horizon is unknown; give it "
-                      "with --horizon N (split.horizon)"
-                      + ("" if n < 3 else " or the frequency with --frequency (data.frequency)"))
+    fix = ("add rows (a series needs several values to be forecast and scored), or give the "
+           "horizon with --horizon N (split.horizon)" if n < 3 else
+           "give it with --horizon N (split.horizon) or the frequency with --frequency "
+           "(data.frequency)")
+    raise ConfigError(f"series {item.id!r} {why}, so its forecast horizon is unknown; {fix}")
 
 
 def _run_single(cfg: RunConfig, item: SeriesData, out_root: Path, progress: Progress | None,

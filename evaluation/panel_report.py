@@ -117,9 +117,9 @@ def _failures(record: PanelRecord) -> str:
 def _data(record: PanelRecord) -> str:
     data = record.manifest.get("data", {})
     facts = [(key, value) for key, value in data.items() if not isinstance(value, dict | list)]
-    facts += [(key, ", ".join(f"{k}: {v}" for k, v in value.items()))  # per-series counts of
-              for key, value in data.items()  # filled values: series_info.csv
-              if isinstance(value, dict) and key != "filled_or_dropped"]
+    per_series = "filled_or_dropped"  # counts per series: series_info.csv has them
+    facts += [(key, ", ".join(f"{k}: {v}" for k, v in value.items()))
+              for key, value in data.items() if isinstance(value, dict) and key != per_series]
     line = gaps.summary_line(data)
     return (f"<p>{html.escape(line)}.</p>" if line else "") + facts_table(facts)
 
