@@ -240,10 +240,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, sample_seed=args.seed))
 
     outcome = runner.run(cfg, Path(args.out), **_execution(args))
-    print(terminal.run_text(outcome.analysis))
     filled = gaps.summary_line(outcome.dataset.describe())
     if filled:
         print(terminal.wrapped(f"{filled}."))
+    print(terminal.run_text(outcome.analysis))
     print(f"results: {outcome.run_dir}")
     return 0
 
