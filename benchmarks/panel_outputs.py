@@ -183,6 +183,8 @@ def collection_summary(collection: Collection) -> str:
     """A collection in a few lines: counts, lengths, frequencies, categories, horizons."""
     rows = []
     for key, value in collection.describe().items():
+        if key == "filled_or_dropped":  # counts per series: in series_info.csv of a run
+            continue
         if isinstance(value, dict):
             value = ", ".join(f"{name}: {count}" for name, count in value.items())
         elif isinstance(value, float):
