@@ -22,6 +22,7 @@ import pandas as pd
 from benchmarks import csv_input, data
 from benchmarks.data import Dataset, DataSpec
 from benchmarks.frequency import FREQUENCIES, infer_frequency, on_grid
+from evaluation import gaps
 from models.errors import ConfigError, DataError
 
 M3_FILE = Path(__file__).parent / "datasets" / "m3" / "M3.csv.gz"
@@ -42,6 +43,8 @@ class SeriesData:
     category: str | None  # M3 category, else None
     notes: tuple[str, ...]  # cleaning notes, as Dataset.notes
     n_filled: int = 0  # values filled by data.fill, as Dataset.n_filled
+    n_dropped: int = 0  # missing values dropped, as Dataset.n_dropped
+    filled: np.ndarray | None = None  # True where a value was filled, as Dataset.filled
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,20 +104,24 @@ class Collection:
             "horizons": _counts(item.horizon for item in self.items),
             "first_date": data._iso(min(starts)),
             "last_date": data._iso(max(ends)),
+            **gaps.totals(self.items),
         }
 
     def summary_frame(self) -> pd.DataFrame:
-        """One row per series: id, frequency, period, horizon, category, n, dates, min/mean/max."""
+        """One row per series: id, frequency, period, horizon, category, n, dates, min/mean/max,
+        and how many values cleaning filled and dropped."""
         rows = [
             {"id": item.id, "frequency": item.frequency, "period": item.period,
              "horizon": item.horizon, "category": item.category, "n": len(item.series),
              "first_date": item.series.index[0], "last_date": item.series.index[-1],
              "min": float(item.series.min()), "mean": float(item.series.mean()),
-             "max": float(item.series.max())}
+             "max": float(item.series.max()), "n_filled": item.n_filled,
+             "n_dropped": item.n_dropped}
             for item in self.items
         ]
         return pd.DataFrame(rows, columns=["id", "frequency", "period", "horizon", "category",
-                                           "n", "first_date", "last_date", "min", "mean", "max"])
+                                           "n", "first_date", "last_date", "min", "mean", "max",
+                                           "n_filled", "n_dropped"])
 
 
 class _Raw(NamedTuple):
@@ -157,9 +164,10 @@ def load_single(spec: DataSpec, frame: pd.DataFrame | None = None) -> Dataset:
     if len(found) != 1:
         shown = ", ".join(found.ids()[:5]) + (", ..." if len(found) > 5 else "")
         raise DataError(f"{found.source} holds {len(found)} series ({shown}); this needs one: "
-                        f"pick it with data.series = [{found.ids()[0]!r}]")
+                        f"pick it with --series {found.ids()[0]} (data.series)")
     item = found.items[0]
-    return Dataset(item.series, found.source, item.id, item.n_filled, item.notes)
+    return Dataset(item.series, found.source, item.id, item.n_filled, item.notes, item.n_dropped,
+                   item.filled)
 
 
 def _load(spec: DataSpec, frame: pd.DataFrame | None) -> tuple[Collection, Dataset | None]:
@@ -205,7 +213,8 @@ def _single(spec: DataSpec, frame: pd.DataFrame | None) -> tuple[Collection, Dat
     name = found.column if spec.source.startswith("csv:") else spec.source
     frequency = spec.frequency or infer_frequency(found.series.index)
     item = SeriesData(name, found.series.rename(name), frequency, spec.period or
-                      FREQUENCIES[frequency], None, None, found.notes, found.n_filled)
+                      FREQUENCIES[frequency], None, None, found.notes, found.n_filled,
+                      found.n_dropped, found.filled)
     _pick([_Raw(name, found.series.index, np.empty(0), np.empty(0), name)], spec, found.source)
     return _subset(Collection(found.source, (item,)), spec), found
 
@@ -225,7 +234,7 @@ def _clean(raw: _Raw, label: str, source: str, spec: DataSpec) -> SeriesData:
     found.series.name = raw.id  # a new Series, not shared
     return SeriesData(raw.id, found.series, frequency,
                       spec.period or FREQUENCIES[frequency], raw.horizon, raw.category,
-                      (*notes, *found.notes), found.n_filled)
+                      (*notes, *found.notes), found.n_filled, found.n_dropped, found.filled)
 
 
 def check_spec(spec: DataSpec) -> None:
@@ -263,10 +272,10 @@ def check_spec(spec: DataSpec) -> None:
 
 def _long_raws(frame: pd.DataFrame, lines: np.ndarray, label: str, spec: DataSpec) -> list[_Raw]:
     """One raw series per id of a long file (id, date and value columns)."""
-    column, found, note = csv_input.long_series(frame, lines, label,
+    column, found, notes = csv_input.long_series(frame, lines, label,
                                                 spec.id_column or "unique_id", spec.date_column,
                                                 spec.column, data.date_format(spec))
-    return [_Raw(uid, dates, values, rows, column, notes=(note,) if note else (), error=error)
+    return [_Raw(uid, dates, values, rows, column, notes=notes, error=error)
             for uid, dates, values, rows, error in found]
 
 
@@ -335,15 +344,15 @@ def _pick(raws: list[_Raw], spec: DataSpec, source: str) -> list[_Raw]:
         names = sorted({raw.category for raw in raws if raw.category is not None})
         if spec.category.lower() not in {name.lower() for name in names}:
             listed = ", ".join(names) if names else "none: only M3 series have categories"
-            raise DataError(f"data.category {spec.category!r} is not a category of {source} "
-                            f"(categories: {listed}); fix or remove data.category")
+            raise DataError(f"--category {spec.category!r} is not a category of {source} "
+                            f"(categories: {listed}); fix or remove --category (data.category)")
         raws = [raw for raw in raws if (raw.category or "").lower() == spec.category.lower()]
     if spec.series is not None:
         by_id = {raw.id: raw for raw in raws}
         for wanted in spec.series:
             if wanted not in by_id:
-                raise DataError(f"data.series names {wanted!r}, which is not a series of "
-                                f"{source}{_closest(wanted, list(by_id))}")
+                raise DataError(f"--series (data.series) names {wanted!r}, which is not a "
+                                f"series of {source}{_closest(wanted, list(by_id))}")
         raws = [by_id[wanted] for wanted in spec.series]
     return raws
 
@@ -357,13 +366,13 @@ def _subset(found: Collection, spec: DataSpec) -> Collection:
                       if low <= len(item.series) <= (spec.max_length or len(item.series)))
         if not items:
             lengths = [len(item.series) for item in found.items] or [0]
-            raise DataError(f"no series of {found.source} has a length within data.min_length "
-                            f".. max_length = {low} .. {high}; the lengths are {min(lengths)} .. "
-                            f"{max(lengths)}; widen the bounds")
+            raise DataError(f"no series of {found.source} has a length within --min-length .. "
+                            f"--max-length (data.min_length .. max_length) = {low} .. {high}; the "
+                            f"lengths are {min(lengths)} .. {max(lengths)}; widen the bounds")
     if spec.sample is not None:
         if spec.sample > len(items):
-            raise DataError(f"data.sample = {spec.sample} but {found.source} has only "
-                            f"{len(items)} series left to sample from; lower data.sample")
+            raise DataError(f"--sample (data.sample) = {spec.sample} but {found.source} has "
+                            f"only {len(items)} series left to sample from; lower it")
         rng = np.random.default_rng(spec.sample_seed)
         picks = np.sort(rng.choice(len(items), size=spec.sample, replace=False))
         items = tuple(items[i] for i in picks)

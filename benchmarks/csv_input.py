@@ -205,21 +205,25 @@ Found = tuple[str, pd.DatetimeIndex, np.ndarray, np.ndarray, str | None]
 
 def long_series(frame: pd.DataFrame, lines: np.ndarray, label: str, id_col: str,
                 date_wanted: str | None, value_wanted: str | None,
-                form: DateFormat = DETECT) -> tuple[str, list[Found], str | None]:
+                form: DateFormat = DETECT) -> tuple[str, list[Found], tuple[str, ...]]:
     """The value column of a long file; per series id (in order of first appearance), its
-    dates, values, lines and the message of a bad cell (None when all parse); the dates' note.
+    dates, values, lines and the message of a bad cell (None when all parse); the notes on
+    the dates and on the value column when it is not ``y``.
 
     Defaults: date column ``ds`` if present (else the usual detection), value column ``y`` if
-    present (else the only one left). The day order is settled on the whole column."""
+    present (else the only one left, named in a note). The day order is settled on the whole
+    column."""
     columns = list(frame.columns)
     if id_col not in columns:
-        raise DataError(not_found(id_col, label, columns, "data.id_column"))
+        raise DataError(not_found(id_col, label, columns, "--id-column (data.id_column)"))
     rest = frame.drop(columns=id_col)
     date_col = date_column(rest, date_wanted or ("ds" if "ds" in rest.columns else None), label,
                            form)
     if value_wanted is None and "y" in rest.columns and date_col != "y":
         value_wanted = "y"
     column = value_column(rest, value_wanted, date_col, label)
+    chosen = None if value_wanted is not None else (
+        f"values from column {column!r} (the file has no column y; choose another with --column)")
     ids = frame[id_col].str.strip().to_numpy(dtype=object)
     if (ids == "").any():
         line = lines[int(np.argmax(ids == ""))]
@@ -254,7 +258,7 @@ def long_series(frame: pd.DataFrame, lines: np.ndarray, label: str, id_col: str,
         except DataError as exc:
             dates, values, error = pd.DatetimeIndex([]), np.empty(0), str(exc)
         found.append((str(uid), dates, values, lines[rows], error))
-    return column, found, note
+    return column, found, tuple(text for text in (note, chosen) if text)
 
 
 def wide_series(

@@ -9,13 +9,12 @@ from __future__ import annotations
 import difflib
 import hashlib
 from dataclasses import dataclass, replace
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from benchmarks import csv_dates, csv_input
+from benchmarks import builtin_data, csv_dates, csv_input
 from models.errors import ConfigError, DataError
 
 DATASETS: dict[str, str] = {
@@ -119,8 +118,10 @@ class Dataset:
     series: pd.Series
     source: str
     column: str
-    n_filled: int
+    n_filled: int  # values filled by data.fill (missing cells and dates inserted on the grid)
     notes: tuple[str, ...]
+    n_dropped: int = 0  # leading (with interpolate: also trailing) missing values dropped
+    filled: np.ndarray | None = None  # True where a value of `series` was filled; None: none
 
     def sha256(self) -> str:
         """Deterministic hash of the ISO dates and float reprs of the series."""
@@ -142,6 +143,7 @@ class Dataset:
             "max": float(values.max()),
             "mean": float(values.mean()),
             "n_filled": self.n_filled,
+            "n_dropped": self.n_dropped,
             "notes": list(self.notes),
         }
 
@@ -166,7 +168,8 @@ def load(spec: DataSpec) -> Dataset:
 
 
 def load_one(spec: DataSpec, frame: pd.DataFrame | None = None) -> Dataset:
-    """One series of a built-in dataset or a one-value-column CSV (``frame``: its cells)."""
+    """One series of a built-in dataset or a one-value-column CSV (``frame``: its cells), put
+    on its regular date grid as a collection's series are (frequency.on_grid)."""
     if spec.source.startswith("csv:"):
         path = Path(spec.source[4:]).expanduser()
         label, source = str(path), f"csv:{path.resolve()}"
@@ -182,7 +185,7 @@ def load_one(spec: DataSpec, frame: pd.DataFrame | None = None) -> Dataset:
         values = csv_input.parse_values(frame[column], lines, column, label)
     else:
         label = source = spec.source
-        frame = _builtin(spec.source)
+        frame = builtin_data.frame_of(spec.source)
         column = spec.column or _DEFAULT_COLUMN[spec.source]
         if column not in frame.columns:
             raise DataError(csv_dates.not_found(column, label, list(frame.columns), "--column"))
@@ -190,9 +193,14 @@ def load_one(spec: DataSpec, frame: pd.DataFrame | None = None) -> Dataset:
         values = frame[column].to_numpy(dtype=float)
         lines = np.arange(len(frame)) + 2
     check_order(dates, lines, label)
+    from benchmarks.frequency import infer_frequency, on_grid
+
+    frequency = spec.frequency or infer_frequency(dates)
+    dates, (values,), lines, grid = on_grid(dates, [values], lines, frequency, label, spec)
     last = _DEFAULT_LAST.get(spec.source) if spec.last is None else spec.last
     found = finish(dates, values, lines, column, label, source, spec, last)
-    return found if note is None else replace(found, notes=(note, *found.notes))
+    notes = tuple(text for text in (note, grid) if text)
+    return replace(found, notes=(*notes, *found.notes)) if notes else found
 
 
 def date_format(spec: DataSpec) -> csv_dates.DateFormat:
@@ -222,7 +230,7 @@ def finish(
             "choose another column with --column"
         )
     keep = None if last is None or last == "all" else int(last)
-    series, n_filled, notes = _clean(dates, values, lines, column, label, spec, keep)
+    series, filled, n_dropped, notes = _clean(dates, values, lines, column, label, spec, keep)
     kept = series.to_numpy()
     if len(kept) > 1 and kept.min() == kept.max():
         raise DataError(
@@ -233,32 +241,8 @@ def finish(
         series = _transformed(series, spec.transform, column, label)
         notes.append(f"values are the {spec.transform} of {column}")
     series.name = column
-    return Dataset(series, source, column, n_filled, tuple(notes))
-
-
-@cache
-def _builtin(name: str) -> pd.DataFrame:
-    """A built-in dataset as a frame of float columns indexed by date (cached)."""
-    if name == "msft":
-        from pmdarima.datasets import load_msft
-
-        raw = load_msft()
-        index = pd.to_datetime(raw["Date"], format="%Y-%m-%d")
-        frame = raw.drop(columns="Date").astype(float)
-    elif name == "sunspots":
-        import statsmodels.api as sm
-
-        raw = sm.datasets.sunspots.load_pandas().data
-        index = pd.to_datetime(raw["YEAR"].astype(int).astype(str), format="%Y")
-        frame = raw[["SUNACTIVITY"]].astype(float)
-    else:
-        from pmdarima.datasets import load_lynx
-
-        raw = load_lynx(as_series=True)
-        index = pd.to_datetime(raw.index.astype(str), format="%Y")
-        frame = pd.DataFrame({"lynx": raw.to_numpy(dtype=float)})
-    frame.index = pd.DatetimeIndex(index, name="date")
-    return frame
+    return Dataset(series, source, column, int(filled.sum()), tuple(notes), n_dropped,
+                   filled if filled.any() else None)
 
 
 def check_order(dates: pd.DatetimeIndex, lines: np.ndarray, label: str) -> None:
@@ -290,15 +274,19 @@ def _clean(
     label: str,
     spec: DataSpec,
     last: int | None,
-) -> tuple[pd.Series, int, list[str]]:
-    """Filter by start/end, drop leading gaps, fill the rest, keep the last N observations."""
+) -> tuple[pd.Series, np.ndarray, int, list[str]]:
+    """Filter by start/end, drop leading gaps, fill the rest, keep the last N observations.
+
+    Returns the series, which of its values were filled, how many were dropped, the notes."""
     if spec.start is None and spec.end is None and np.isfinite(values).all():  # fast path
         is_index = isinstance(dates, pd.DatetimeIndex)  # rename: a new index object, cheaply
         index = dates.rename("date") if is_index else pd.DatetimeIndex(dates, name="date")
         series = pd.Series(np.array(values, dtype="float64"), index=index, name="value")
         if last is not None and len(series) < last:
-            return series, 0, [f"only {len(series)} observations available (data.last = {last})"]
-        return (series if last is None else series.iloc[-last:]), 0, []
+            return series, np.zeros(len(series), bool), 0, [
+                f"only {len(series)} observations available (data.last = {last})"]
+        series = series if last is None else series.iloc[-last:]
+        return series, np.zeros(len(series), bool), 0, []
     frame = pd.DataFrame(
         {"value": values, "line": lines}, index=pd.DatetimeIndex(dates, name="date")
     )
@@ -307,11 +295,12 @@ def _clean(
         wanted = f"{spec.start or 'the start'} .. {spec.end or 'the end'}"
         covers = f"the data covers {_iso(frame.index[0])} .. {_iso(frame.index[-1])}"
         if window.empty:
-            raise DataError(f"no rows in {label} between {wanted}; {covers}; widen data.start/end")
+            raise DataError(f"no rows in {label} between {wanted}; {covers}; widen --start/--end "
+                           "(data.start/end)")
         if window["value"].isna().all():
             raise DataError(
                 f"all values of {column!r} in {label} between {wanted} are missing; "
-                "widen data.start/end"
+                "widen --start/--end (data.start/end)"
             )
         frame = window
     notes: list[str] = []
@@ -359,7 +348,8 @@ def _clean(
         verb = "forward-filled" if spec.fill == "ffill" else "linearly interpolated"
         first = frame["line"].to_numpy()[frame["filled"].to_numpy().argmax()]
         notes.append(f"{verb} {n_filled} missing values in {column} (first at line {first})")
-    return frame["value"].astype("float64"), n_filled, notes
+    filled = frame["filled"].to_numpy(dtype=bool)
+    return frame["value"].astype("float64"), filled, lead + tail, notes
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:

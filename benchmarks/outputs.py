@@ -9,7 +9,7 @@ import pandas as pd
 
 from benchmarks import results
 from benchmarks.frequency import infer_frequency
-from evaluation import formats, headline, interval_metrics, run_files, tables
+from evaluation import formats, gaps, headline, interval_metrics, run_files, tables
 from evaluation import tests as significance
 from evaluation.analysis import Analysis, analyse, interval_methods, interval_view
 from evaluation.record import RunRecord
@@ -136,6 +136,7 @@ def summary_markdown(record: RunRecord, analysis: Analysis, markdown: dict[str, 
         "",
         f"Data sha256: {str(data.get('sha256', ''))[:12]}.",
         *(f"Data note: {note}" for note in data.get("notes", [])),
+        *filter(None, [gaps.summary_line(data)]),
         "", "## Summary", "", analysis.text,
         "", "## Ranks (1 = best)", "", markdown["ranks"],
         "", "## RMSE per fold", "", markdown["folds"],

@@ -83,7 +83,7 @@ def configure(source: str, data: dict[str, Any], split: dict[str, Any],
         chose = f"{rows}{len(dataset.series)} rows, column {dataset.column!r}, {chose}"
         notes = list(dataset.notes)
     dates = "".join(f"; {note}" for note in dict.fromkeys(notes)
-                    if note.startswith("dates in column"))
+                    if note.startswith(("dates in column", "values from column")))
     return cfg, (f"defaults from the data of {source}: {chose}, run name {cfg.name!r}{dates} "
                  "(options or a config of your own override these)")
 

@@ -13,7 +13,7 @@ from tabulate import tabulate
 from benchmarks import results
 from benchmarks.collection import Collection
 from benchmarks.data import Dataset
-from evaluation import formats, interval_metrics, run_files
+from evaluation import formats, gaps, interval_metrics, run_files
 from evaluation.analysis import interval_methods, interval_view
 from evaluation.panel_analysis import AGGREGATE_HEADERS, LOWER, PanelAnalysis, analyse_panel
 from evaluation.panel_record import PanelRecord
@@ -130,6 +130,7 @@ def panel_markdown(record: PanelRecord, analysis: PanelAnalysis,
         f"# forecast-bench run `{record.run_id}`", "",
         f"Data: `{data.get('source', '?')}`, {data.get('n_series', '?')} series "
         f"({len(record.skipped)} skipped), reference model `{record.reference}`.", "",
+        *([f"{line}.", ""] if (line := gaps.summary_line(data)) else []),
         "## Aggregate scores", "", analysis.text,
         "", "## sMAPE per horizon step (mean over the common series)", "", markdown["by_step"],
     ]
@@ -182,6 +183,8 @@ def collection_summary(collection: Collection) -> str:
     """A collection in a few lines: counts, lengths, frequencies, categories, horizons."""
     rows = []
     for key, value in collection.describe().items():
+        if key == "filled_or_dropped":  # counts per series: in series_info.csv of a run
+            continue
         if isinstance(value, dict):
             value = ", ".join(f"{name}: {count}" for name, count in value.items())
         elif isinstance(value, float):

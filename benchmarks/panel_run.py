@@ -40,11 +40,12 @@ def plan_series(cfg: RunConfig, collection: Collection, prototypes: dict[str, Fo
         models = series_models(prototypes, item)
         try:
             folds, horizon = split_series(cfg, item, models)
-        except ConfigError as exc:
-            skipped.append((item.id, f"series {item.id!r}: {exc}"))
+        except (ConfigError, DataError) as exc:  # too short, or its test part mostly filled
+            said, named = str(exc), f"series {item.id!r}"
+            skipped.append((item.id, said if said.startswith(named) else f"{named}: {said}"))
             continue
         plans.append(SeriesPlan(item.id, item.series, folds, horizon, models, cfg.levels,
-                                cfg.split.one_step))
+                                cfg.split.one_step, item.filled))
     if not plans:
         first = skipped[0][1] if skipped else "the collection is empty"
         raise DataError(f"no series of {collection.source} can be evaluated "

@@ -18,13 +18,13 @@ from benchmarks import outputs, results
 from benchmarks.collection import Collection, SeriesData, load_collection
 from benchmarks.config import RunConfig, build_models, to_toml
 from benchmarks.data import Dataset, load
-from evaluation import run_files
+from evaluation import gaps, run_files
 from evaluation.analysis import Analysis
 from evaluation.cache import TaskCache
 from evaluation.executors import SERIAL, ExecutorSpec
 from evaluation.panel_analysis import PanelAnalysis
 from evaluation.record import RunRecord, normalize_folds
-from evaluation.splits import Fold, folds_frame
+from evaluation.splits import DATASET, Fold, folds_frame
 from evaluation.walk_forward import Progress, SeriesPlan, WalkForwardResult, run_panel
 from models.base import Forecaster
 from models.errors import ConfigError
@@ -93,16 +93,34 @@ def neediest(models: dict[str, Forecaster]) -> tuple[str, int]:
 def split_series(cfg: RunConfig, item: SeriesData,
                  models: dict[str, Forecaster]) -> tuple[list[Fold], int]:
     """The folds of one series and its horizon; ConfigError (naming the neediest model) when
-    the series is too short."""
+    the series is too short, DataError when most of its test part was filled."""
     label, min_train = neediest(models)
-    split = cfg.split.resolved(item.horizon or M4_HORIZONS.get(item.frequency))
+    split = cfg.split.resolved(item.horizon or M4_HORIZONS.get(item.frequency)
+                               or _no_horizon(cfg, item))
     try:
-        return split.split(len(item.series), min_train=min_train), int(split.horizon)
+        folds = split.split(len(item.series), min_train=min_train)
     except ConfigError as exc:
         if min_train <= 2 or "to train" not in str(exc):
             raise
         raise ConfigError(f"{exc}; model {label!r} needs at least {min_train} training "
                           "values (for a network: look_back plus warm-up and a batch)") from None
+    gaps.check_test_observed(item.id, item.filled, folds)
+    return folds, int(split.horizon)
+
+
+def _no_horizon(cfg: RunConfig, item: SeriesData) -> None:
+    """ConfigError naming why split.horizon = 'dataset' finds no horizon for ``item``."""
+    if cfg.split.horizon != DATASET:
+        return None
+    n = len(item.series)
+    why = (f"has only {n} value{'s' if n != 1 else ''}, too few to tell its frequency"
+           if item.frequency == "unknown" and n < 3 else
+           f"has frequency {item.frequency!r}, which has no standard horizon")
+    fix = ("add rows (a series needs several values to be forecast and scored), or give the "
+           "horizon with --horizon N (split.horizon)" if n < 3 else
+           "give it with --horizon N (split.horizon) or the frequency with --frequency "
+           "(data.frequency)")
+    raise ConfigError(f"series {item.id!r} {why}, so its forecast horizon is unknown; {fix}")
 
 
 def _run_single(cfg: RunConfig, item: SeriesData, out_root: Path, progress: Progress | None,
@@ -121,7 +139,7 @@ def _run_single(cfg: RunConfig, item: SeriesData, out_root: Path, progress: Prog
 
     cache = TaskCache(out_root / CACHE_DIR) if use_cache else None
     plan = SeriesPlan(item.id, dataset.series, folds, horizon, models, cfg.levels,
-                      cfg.split.one_step)
+                      cfg.split.one_step, dataset.filled)
     outcome = run_panel([plan], progress, executor, cache)
     results.write_csv(run_dir / run_files.FORECASTS, outcome.forecasts, float_format=None)
     results.write_csv(run_dir / run_files.STATUS, outcome.status, float_format=None)

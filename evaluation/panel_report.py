@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaluation import formats, interval_metrics, panel_stats
+from evaluation import formats, gaps, interval_metrics, panel_stats
 from evaluation.formats import p_text
 from evaluation.panel_analysis import PanelAnalysis
 from evaluation.panel_record import PanelRecord
@@ -117,9 +117,11 @@ def _failures(record: PanelRecord) -> str:
 def _data(record: PanelRecord) -> str:
     data = record.manifest.get("data", {})
     facts = [(key, value) for key, value in data.items() if not isinstance(value, dict | list)]
+    per_series = "filled_or_dropped"  # counts per series: series_info.csv has them
     facts += [(key, ", ".join(f"{k}: {v}" for k, v in value.items()))
-              for key, value in data.items() if isinstance(value, dict)]
-    return facts_table(facts)
+              for key, value in data.items() if isinstance(value, dict) and key != per_series]
+    line = gaps.summary_line(data)
+    return (f"<p>{html.escape(line)}.</p>" if line else "") + facts_table(facts)
 
 
 def _num(value: float) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaluation import formats, headline, interval_metrics
+from evaluation import formats, gaps, headline, interval_metrics
 from evaluation import tests as significance
 from evaluation.analysis import Analysis
 from evaluation.record import RunRecord
@@ -151,6 +151,7 @@ def _data_section(record: RunRecord, analysis: Analysis, images: dict[str, Path]
         ("min / mean / max", f"{series.min():.4g} / {series.mean():.4g} / {series.max():.4g}"),
         ("sha256", data.get("sha256", "")),
         *(("cleaning", note) for note in data.get("notes", [])),
+        *(("filled / dropped", line) for line in filter(None, [gaps.summary_line(data)])),
     ]
     eda = "<div class='grid'>" + "".join(
         figure(images, name, name.replace("_", " "))

@@ -33,7 +33,8 @@ def interval_columns(levels: Sequence[float]) -> list[str]:
 
 @dataclasses.dataclass(frozen=True)
 class WalkForwardResult:
-    """forecasts: one row per (series, model, fold, origin, step), with interval bounds
+    """forecasts: one row per (series, model, fold, origin, step) whose target was observed (a
+    target that cleaning filled is never scored, so it has no row), with interval bounds
     (lower_<level>, upper_<level>) when levels were asked for; status: one row per
     (series, model, fold).
 
@@ -62,6 +63,7 @@ class SeriesPlan:
     models: Mapping[str, Forecaster]
     levels: tuple[float, ...] = ()  # prediction-interval levels, percent
     one_step: bool = False  # also forecast each test value one step ahead (split.one_step)
+    filled: np.ndarray | None = None  # True where cleaning filled the value: not a target
 
 
 @dataclasses.dataclass(frozen=True)
@@ -235,7 +237,8 @@ def run_panel(
     run_all(panel_tasks.run_item, [item for _, item in pending], ran, executor)
     dates = {plan.id: plan.series.index.to_numpy() for plan in plans}
     levels = sorted({level for plan in plans for level in plan.levels})
-    return _assemble(tasks, [results[i] for i in range(len(tasks))], dates, levels)
+    filled = {plan.id: plan.filled for plan in plans if plan.filled is not None}
+    return _assemble(tasks, [results[i] for i in range(len(tasks))], dates, levels, filled)
 
 
 def _key(task: Task) -> str:
@@ -244,23 +247,31 @@ def _key(task: Task) -> str:
 
 
 def _assemble(tasks: list[Task], results: list[TaskResult], dates: Mapping[str, np.ndarray],
-              levels: Sequence[float] = ()) -> WalkForwardResult:
+              levels: Sequence[float] = (),
+              filled: Mapping[str, np.ndarray] | None = None) -> WalkForwardResult:
+    """The long tables of every task's forecasts, without the rows whose target was filled
+    (``filled``: per series id, True where cleaning filled the value)."""
     forecast_parts, member_parts, one_step_parts, status_rows = [], [], [], []
+    filled = filled or {}
     histories: dict[str, list[dict[str, list[float]]]] = {}
     for task, result in zip(tasks, results, strict=True):
         status_rows.append({"series": task.series, "model": task.label, "fold": task.fold.index,
                             **result.row})
+        mask = filled.get(task.series)
         if result.forecast is not None:
-            forecast_parts.append({**_long_columns(task, result.forecast, dates[task.series]),
-                                   **_bound_columns(task, result, levels)})
+            forecast_parts.append(_observed({**_long_columns(task, result.forecast,
+                                                             dates[task.series]),
+                                             **_bound_columns(task, result, levels)}, mask))
             for member, forecast in enumerate(result.members):
-                member_parts.append({**_long_columns(task, forecast, dates[task.series]),
-                                     "member": np.full(forecast.size, member)})
+                member_parts.append(_observed({**_long_columns(task, forecast,
+                                                               dates[task.series]),
+                                               "member": np.full(forecast.size, member)}, mask))
         if result.one_step is not None:
             every_origin = dataclasses.replace(task.fold, origins=tuple(
                 task.test_origins + task.fold.train_start))
-            one_step_parts.append(_long_columns(dataclasses.replace(task, fold=every_origin),
-                                                result.one_step[:, None], dates[task.series]))
+            one_step_parts.append(_observed(_long_columns(
+                dataclasses.replace(task, fold=every_origin), result.one_step[:, None],
+                dates[task.series]), mask))
         if result.history is not None:
             histories.setdefault(task.label, []).append(result.history)
     return WalkForwardResult(
@@ -332,7 +343,17 @@ def task_result(outcome: Forecast | Exception, info: Mapping[str, object],
                       one_step)
 
 
+def _observed(columns: dict[str, np.ndarray],
+              filled: np.ndarray | None) -> dict[str, np.ndarray]:
+    """The rows of ``columns`` whose target was observed (all when nothing was filled)."""
+    if filled is None:
+        return columns
+    keep = ~filled[columns.pop("position")]
+    return {name: values[keep] for name, values in columns.items()}
+
+
 def _long_columns(task: Task, forecast: np.ndarray, dates: np.ndarray) -> dict[str, np.ndarray]:
+    """The forecast rows of a task, and the series position of each target ("position")."""
     fold, start = task.fold, task.fold.train_start
     n_origins, horizon = forecast.shape
     size = n_origins * horizon
@@ -349,6 +370,7 @@ def _long_columns(task: Task, forecast: np.ndarray, dates: np.ndarray) -> dict[s
         "y_origin": task.values[origins - 1 - start],
         "y_true": task.values[targets - start],
         "y_pred": forecast.reshape(-1),
+        "position": targets,
     }
 
 

@@ -358,6 +358,7 @@ def test_describe(tmp_path: Path) -> None:
         "max",
         "mean",
         "n_filled",
+        "n_dropped",
         "notes",
     }
     assert summary["n"] == 3 and summary["n_filled"] == 1

@@ -1,0 +1,32 @@
+"""The built-in datasets as frames of float columns indexed by date (no network)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pandas as pd
+
+
+@cache
+def frame_of(name: str) -> pd.DataFrame:
+    """A built-in dataset as a frame of float columns indexed by date (cached)."""
+    if name == "msft":
+        from pmdarima.datasets import load_msft
+
+        raw = load_msft()
+        index = pd.to_datetime(raw["Date"], format="%Y-%m-%d")
+        frame = raw.drop(columns="Date").astype(float)
+    elif name == "sunspots":
+        import statsmodels.api as sm
+
+        raw = sm.datasets.sunspots.load_pandas().data
+        index = pd.to_datetime(raw["YEAR"].astype(int).astype(str), format="%Y")
+        frame = raw[["SUNACTIVITY"]].astype(float)
+    else:
+        from pmdarima.datasets import load_lynx
+
+        raw = load_lynx(as_series=True)
+        index = pd.to_datetime(raw.index.astype(str), format="%Y")
+        frame = pd.DataFrame({"lynx": raw.to_numpy(dtype=float)})
+    frame.index = pd.DatetimeIndex(index, name="date")
+    return frame
