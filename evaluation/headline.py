@@ -82,7 +82,7 @@ def headline(record: RunRecord, analysis: Analysis) -> Headline:
     if len(scored) > 1:
         runner = scored.iloc[1]
         sentences.append(f"Next best: **{runner.model}** (RMSE {runner.rmse:.4f}, "
-                         f"{_percent(runner.rmse, best.rmse)} higher); "
+                         f"{percent_higher(runner.rmse, best.rmse)}); "
                          + _significance(analysis, best.model, runner.model))
     sentences += _versus_reference(analysis, scored) + tail
     return Headline(str(best.model), sentences, verdict)
@@ -100,7 +100,7 @@ def _versus_reference(analysis: Analysis, scored: pd.DataFrame) -> list[str]:
         return [f"The next best is the {REFERENCE} baseline itself."]
     ref = scored[scored.model == REFERENCE].iloc[0]
     return [f"Against the {REFERENCE} baseline (RMSE {ref.rmse:.4f}): **{best.model}**'s RMSE is"
-            f" {_percent(ref.rmse, best.rmse)} lower; "
+            f" {percent_lower(ref.rmse, best.rmse)}; "
             + _significance(analysis, best.model, REFERENCE)]
 
 
@@ -119,10 +119,24 @@ def _significance(analysis: Analysis, model: str, other: str) -> str:
             " the gap could be noise.")
 
 
-def _percent(higher: float, lower: float) -> str:
-    if lower <= 0:
-        return "-"
-    gap = 100 * (higher / lower - 1)
+def percent_lower(reference: float, value: float) -> str:
+    """How much lower `value` is than `reference`, as a share of the reference:
+    (reference - value) / reference x 100, e.g. 10 against 6 -> "40.0% lower" (no figure when
+    the reference is not positive)."""
+    if not reference > 0:
+        return "lower"
+    return f"{_percent(100 * (reference - value) / reference)} lower"
+
+
+def percent_higher(value: float, best: float) -> str:
+    """How much higher `value` is than `best`, as a share of the best: (value - best) / best x
+    100, e.g. 10 against a best of 6 -> "66.7% higher"."""
+    if not best > 0:
+        return "higher"  # no share of a zero RMSE
+    return f"{_percent(100 * (value - best) / best)} higher"
+
+
+def _percent(gap: float) -> str:
     return f"{gap:.1f}%" if abs(gap) >= 1 else f"{gap:.2f}%"
 
 
