@@ -320,10 +320,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from benchmarks.compare import compare_runs
-    from evaluation.record import load_run
+    from benchmarks.compare import compare_folders
 
-    print(compare_runs(load_run(Path(args.run_a)), load_run(Path(args.run_b))))
+    print(compare_folders(Path(args.run_a), Path(args.run_b)))
     return 0
 
 
