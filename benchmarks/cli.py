@@ -373,7 +373,8 @@ def _cmd_data(args: argparse.Namespace) -> int:
     if dataset is None and len(collection) == 1 and not collection.skipped and (
             not is_collection_source(spec.source)):
         dataset = load(spec)  # a csv: file with one series id
-    print(collection_summary(collection) if dataset is None else dataset_summary(dataset))
+    print(collection_summary(collection) if dataset is None
+          else dataset_summary(dataset, collection.items[0] if len(collection) == 1 else None))
     return 0
 
 

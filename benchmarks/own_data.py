@@ -16,6 +16,7 @@ A config of one's own replaces 1 and 2: its values are used as written.
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +85,20 @@ def configure(source: str, data: dict[str, Any], split: dict[str, Any],
         notes = list(dataset.notes)
     dates = "".join(f"; {note}" for note in dict.fromkeys(notes)
                     if note.startswith("dates in column"))
-    return cfg, (f"defaults from the data of {source}: {chose}, run name {cfg.name!r}{dates} "
-                 "(options or a config of your own override these)")
+    return cfg, (f"defaults from the data of {source}: {chose}, {period_text(collection)}, run"
+                 f" name {cfg.name!r}{dates} (options or a config of your own override these)")
+
+
+def period_text(collection: Collection) -> str:
+    """The seasonal period the models and MASE get, in words: "seasonal period 12 (monthly)";
+    "seasonal periods 12 (3 series), 4 (2 series)" when the series differ."""
+    periods = Counter(item.period for item in collection)
+    if len(periods) == 1:
+        frequencies = sorted({item.frequency for item in collection})
+        why = f" ({', '.join(frequencies)})" if len(frequencies) == 1 else ""
+        return f"seasonal period {next(iter(periods))}{why}"
+    return "seasonal periods " + ", ".join(f"{period} ({n} series)"
+                                           for period, n in periods.most_common())
 
 
 def _single_split(cfg: config.RunConfig, dataset: Dataset, collection: Collection,

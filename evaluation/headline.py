@@ -43,7 +43,16 @@ def split_text(record: RunRecord) -> str:
     window = "expanding" if window == "expanding" else f"sliding ({window})"
     return (f"Split: {len(folds)} {window} fold(s), {int(folds.n_test.sum())} test values from "
             f"{pd.Timestamp(folds.test_start.iloc[0]).date()}, horizon {record.horizon}, origins "
-            f"every {split.get('step', 1)} step(s); {fitting_text(folds)}.")
+            f"every {split.get('step', 1)} step(s){period_text(folds)}; {fitting_text(folds)}.")
+
+
+def period_text(folds: pd.DataFrame) -> str:
+    """", seasonal period m (...)" from folds.csv's mase_period; "" when the run does not say."""
+    if "mase_period" not in folds or folds.mase_period.isna().all():
+        return ""
+    period = int(folds.mase_period.dropna().iloc[0])
+    return (f", seasonal period {period} (the seasonal models' and MASE's; --period or"
+            " data.period sets it)")
 
 
 def fitting_text(folds: pd.DataFrame) -> str:
