@@ -61,7 +61,7 @@ def header_lines(a: SavedRun, b: SavedRun, differ: list[str]) -> list[str]:
         lines += [wrapped(f"WARNING: A and B were tested on different windows ({'; '.join(differ)})"
                           ": their scores are not comparable, so no change in % is shown."), ""]
     lines.append(wrapped(_same_or_changed("data", _data_key(a), _data_key(b))))
-    lines.append(wrapped(_same_or_changed("folds", folds_key(a), folds_key(b))))
+    lines.append(wrapped(_same_or_changed("folds", _folds_key(a), _folds_key(b))))
     config = _config_changes(a, b)
     lines += ["config: same" if not config else "config changes (A -> B):",
               *(f"  {change}" for change in config)]
@@ -142,7 +142,7 @@ def _data_key(record: SavedRun) -> str:
     return f"{data.get('source', '?')} sha256 {str(data.get('sha256', '?'))[:12]}"
 
 
-def folds_key(record: SavedRun) -> str:
+def _folds_key(record: SavedRun) -> str:
     """The folds in a few words (a collection's: over all its series)."""
     f = record.folds
     if isinstance(record, PanelRecord):
