@@ -16,13 +16,15 @@ A config of one's own replaces 1 and 2: its values are used as written.
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from benchmarks import config
 from benchmarks.collection import Collection, load_with_dataset
 from benchmarks.data import M3_SOURCES, Dataset, DataSpec, is_collection_source
+from evaluation.panel_analysis import periods_text
 
 FRACTION = 0.2  # the tutorial's 80/20 split; the MSFT benchmark's 252 of 1260 values
 ROW_OPTIONS = ("last", "start", "end")
@@ -91,14 +93,12 @@ def configure(source: str, data: dict[str, Any], split: dict[str, Any],
 
 def period_text(collection: Collection) -> str:
     """The seasonal period the models and MASE get, in words: "seasonal period 12 (monthly)";
-    "seasonal periods 12 (3 series), 4 (2 series)" when the series differ."""
-    periods = Counter(item.period for item in collection)
-    if len(periods) == 1:
-        frequencies = sorted({item.frequency for item in collection})
-        why = f" ({', '.join(frequencies)})" if len(frequencies) == 1 else ""
-        return f"seasonal period {next(iter(periods))}{why}"
-    return "seasonal periods " + ", ".join(f"{period} ({n} series)"
-                                           for period, n in periods.most_common())
+    a collection's as panel_analysis.periods_text says it, with the frequency when one."""
+    frequencies = sorted({item.frequency for item in collection})
+    periods = pd.DataFrame({"period": [item.period for item in collection]})
+    text = (periods_text(periods) if len(collection) > 1
+            else f"seasonal period {collection.items[0].period}")
+    return text + (f" ({frequencies[0]})" if len(frequencies) == 1 else "")
 
 
 def _single_split(cfg: config.RunConfig, dataset: Dataset, collection: Collection,

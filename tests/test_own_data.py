@@ -121,7 +121,7 @@ def test_a_long_file_says_what_it_chose(capsys, tmp_path):
     cfg, line = own_data.configure(f"long:{path}", {}, {}, ["naive"], None, None, None)
     assert cfg.name == "sales" and cfg.split.protocol == "fixed"
     assert "2 series" in line and "18 (monthly)" in line and "run name 'sales'" in line
-    assert "seasonal period 12 (monthly)" in line
+    assert "seasonal period 12 on every series (monthly)" in line
 
 
 def data_rows(capsys) -> dict[str, str]:
