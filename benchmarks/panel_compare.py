@@ -31,8 +31,7 @@ def compare_panel_runs(a: PanelRecord, b: PanelRecord) -> str:
     side by side, then the paired per-series tests (changes in % only on the same windows)."""
     differ = window_differences(a, b)
     lines = header_lines(a, b, differ)
-    lines += ["", aggregate_table(a, b), "",
-              wrapped(AGGREGATE_NOTE)]
+    lines += ["", aggregate_table(a, b), "", wrapped(AGGREGATE_NOTE)]
     for metric, name in (("mase", "MASE"), ("smape", "sMAPE")):
         lines += ["", f"Paired per-series {name} (B vs A):", "",
                   paired_table(a, b, metric, comparable=not differ)]
