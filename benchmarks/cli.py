@@ -324,10 +324,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from benchmarks.compare import compare_runs
-    from evaluation.record import load_run
+    from benchmarks.compare import compare_folders
 
-    print(compare_runs(load_run(Path(args.run_a)), load_run(Path(args.run_b))))
+    print(compare_folders(Path(args.run_a), Path(args.run_b)))
     return 0
 
 
@@ -378,7 +377,8 @@ def _cmd_data(args: argparse.Namespace) -> int:
     if dataset is None and len(collection) == 1 and not collection.skipped and (
             not is_collection_source(spec.source)):
         dataset = load(spec)  # a csv: file with one series id
-    print(collection_summary(collection) if dataset is None else dataset_summary(dataset))
+    print(collection_summary(collection) if dataset is None
+          else dataset_summary(dataset, collection.items[0] if len(collection) == 1 else None))
     return 0
 
 

@@ -100,6 +100,7 @@ class Collection:
             "length_median": float(np.median(lengths)),
             "length_max": int(lengths.max()),
             "frequencies": _counts(item.frequency for item in self.items),
+            "seasonal_periods": _counts(item.period for item in self.items),
             "categories": _counts(item.category for item in self.items),
             "horizons": _counts(item.horizon for item in self.items),
             "first_date": data._iso(min(starts)),

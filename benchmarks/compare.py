@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,20 +12,51 @@ from benchmarks.terminal import wrapped
 from evaluation import formats
 from evaluation import tests as significance
 from evaluation.analysis import summarize
-from evaluation.record import RunRecord
+from evaluation.panel_record import PanelRecord, is_panel_run, load_panel_run
+from evaluation.record import RunRecord, load_run
 from models import registry
-from models.errors import ForecastBenchError
+from models.errors import DataError, ForecastBenchError
+
+SavedRun = RunRecord | PanelRecord
 
 SHARED = ["origin", "step", "target"]  # one forecast, whatever fold it belongs to
+SPANS = ["test_start", "test_end", "n_test", "n_origins"]  # a fold's test window in folds.csv
 DM_NOTE = ("DM p (B vs A): Diebold-Mariano test of the same model's forecasts in the two runs, on"
            " the targets both forecast; below 0.05 the change in accuracy is more than noise.")
+CHANGE_NOTE = ("change %: (B - A) / A x 100, negative where B's error is lower (more accurate)"
+               " than A's.")
+
+
+def compare_folders(run_a: Path, run_b: Path) -> str:
+    """`forecast-bench compare`: two single-series runs or two collection runs; DataError (one
+    line) for a single-series run against a collection run."""
+    from benchmarks import panel_compare  # it builds on this module's helpers
+
+    kinds = [is_panel_run(run) for run in (run_a, run_b)]
+    if kinds[0] != kinds[1]:
+        which = {True: "a collection run (many series)", False: "a single-series run"}
+        raise DataError(f"{run_a} is {which[kinds[0]]} and {run_b} is {which[kinds[1]]}: compare"
+                        " needs two runs of the same kind; compare the collection run with"
+                        " another collection run (e.g. the same series as long:/wide: data)")
+    if kinds[0]:
+        return panel_compare.compare_panel_runs(load_panel_run(run_a), load_panel_run(run_b))
+    return compare_runs(load_run(run_a), load_run(run_b))
 
 
 def compare_runs(a: RunRecord, b: RunRecord) -> str:
     """Plain text: a warning when the test windows differ, then data, folds, config and versions
     that differ, then the scores side by side (changes in % only on the same windows)."""
-    lines = [f"A = {a.run_id}", f"B = {b.run_id}", ""]
     differ = window_differences(a, b)
+    lines = header_lines(a, b, differ)
+    lines += ["", scores_table(a, b, comparable=not differ), "",
+              *([] if differ else [wrapped(CHANGE_NOTE)]), wrapped(DM_NOTE)]
+    return "\n".join(lines)
+
+
+def header_lines(a: SavedRun, b: SavedRun, differ: list[str]) -> list[str]:
+    """The run ids, the window warning, then whether the data, folds, config and versions are
+    the same: the top of either kind of comparison."""
+    lines = [f"A = {a.run_id}", f"B = {b.run_id}", ""]
     if differ:
         lines += [wrapped(f"WARNING: A and B were tested on different windows ({'; '.join(differ)})"
                           ": their scores are not comparable, so no change in % is shown."), ""]
@@ -36,8 +68,7 @@ def compare_runs(a: RunRecord, b: RunRecord) -> str:
     versions = _dict_changes(_flat(_versions(a)), _flat(_versions(b)))
     lines += ["versions: same" if not versions else "versions changed (A -> B):",
               *(f"  {change}" for change in versions)]
-    lines += ["", scores_table(a, b, comparable=not differ), "", wrapped(DM_NOTE)]
-    return "\n".join(lines)
+    return lines
 
 
 def scores_table(a: RunRecord, b: RunRecord, comparable: bool = True) -> str:
@@ -53,7 +84,7 @@ def scores_table(a: RunRecord, b: RunRecord, comparable: bool = True) -> str:
         rows.append({
             "model": model + ("" if model in sa.index else " (new in B)")
             + ("" if model in sb.index else " (only in A)"),
-            "RMSE A": ra, "RMSE B": rb, "change %": 100 * (rb / ra - 1) if ra > 0 else np.nan,
+            "RMSE A": ra, "RMSE B": rb, "change %": change_percent(ra, rb),
             "U2 A": sa.rmse_vs_naive.get(model, np.nan),
             "U2 B": sb.rmse_vs_naive.get(model, np.nan),
             "DM p (B vs A)": _dm_between(a, b, model),
@@ -64,16 +95,24 @@ def scores_table(a: RunRecord, b: RunRecord, comparable: bool = True) -> str:
     return formats.render_frame(frame, "md", pvalues=("DM p (B vs A)",))
 
 
-def window_differences(a: RunRecord, b: RunRecord) -> list[str]:
+def change_percent(a: float, b: float) -> float:
+    """(b - a) / a x 100: B's change from A in % of A (NaN when A is not positive)."""
+    return 100 * (b - a) / a if a > 0 else np.nan
+
+
+def window_differences(a: SavedRun, b: SavedRun) -> list[str]:
     """Why A's and B's scores are not on the same test windows ([] when they are): different
-    folds (test spans, origins, horizon), test dates or actual values (another series)."""
-    spans = ["test_start", "test_end", "n_test", "n_origins"]
+    series (collections), folds (test spans, origins, horizon), test dates or actual values."""
+    key = ["series"] if isinstance(a, PanelRecord) else []
     reasons = []
-    fa, fb = (r.folds[[c for c in spans if c in r.folds]].reset_index(drop=True) for r in (a, b))
-    if a.horizon != b.horizon or not fa.equals(fb):
+    if key and set(a.info["id"]) != set(b.info["id"]):
+        reasons.append("the series differ")
+    fa, fb = (r.folds[[c for c in [*key, "fold", *SPANS] if c in r.folds]].astype(str)
+              .sort_values([*key, "fold"]).reset_index(drop=True) for r in (a, b))
+    if _horizons(a) != _horizons(b) or not fa.equals(fb):
         reasons.append("the folds differ")
-    ta, tb = (r.forecasts.drop_duplicates(["target", "step"]).set_index(["target", "step"])
-              .y_true for r in (a, b))
+    ta, tb = (r.forecasts.drop_duplicates([*key, "target", "step"])
+              .set_index([*key, "target", "step"]).y_true for r in (a, b))
     if set(ta.index) != set(tb.index):
         reasons.append("the test dates differ")
     shared = ta.index.intersection(tb.index)
@@ -98,18 +137,30 @@ def _dm_between(a: RunRecord, b: RunRecord, model: str) -> float:
     return significance.dm_test(both.err_b.to_numpy(), both.err_a.to_numpy(), step).pvalue
 
 
-def _data_key(record: RunRecord) -> str:
+def _data_key(record: SavedRun) -> str:
     data = record.manifest.get("data", {})
     return f"{data.get('source', '?')} sha256 {str(data.get('sha256', '?'))[:12]}"
 
 
-def _folds_key(record: RunRecord) -> str:
+def _folds_key(record: SavedRun) -> str:
+    """The folds in a few words (a collection's: over all its series)."""
     f = record.folds
+    if isinstance(record, PanelRecord):
+        horizons = ", ".join(str(h) for h in sorted(set(_horizons(record).values())))
+        return (f"{f.series.nunique()} series, {len(f)} fold(s), {int(f.n_test.sum())} test"
+                f" values, horizon {horizons}")
     return (f"{len(f)} fold(s), {int(f.n_test.sum())} test values from "
             f"{pd.Timestamp(f.test_start.iloc[0]).date()}, horizon {record.horizon}")
 
 
-def _versions(record: RunRecord) -> dict[str, Any]:
+def _horizons(record: SavedRun) -> dict[str, int]:
+    """The horizon of each series (a single-series run's under "")."""
+    if isinstance(record, PanelRecord):
+        return {str(k): int(v) for k, v in record.forecasts.groupby("series").step.max().items()}
+    return {"": record.horizon}
+
+
+def _versions(record: SavedRun) -> dict[str, Any]:
     return {"packages": record.manifest.get("packages", {}),
             "git_commit": record.manifest.get("git_commit")}
 
@@ -140,7 +191,7 @@ def _dict_changes(first: dict[str, Any], second: dict[str, Any]) -> list[str]:
     return changes
 
 
-def _config_changes(a: RunRecord, b: RunRecord) -> list[str]:
+def _config_changes(a: SavedRun, b: SavedRun) -> list[str]:
     """Config keys that differ; a model label new in B as one line with the parameters that
     differ from its model's defaults (for the run's seasonal period), a removed one as one."""
     models_a, models_b = a.config.get("models", {}), b.config.get("models", {})
@@ -174,11 +225,11 @@ def _non_default(entry: dict[str, Any], period: int | None) -> dict[str, Any]:
     return {k: v for k, v in params.items() if _plain(v) != defaults.get(k)}
 
 
-def _period(record: RunRecord) -> int | None:
-    """The seasonal period the run gave its models (folds.csv mase_period), if it says."""
-    if "mase_period" not in record.folds or record.folds.mase_period.isna().all():
-        return None
-    return int(record.folds.mase_period.iloc[0])
+def _period(record: SavedRun) -> int | None:
+    """The seasonal period the run gave its models (folds.csv mase_period), if it says and
+    every series has the same."""
+    periods = set(record.folds.mase_period.dropna()) if "mase_period" in record.folds else set()
+    return int(periods.pop()) if len(periods) == 1 else None
 
 
 def _plain(value: Any) -> Any:

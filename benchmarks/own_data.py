@@ -19,9 +19,12 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from benchmarks import config
 from benchmarks.collection import Collection, load_with_dataset
 from benchmarks.data import M3_SOURCES, Dataset, DataSpec, is_collection_source
+from evaluation.panel_analysis import periods_text
 
 FRACTION = 0.2  # the tutorial's 80/20 split; the MSFT benchmark's 252 of 1260 values
 ROW_OPTIONS = ("last", "start", "end")
@@ -84,8 +87,18 @@ def configure(source: str, data: dict[str, Any], split: dict[str, Any],
         notes = list(dataset.notes)
     dates = "".join(f"; {note}" for note in dict.fromkeys(notes)
                     if note.startswith(("dates in column", "values from column")))
-    return cfg, (f"defaults from the data of {source}: {chose}, run name {cfg.name!r}{dates} "
-                 "(options or a config of your own override these)")
+    return cfg, (f"defaults from the data of {source}: {chose}, {period_text(collection)}, run"
+                 f" name {cfg.name!r}{dates} (options or a config of your own override these)")
+
+
+def period_text(collection: Collection) -> str:
+    """The seasonal period the models and MASE get, in words: "seasonal period 12 (monthly)";
+    a collection's as panel_analysis.periods_text says it, with the frequency when one."""
+    frequencies = sorted({item.frequency for item in collection})
+    periods = pd.DataFrame({"period": [item.period for item in collection]})
+    text = (periods_text(periods) if len(collection) > 1
+            else f"seasonal period {collection.items[0].period}")
+    return text + (f" ({frequencies[0]})" if len(frequencies) == 1 else "")
 
 
 def _single_split(cfg: config.RunConfig, dataset: Dataset, collection: Collection,

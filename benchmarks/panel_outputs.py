@@ -11,7 +11,7 @@ import pandas as pd
 from tabulate import tabulate
 
 from benchmarks import results
-from benchmarks.collection import Collection
+from benchmarks.collection import Collection, SeriesData
 from benchmarks.data import Dataset
 from evaluation import formats, gaps, interval_metrics, run_files
 from evaluation.analysis import interval_methods, interval_view
@@ -161,10 +161,13 @@ def _float(value: float) -> float | None:
 
 
 
-def dataset_summary(dataset: Dataset) -> str:
-    """One series in a few lines: its provenance, size, dates, figures and notes."""
+def dataset_summary(dataset: Dataset, item: SeriesData | None = None) -> str:
+    """One series in a few lines: its provenance, size, dates, figures and notes; with `item`
+    (the series as a run reads it), its frequency and the seasonal period the models get."""
     rows = [(key, "; ".join(value) if isinstance(value, list | tuple) else _figure(value))
             for key, value in dataset.describe().items()]
+    if item is not None:
+        rows += [("frequency", item.frequency), ("seasonal_period", str(item.period))]
     return tabulate([*rows, ("sha256", dataset.sha256())], tablefmt="plain",
                     disable_numparse=True)
 

@@ -87,6 +87,8 @@ def _single_text(analysis: Analysis) -> str:
                      + ", ".join(incomplete.model) + ".")
     notes += [note for note in analysis.notes if note.startswith(("MASE is", "sMAPE is"))]
     parts = [_table(frame, shown, SINGLE), _notes(notes)]
+    if "dm_pvalue_vs_naive" not in shown and analysis.dm_shortfall:
+        parts[-1] += "\n" + _notes([f"DM p not shown. {analysis.dm_shortfall}"], max_lines=None)
     if len(analysis.intervals):
         parts.append(_coverage(analysis.intervals))
     return "\n\n".join([*parts, FILES])
@@ -133,10 +135,11 @@ def _coverage(intervals: pd.DataFrame) -> str:
     return table + "\n\n" + _notes([note])
 
 
-def _notes(notes: Sequence[str]) -> str:
-    """Each note wrapped to WIDTH (a dash, continuation lines indented), at most NOTE_LINES."""
+def _notes(notes: Sequence[str], max_lines: int | None = NOTE_LINES) -> str:
+    """Each note wrapped to WIDTH (a dash, continuation lines indented), at most `max_lines`
+    (None: all of it)."""
     return "\n".join(textwrap.fill(note, WIDTH, initial_indent="- ", subsequent_indent="  ",
-                                   break_on_hyphens=False, max_lines=NOTE_LINES,
+                                   break_on_hyphens=False, max_lines=max_lines,
                                    placeholder=" ...")
                      for note in notes)
 

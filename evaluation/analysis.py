@@ -27,6 +27,7 @@ class Analysis:
     # interval scores per (model, level) and per (model, step, level); empty without levels
     intervals: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     interval_steps: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    dm_shortfall: str = ""  # why DM p-values are missing (tests.dm_shortfall); "" if none is
 
 
 def analyse(record: RunRecord) -> Analysis:
@@ -54,6 +55,7 @@ def analyse(record: RunRecord) -> Analysis:
         text=text,
         intervals=intervals,
         interval_steps=interval_steps,
+        dm_shortfall=significance.dm_shortfall(forecasts, horizon),
     )
 
 

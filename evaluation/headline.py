@@ -43,7 +43,16 @@ def split_text(record: RunRecord) -> str:
     window = "expanding" if window == "expanding" else f"sliding ({window})"
     return (f"Split: {len(folds)} {window} fold(s), {int(folds.n_test.sum())} test values from "
             f"{pd.Timestamp(folds.test_start.iloc[0]).date()}, horizon {record.horizon}, origins "
-            f"every {split.get('step', 1)} step(s); {fitting_text(folds)}.")
+            f"every {split.get('step', 1)} step(s){period_text(folds)}; {fitting_text(folds)}.")
+
+
+def period_text(folds: pd.DataFrame) -> str:
+    """", seasonal period m (...)" from folds.csv's mase_period; "" when the run does not say."""
+    if "mase_period" not in folds or folds.mase_period.isna().all():
+        return ""
+    period = int(folds.mase_period.dropna().iloc[0])
+    return (f", seasonal period {period} (the seasonal models' and MASE's; --period or"
+            " data.period sets it)")
 
 
 def fitting_text(folds: pd.DataFrame) -> str:
@@ -82,7 +91,7 @@ def headline(record: RunRecord, analysis: Analysis) -> Headline:
     if len(scored) > 1:
         runner = scored.iloc[1]
         sentences.append(f"Next best: **{runner.model}** (RMSE {runner.rmse:.4f}, "
-                         f"{_percent(runner.rmse, best.rmse)} higher); "
+                         f"{percent_higher(runner.rmse, best.rmse)}); "
                          + _significance(analysis, best.model, runner.model))
     sentences += _versus_reference(analysis, scored) + tail
     return Headline(str(best.model), sentences, verdict)
@@ -100,7 +109,7 @@ def _versus_reference(analysis: Analysis, scored: pd.DataFrame) -> list[str]:
         return [f"The next best is the {REFERENCE} baseline itself."]
     ref = scored[scored.model == REFERENCE].iloc[0]
     return [f"Against the {REFERENCE} baseline (RMSE {ref.rmse:.4f}): **{best.model}**'s RMSE is"
-            f" {_percent(ref.rmse, best.rmse)} lower; "
+            f" {percent_lower(ref.rmse, best.rmse)}; "
             + _significance(analysis, best.model, REFERENCE)]
 
 
@@ -119,10 +128,24 @@ def _significance(analysis: Analysis, model: str, other: str) -> str:
             " the gap could be noise.")
 
 
-def _percent(higher: float, lower: float) -> str:
-    if lower <= 0:
-        return "-"
-    gap = 100 * (higher / lower - 1)
+def percent_lower(reference: float, value: float) -> str:
+    """How much lower `value` is than `reference`, as a share of the reference:
+    (reference - value) / reference x 100, e.g. 10 against 6 -> "40.0% lower" (no figure when
+    the reference is not positive)."""
+    if not reference > 0:
+        return "lower"
+    return f"{_percent(100 * (reference - value) / reference)} lower"
+
+
+def percent_higher(value: float, best: float) -> str:
+    """How much higher `value` is than `best`, as a share of the best: (value - best) / best x
+    100, e.g. 10 against a best of 6 -> "66.7% higher"."""
+    if not best > 0:
+        return "higher"  # no share of a zero RMSE
+    return f"{_percent(100 * (value - best) / best)} higher"
+
+
+def _percent(gap: float) -> str:
     return f"{gap:.1f}%" if abs(gap) >= 1 else f"{gap:.2f}%"
 
 

@@ -98,6 +98,18 @@ def panel_interval_tables(record: PanelRecord,
     return by_model, interval_metrics.aggregate_intervals(per_step)
 
 
+def periods_text(info: pd.DataFrame) -> str:
+    """The series' seasonal periods in words: "seasonal period 12 on every series", or
+    "seasonal period 12 on 3 series, 4 on 2 series"; "" when `info` does not say."""
+    counts = info["period"].dropna().astype(int).value_counts() if "period" in info else []
+    if len(counts) == 0:
+        return ""
+    if len(counts) == 1:
+        return f"seasonal period {counts.index[0]} on every series"
+    return "seasonal period " + ", ".join(f"{period} on {n} series"
+                                          for period, n in counts.items())
+
+
 def _task_facts(record: PanelRecord) -> pd.DataFrame:
     """failed_tasks and seconds (fit + predict, summed over tasks) per model."""
     status = record.status
@@ -112,6 +124,9 @@ def _notes(record: PanelRecord, common: list[str], coverage: pd.DataFrame,
     n_series = record.status["series"].nunique()
     notes = [f"Scores over the {len(common)} of {n_series} series on which every model has a"
              f" score; reference: {reference}."]
+    if periods_text(record.info):
+        notes.append(f"The seasonal models and MASE's scale used {periods_text(record.info)}"
+                     " (--period or data.period sets it).")
     if failed:
         notes.append(f"Left out of every table: {', '.join(failed)}, with no score on any"
                      " series (status.csv has the reasons).")

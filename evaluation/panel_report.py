@@ -12,7 +12,7 @@ import pandas as pd
 
 from evaluation import formats, gaps, interval_metrics, panel_stats
 from evaluation.formats import p_text
-from evaluation.panel_analysis import PanelAnalysis
+from evaluation.panel_analysis import PanelAnalysis, periods_text
 from evaluation.panel_record import PanelRecord
 from evaluation.report import facts_table, figure, notes_list, page, scroll
 
@@ -71,7 +71,8 @@ def _headline(record: PanelRecord, analysis: PanelAnalysis) -> str:
     best = summary.iloc[0]
     context = (f"{len(summary)} models on {len(analysis.common)} series of "
                f"{record.manifest.get('data', {}).get('source', '?')} (the series every model"
-               f" covered), scored against the reference {record.reference}.")
+               f" covered), {periods_text(record.info) or 'seasonal period not recorded'},"
+               f" scored against the reference {record.reference}.")
     items = [f"Most accurate by OWA: <strong>{html.escape(str(best['model']))}</strong> (OWA"
              f" {best['owa']:.3f}, mean sMAPE {best['smape_mean']:.2f}, mean MASE"
              f" {best['mase_mean']:.3f})."]

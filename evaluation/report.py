@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 
 from evaluation import formats, gaps, headline, interval_metrics
-from evaluation import tests as significance
 from evaluation.analysis import Analysis
 from evaluation.record import RunRecord
 
@@ -177,7 +176,7 @@ def _dm_text(record: RunRecord, analysis: Analysis) -> str:
     if len(models) < 2:
         why = "Only one model produced forecasts: there is no pair to test."
     else:
-        why = significance.dm_shortfall(record.forecasts, horizon)
+        why = analysis.dm_shortfall
     return text + (f"<p class='dm-why warn'>{html.escape(why)}</p>" if why else "")
 
 

@@ -78,6 +78,10 @@ def test_the_only_value_column_of_a_monthly_file(capsys, tmp_path):
     code, out, err, run_dir = run(capsys, tmp_path, "--data", f"csv:{path}", *QUICK)
     assert code == 0, err  # was: column 'Close' not found, and Month not found as a date
     assert "column 'Passengers'" in out and "test size 24" in out and "whole seasons" in out
+    assert "seasonal period 12 (monthly)" in out  # in the defaults line
+    for shown in ("summary.md", "report.html"):  # the headline's split sentence
+        assert "seasonal period 12 (the seasonal models" in (
+            run_dir / shown).read_text(encoding="utf-8")
     folds = pd.read_csv(run_dir / "folds.csv")
     assert folds.n_test.sum() == 24 and len(folds) == 4
     saved = tomllib.loads((run_dir / "config.toml").read_text())
@@ -117,6 +121,25 @@ def test_a_long_file_says_what_it_chose(capsys, tmp_path):
     cfg, line = own_data.configure(f"long:{path}", {}, {}, ["naive"], None, None, None)
     assert cfg.name == "sales" and cfg.split.protocol == "fixed"
     assert "2 series" in line and "18 (monthly)" in line and "run name 'sales'" in line
+    assert "seasonal period 12 on every series (monthly)" in line
+
+
+def data_rows(capsys) -> dict[str, str]:
+    """`data`'s printed rows: name -> value (rows without a value left out)."""
+    lines = capsys.readouterr().out.splitlines()
+    return dict(line.split(None, 1) for line in lines if len(line.split(None, 1)) == 2)
+
+
+def test_data_shows_the_seasonal_period(capsys, tmp_path):
+    path = write_csv(tmp_path / "air.csv", months(48), column="Passengers", date_name="Month")
+    assert main(["data", f"csv:{path}"]) == 0
+    rows = data_rows(capsys)
+    assert rows["frequency"].strip() == "monthly" and rows["seasonal_period"].strip() == "12"
+    lines = [f"{uid},{d},{v}" for uid in "ab" for d, v in zip(months(40), values(40), strict=True)]
+    (tmp_path / "long.csv").write_text("unique_id,ds,y\n" + "\n".join(lines) + "\n")
+    assert main(["data", f"long:{tmp_path / 'long.csv'}"]) == 0
+    rows = data_rows(capsys)
+    assert rows["seasonal_periods"].strip() == "12: 2"
 
 
 # --- 2. dates ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import json
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -147,6 +148,12 @@ def test_compare_reports_changes_and_tests_them(run_dir, tmp_path):
     assert table["naive"].rstrip(" |").endswith("1.0000")  # same forecasts: DM p = 1
     arima = [cell.strip() for cell in table["arima"].split("|")[1:-1]]
     assert 0 <= float(arima[-1]) <= 1
+    rmse = []
+    for run in (run_dir, other):  # the change in % from the forecasts, by hand
+        f = pd.read_csv(run / "forecasts.csv").query("model == 'arima'")
+        rmse.append(float(np.sqrt(np.mean((f.y_true - f.y_pred) ** 2))))
+    assert float(arima[3]) == pytest.approx(100 * (rmse[1] - rmse[0]) / rmse[0], abs=1e-4)
+    assert "change %: (B - A) / A x 100" in text
 
 
 def _analysis(record):

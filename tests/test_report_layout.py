@@ -218,3 +218,6 @@ def test_collection_report_leads_with_its_headline(collection):
     assert page.winner == summary.model.iloc[0]
     section = text[text.index('<section id="headline"'):text.index('<section id="summary"')]
     assert "Friedman" in section and "critical difference" in section
+    period = int(pd.read_csv(collection / "series_info.csv").period.iloc[0])
+    said = f"seasonal period {period} on every series"
+    assert said in section and said in (collection / "summary.md").read_text(encoding="utf-8")

@@ -78,6 +78,33 @@ def test_run_summary_fits_100_columns_and_notes_only_what_it_shows(single_run):
     assert "80% coverage" in out  # the intervals, one row per model
 
 
+def joined_run(folder: Path, models: dict, horizon: int) -> tuple[str, Path]:
+    """`run` on a 200-value csv with 8 test values in 2 folds, as printed, wrapped lines joined."""
+    y = random_walk(200, seed=5)
+    pd.DataFrame({"Date": y.index.strftime("%Y-%m-%d"), "Close": y.values}).to_csv(
+        folder / "prices.csv", index=False)
+    entries = "".join(f"[models.{name}]\n" for name in models)
+    (folder / "run.toml").write_text(
+        f'name = "dm"\nlevels = []\n[data]\nsource = "csv:{folder / "prices.csv"}"\n'
+        f"[split]\ntest_size = 8\nfolds = 2\nhorizon = {horizon}\n{entries}")
+    out = _capture(lambda: cli.main(["run", str(folder / "run.toml"), "--out",
+                                     str(folder / "results"), "--quiet", "--no-cache"]))
+    assert_fits(out.split("results: ")[0])  # the run folder's path is as long as tmp_path
+    return out.replace("\n  ", " "), next((folder / "results").iterdir())
+
+
+def test_run_summary_says_why_the_dm_column_is_missing(tmp_path):
+    from evaluation.tests import dm_shortfall
+
+    out, run = joined_run(tmp_path, {"naive": {}, "ses": {}}, horizon=4)
+    header = next(line for line in out.splitlines() if line.startswith("| model"))
+    assert "DM p" not in header
+    forecasts = pd.read_csv(run / "forecasts.csv", parse_dates=["origin", "target"])
+    reason = dm_shortfall(forecasts, 4)
+    assert "needs at least 5" in reason and "have 2 each" in reason  # 1 step-4 forecast a fold
+    assert f"- DM p not shown. {reason}" in out
+
+
 def test_collection_run_summary_fits_100_columns(tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
     dates = pd.date_range("2010-01-01", periods=60, freq="MS")

@@ -1,0 +1,133 @@
+"""`forecast-bench compare` on collection runs: the aggregates side by side, per-series
+Wilcoxon tests checked against scipy on scores computed by hand, the window warning, and a
+one-line error for a single-series run against a collection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from benchmarks import config, runner
+from benchmarks.cli import main
+from benchmarks.compare import change_percent
+from benchmarks.panel_compare import paired_scores, wilcoxon_p
+from evaluation.panel_record import load_panel_run
+from tests.conftest import random_walk
+from tests.test_panel import write_long
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory) -> str:
+    """Eight random walks on the same dates: every series has forecasts for the same
+    (fold, origin, step), which the single-series comparison could not tell apart."""
+    path = tmp_path_factory.mktemp("data") / "walks.csv"
+    return f"long:{write_long(path, {f's{i}': random_walk(60, seed=i) for i in range(8)})}"
+
+
+def collection_run(root: Path, source: str, smooth: str, test_size: int = 8) -> Path:
+    cfg = config.from_dict({
+        "name": "walks", "levels": [], "data": {"source": source},
+        "split": {"test_size": test_size, "folds": 2, "horizon": 2},
+        "models": {"naive": {}, "drift": {}, "smooth": {"model": smooth}}})
+    return runner.run(cfg, root, use_cache=False).run_dir
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, source) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("runs")
+    return collection_run(root / "a", source, "ses"), collection_run(root / "b", source, "holt")
+
+
+def compare(capsys, first: Path, second: Path) -> tuple[int, str, str]:
+    code = main(["compare", str(first), str(second)])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def mase_by_hand(run: Path, model: str) -> pd.Series:
+    """Each series' MASE from forecasts.csv and folds.csv with numpy: mean |error| / the fold's
+    in-sample naive MAE."""
+    forecasts = pd.read_csv(run / "forecasts.csv", dtype={"series": str})
+    folds = pd.read_csv(run / "folds.csv", dtype={"series": str})
+    rows = forecasts[forecasts.model == model].merge(folds[["series", "fold", "naive_mae_train"]])
+    scaled = np.abs(rows.y_true - rows.y_pred) / rows.naive_mae_train
+    return scaled.groupby(rows.series).mean()
+
+
+def smape_by_hand(run: Path, model: str) -> pd.Series:
+    forecasts = pd.read_csv(run / "forecasts.csv", dtype={"series": str})
+    rows = forecasts[forecasts.model == model]
+    terms = 200 * np.abs(rows.y_true - rows.y_pred) / (np.abs(rows.y_true) + np.abs(rows.y_pred))
+    return terms.groupby(rows.series).mean()
+
+
+def row(text: str, title: str, model: str) -> list[str]:
+    """The cells of `model`'s row in the table under the line starting with `title`."""
+    part = text[text.index(title):]
+    line = next(line for line in part.splitlines() if line.startswith(f"| {model} "))
+    return [cell.strip() for cell in line.split("|")[1:-1]]
+
+
+def test_collections_compare_side_by_side_with_wilcoxon(capsys, runs):
+    first, second = runs
+    code, out, err = compare(capsys, first, second)
+    assert code == 0, err
+    assert "WARNING" not in out and "Aggregate scores" in out
+    assert "models.smooth.model: 'ses' -> 'holt'" in out
+    summary = {run: pd.read_csv(run / "summary.csv").set_index("model") for run in runs}
+    cells = row(out, "Aggregate scores", "drift")
+    assert float(cells[3]) == pytest.approx(summary[first].mase_mean["drift"], abs=5e-4)
+    assert float(cells[4]) == pytest.approx(summary[second].mase_mean["drift"], abs=5e-4)
+    for title, by_hand in (("Paired per-series MASE", mase_by_hand),
+                           ("Paired per-series sMAPE", smape_by_hand)):
+        a, b = by_hand(first, "smooth"), by_hand(second, "smooth")
+        cells = row(out, title, "smooth")
+        assert int(cells[1]) == 8
+        assert float(cells[2]) == pytest.approx(a.mean(), abs=1e-4)
+        assert float(cells[3]) == pytest.approx(b.mean(), abs=1e-4)
+        assert float(cells[4]) == pytest.approx(100 * (b.mean() - a.mean()) / a.mean(), abs=1e-3)
+        assert cells[5] == f"{int((b < a).sum())} of 8"
+        expected = stats.wilcoxon(b.to_numpy() - a.to_numpy()).pvalue
+        assert float(cells[6]) == pytest.approx(expected, abs=1e-4)
+        assert row(out, title, "naive")[-1] == "1.0000"  # the same forecasts in both runs
+
+
+def test_paired_scores_match_numpy_and_scipy(runs):
+    first, second = runs
+    records = [load_panel_run(run) for run in runs]
+    a, b = paired_scores(*records, "smooth", "mase")
+    np.testing.assert_allclose(a, mase_by_hand(first, "smooth").to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(b, mase_by_hand(second, "smooth").to_numpy(), rtol=1e-9)
+    assert wilcoxon_p(a, b) == pytest.approx(stats.wilcoxon(b, a).pvalue, rel=1e-12)
+
+
+def test_change_percent_on_explicit_numbers():
+    assert change_percent(10, 6) == pytest.approx(-40.0)
+    assert change_percent(6, 9) == pytest.approx(50.0)
+    assert np.isnan(change_percent(0, 1))
+    assert wilcoxon_p(np.array([1.0]), np.array([2.0])) != wilcoxon_p(np.array([1.0]),
+                                                                      np.array([2.0]))  # NaN
+
+
+def test_other_windows_warn_and_show_no_change(capsys, runs, source, tmp_path):
+    other = collection_run(tmp_path, source, "holt", test_size=6)
+    code, out, _ = compare(capsys, runs[0], other)
+    assert code == 0
+    assert "WARNING: A and B were tested on different windows" in out
+    assert "change %" not in out and "Wilcoxon p" in out
+
+
+def test_single_series_against_a_collection_is_a_one_line_error(capsys, runs, tmp_path):
+    cfg = config.from_dict({"name": "one", "levels": [], "data": {"source": "msft", "last": 120},
+                            "split": {"test_size": 10, "folds": 1, "horizon": 1},
+                            "models": {"naive": {}}})
+    single = runner.run(cfg, tmp_path, use_cache=False).run_dir
+    for pair in ((single, runs[0]), (runs[0], single)):
+        code, out, err = compare(capsys, *pair)
+        assert code == 2 and out == ""
+        assert len(err.strip().splitlines()) == 1 and "same kind" in err
+        assert "Traceback" not in err
