@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from multiprocessing import resource_tracker
 from typing import Any
 
 from models.errors import ConfigError
@@ -129,20 +130,36 @@ def run_all(fn: Callable[[Any], Any], items: Sequence[Any], on_result: OnResult,
 
 
 @contextlib.contextmanager
-def sigint_blocked() -> Iterator[None]:
-    """SIGINT blocked in this thread meanwhile. The processes and threads it starts inherit the
-    mask (through fork and exec), so a Ctrl-C, which the terminal sends to every process of
-    the group, reaches only this process, which shuts the workers down; no worker prints a
-    KeyboardInterrupt traceback, even one still importing. A SIGINT that comes meanwhile
-    waits, and is raised here at the end. (multiprocessing's resource tracker does the same.)"""
+def starting_workers() -> Iterator[None]:
+    """The block that starts worker processes (and the threads that start them).
+
+    SIGINT is blocked in this thread meanwhile: what it starts inherits the mask (through
+    fork and exec, for good), so a Ctrl-C, which the terminal sends to the whole process
+    group, reaches only this process, which shuts the workers down; no worker, even one still
+    importing, prints a KeyboardInterrupt traceback. multiprocessing's resource tracker is
+    started first: starting, it unblocks SIGINT whatever the mask was before.
+
+    In the main thread, a SIGINT or SIGTERM that comes meanwhile takes effect at the end: one
+    raised half-way through starting a dask LocalCluster left it unclosable (a traceback at
+    exit)."""
     if not hasattr(signal, "pthread_sigmask"):  # Windows
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    resource_tracker.ensure_running()
+    previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    received: list[int] = []
+    handlers = {}
+    if threading.current_thread() is threading.main_thread():
+        handlers = {number: signal.signal(number, lambda got, _frame: received.append(got))
+                    for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)
+        if received:
+            signal.raise_signal(received[0])
 
 
 def exit_with_parent(parent: int) -> None:
@@ -170,7 +187,7 @@ def _run_joblib(fn: Callable[[Any], Any], items: Sequence[Any], on_result: OnRes
     task = Limited(Chunked(fn), threads_per_worker(jobs))
     with parallel_config(backend="loky", inner_max_num_threads=task.threads,
                          initializer=exit_with_parent, initargs=(os.getpid(),)):
-        with sigint_blocked():  # the workers start here, in the first dispatch
+        with starting_workers():  # the workers start here, in the first dispatch
             results = Parallel(n_jobs=jobs, return_as="generator_unordered")(
                 delayed(task)(number, chunk) for number, chunk in enumerate(chunks(items, jobs)))
         for _number, pairs in results:
@@ -183,7 +200,7 @@ def _run_dask(fn: Callable[[Any], Any], items: Sequence[Any], on_result: OnResul
     distributed = _distributed()
     client = cluster = None
     try:
-        with sigint_blocked():  # the LocalCluster's thread and worker processes start here
+        with starting_workers():  # the LocalCluster's thread and worker processes start here
             if spec.scheduler:
                 client = connect(spec.scheduler)
             else:
