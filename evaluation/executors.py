@@ -17,6 +17,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing import resource_tracker
 from typing import Any
@@ -185,14 +186,21 @@ def _run_joblib(fn: Callable[[Any], Any], items: Sequence[Any], on_result: OnRes
     from joblib import Parallel, delayed, parallel_config
 
     task = Limited(Chunked(fn), threads_per_worker(jobs))
+    parts, results = enumerate(chunks(items, jobs)), None
     with parallel_config(backend="loky", inner_max_num_threads=task.threads,
                          initializer=exit_with_parent, initargs=(os.getpid(),)):
-        with starting_workers():  # the workers start here, in the first dispatch
-            results = Parallel(n_jobs=jobs, return_as="generator_unordered")(
-                delayed(task)(number, chunk) for number, chunk in enumerate(chunks(items, jobs)))
-        for _number, pairs in results:
-            for index, result in pairs:
-                on_result(index, result)
+        try:
+            with starting_workers():  # the workers start here, in the first dispatch
+                results = Parallel(n_jobs=jobs, return_as="generator_unordered")(
+                    delayed(task)(number, chunk) for number, chunk in parts)
+            for _number, pairs in results:
+                for index, result in pairs:
+                    on_result(index, result)
+        finally:
+            if results is not None:  # stops the workers now when interrupted, without
+                with warnings.catch_warnings():  # joblib's warning of cancelled tasks
+                    warnings.filterwarnings("ignore", module="joblib")
+                    results.close()
 
 
 def _run_dask(fn: Callable[[Any], Any], items: Sequence[Any], on_result: OnResult,
@@ -203,10 +211,11 @@ def _run_dask(fn: Callable[[Any], Any], items: Sequence[Any], on_result: OnResul
         with starting_workers():  # the LocalCluster's thread and worker processes start here
             if spec.scheduler:
                 client = connect(spec.scheduler)
-            else:
+            else:  # its ERROR logs too are silenced: a task's own error comes back here, but
+                # an interrupted run's workers logged tracebacks (heartbeat to a closed scheduler)
                 cluster = distributed.LocalCluster(
                     n_workers=spec.jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
-                    dashboard_address=None, silence_logs=logging.ERROR)
+                    dashboard_address=None, silence_logs=logging.CRITICAL)
                 client = distributed.Client(cluster)
         workers = len(client.scheduler_info().get("workers", {})) or spec.jobs
         task = Limited(Chunked(fn), 1 if spec.scheduler else threads_per_worker(workers))
