@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 psutil = pytest.importorskip("psutil")  # installed with dask.distributed
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and groups")
 
 ROOT = Path(__file__).resolve().parents[1]
 # slow_naive marks that a worker started a task, then sleeps far longer than the test waits
