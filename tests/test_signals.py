@@ -12,12 +12,14 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 psutil = pytest.importorskip("psutil")  # installed with dask.distributed
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and groups")
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[1]
 # slow_naive marks that a worker started a task, then sleeps far longer than the test waits
 SLOW_RUN = """
@@ -52,17 +54,32 @@ def start(tmp_path: Path, *extra: str) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
-def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
+def wait_for(condition: Callable[[], T], seconds: float, what: str) -> T:
+    """condition()'s first true value, polled for up to `seconds`."""
     deadline = time.monotonic() + seconds
-    while not condition():
+    while not (value := condition()):
         assert time.monotonic() < deadline, f"no {what} after {seconds} s"
         time.sleep(0.02)
+    return value
 
 
-def workers(run: subprocess.Popen) -> list:
-    """The run's worker processes (not the resource trackers)."""
+def has_sigint(pid: int, field: str) -> bool:
+    """Whether SIGINT is in the process's signal set `field` of /proc/PID/status: SigCgt
+    (caught: Python has started there), SigBlk (blocked)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return bool(int(status.split(f"{field}:")[1].split()[0], 16) & 1 << (signal.SIGINT - 1))
+
+
+def started_workers(run: subprocess.Popen) -> list:
+    """The worker processes (not the resource trackers) that have started Python."""
+    def started(child) -> bool:
+        with contextlib.suppress(OSError, psutil.Error):
+            return ("resource_tracker" not in " ".join(child.cmdline())
+                    and has_sigint(child.pid, "SigCgt"))
+        return False
+
     return [child for child in psutil.Process(run.pid).children(recursive=True)
-            if "resource_tracker" not in " ".join(child.cmdline())]
+            if started(child)]
 
 
 def busy(tmp_path: Path) -> int:
@@ -111,14 +128,17 @@ def test_workers_end_with_the_main_process(tmp_path, number):
         end_group(run)
 
 
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
 @pytest.mark.parametrize("executor, moment", [("local", "starting"), ("dask", "busy")])
 def test_ctrl_c_prints_one_line_and_no_traceback(tmp_path, executor, moment):
-    """The terminal sends SIGINT to every process of the group: while the workers still start
-    (import), each printed a KeyboardInterrupt traceback; dask's, busy, logged errors."""
+    """The terminal sends SIGINT to every process of the group. Workers still starting
+    (importing) printed a KeyboardInterrupt traceback: now they block SIGINT from their start
+    and this process stops them. dask's busy workers logged errors."""
     run = start(tmp_path, "--executor", executor)
     try:
         if moment == "starting":
-            wait_for(lambda: workers(run), 60, "worker process")
+            started = wait_for(lambda: started_workers(run), 60, "worker process")
+            assert all(has_sigint(worker.pid, "SigBlk") for worker in started)
         else:
             wait_for(lambda: busy(tmp_path) == 2, 60, "busy workers")
         err = signal_and_check(run, lambda pid: os.killpg(pid, signal.SIGINT))
