@@ -196,9 +196,9 @@ def _run_joblib(fn: Callable[[Any], Any], items: Sequence[Any], on_result: OnRes
             for _number, pairs in results:
                 for index, result in pairs:
                     on_result(index, result)
-        finally:
-            if results is not None:  # stops the workers now when interrupted, without
-                with warnings.catch_warnings():  # joblib's warning of cancelled tasks
+        finally:  # interrupted: stop the workers now, without joblib's warning that the
+            if results is not None:  # tasks in flight were cancelled (they were meant to be)
+                with warnings.catch_warnings():
                     warnings.filterwarnings("ignore", module="joblib")
                     results.close()
 
