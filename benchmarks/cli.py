@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks import interrupts
 from benchmarks.data import is_collection_source
 from benchmarks.progress import progress_for
 from models.errors import ConfigError, ForecastBenchError
@@ -208,10 +209,12 @@ def _execution_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _execution(args: argparse.Namespace) -> dict:
-    from evaluation.executors import ExecutorSpec
+    from evaluation.executors import ExecutorSpec, check_reachable
 
+    executor = ExecutorSpec(args.executor, args.jobs, args.scheduler)
+    check_reachable(executor)  # before the run folder is made
     return {"progress": progress_for(args.quiet), "use_cache": not args.no_cache,
-            "executor": ExecutorSpec(args.executor, args.jobs, args.scheduler)}
+            "executor": executor}
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -385,13 +388,10 @@ def _cmd_data(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.handler(args)
+        return interrupts.run_handler(args)
     except ForecastBenchError as exc:
         print(f"forecast-bench: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("forecast-bench: interrupted", file=sys.stderr)
-        return 130
 
 
 if __name__ == "__main__":

@@ -6,18 +6,24 @@ from __future__ import annotations
 import io
 import os
 import re
+import signal
+import time
 
 import pandas as pd
 import pytest
 
 import models
+from benchmarks.cli import main
 from benchmarks.progress import ProgressBar, progress_for
 from evaluation.executors import (
     CHUNKS_PER_WORKER,
+    CONNECT_SECONDS,
     ExecutorSpec,
     Limited,
+    check_reachable,
     chunks,
     run_all,
+    starting_workers,
     threads_per_worker,
 )
 from evaluation.splits import WalkForward
@@ -118,6 +124,45 @@ def test_dask_scheduler_address_gives_the_serial_forecasts(serial):
 def test_unreachable_scheduler_is_a_config_error():
     with pytest.raises(ConfigError, match=re.escape("cannot reach the dask scheduler tcp://127.0.0.1:9")):
         run_all(square, [1], lambda *_: None, ExecutorSpec("dask", 1, "tcp://127.0.0.1:9"))
+
+
+def test_unreachable_scheduler_fails_before_anything_is_written(tmp_path, capsys):
+    out = tmp_path / "results"
+    started = time.monotonic()
+    status = main(["run", "--data", "msft", "--last", "120", "--test-size", "20", "--models",
+                   "naive", "--quiet", "--executor", "dask", "--scheduler", "tcp://127.0.0.1:1",
+                   "--out", str(out)])
+    assert status == 2 and time.monotonic() - started < CONNECT_SECONDS + 10
+    assert capsys.readouterr().err.splitlines() == [
+        f"forecast-bench: error: cannot reach the dask scheduler tcp://127.0.0.1:1 within "
+        f"{CONNECT_SECONDS} s; check the address (tcp://HOST:PORT) and that the scheduler runs"]
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_malformed_scheduler_address_is_a_config_error():
+    with pytest.raises(ConfigError, match="bad dask scheduler address 'nonsense'"):
+        check_reachable(ExecutorSpec("dask", 1, "nonsense"))
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
+def test_signals_wait_while_workers_start():
+    """SIGINT/SIGTERM in starting_workers() take effect at its end, not half-way; SIGINT is
+    blocked meanwhile, so processes started then inherit it blocked."""
+    received = []
+
+    def record(number, _frame):
+        received.append(number)
+
+    previous = signal.signal(signal.SIGTERM, record)
+    try:
+        with starting_workers():
+            signal.raise_signal(signal.SIGTERM)
+            assert received == []
+            assert signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        assert received == [signal.SIGTERM]
+        assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _no_worker_restart:
