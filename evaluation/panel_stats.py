@@ -20,6 +20,7 @@ STEP_COLUMNS = ["series", "model", "step", "n", "smape", "mase"]
 COVERAGE_COLUMNS = ["model", "n_series", "n_common", "left_out"]
 AGGREGATE_COLUMNS = ["model", "n_series", "smape_mean", "smape_median", "mase_mean",
                      "mase_median", "owa", "beats_ref_pct", "mean_rank"]
+OWN_COLUMNS = ["model", "own_series", "own_smape_mean", "own_mase_mean"]
 CATEGORY_COLUMNS = ["category", "model", "n_series", "smape_mean", "mase_mean", "owa"]
 BY_STEP_COLUMNS = ["model", "step", "smape_mean", "mase_mean"]
 UNCATEGORISED = "(none)"  # category of a series the categories mapping does not name
@@ -34,6 +35,11 @@ NOTES: dict[str, str] = {
                 "(those on which every model has a finite sMAPE and MASE; in the category "
                 "table, the common series of that category).",
     "n_common": "Common: how many series every model has a finite sMAPE and MASE on.",
+    "n_too_short": "Too short: the series left out for this model only, before it ran, because "
+                   "their first training part is shorter than the model needs (skipped.csv).",
+    "own_series": "Own series: how many series this model has a finite sMAPE and MASE on; "
+                  "own sMAPE and own MASE are its means over those series (not comparable "
+                  "across models when their own series differ).",
     "left_out": "Left out: the series on which this model has no finite sMAPE or MASE (not "
                 "forecast, failed, or MASE's scale undefined), which the aggregates leave out "
                 "for every model.",
@@ -171,6 +177,20 @@ def coverage(scores: pd.DataFrame, models: Sequence[str]) -> tuple[list[str], pd
              "left_out": _left_out([s for s in all_series if s not in have[model]])}
             for model in models]
     return common, pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
+
+
+def own_scores(scores: pd.DataFrame, models: Sequence[str]) -> pd.DataFrame:
+    """Per model over its own series (those it has a finite smape and mase on): their number
+    and its mean smape and mase over them."""
+    ok = scores[np.isfinite(scores["smape"].to_numpy(dtype=float))
+                & np.isfinite(scores["mase"].to_numpy(dtype=float))]
+    rows = []
+    for model in models:
+        own = ok[ok["model"] == model]
+        rows.append({"model": model, "own_series": len(own),
+                     "own_smape_mean": own["smape"].mean() if len(own) else np.nan,
+                     "own_mase_mean": own["mase"].mean() if len(own) else np.nan})
+    return pd.DataFrame(rows, columns=OWN_COLUMNS)
 
 
 def _models(scores: pd.DataFrame, reference: str | None = None) -> list[str]:
