@@ -240,6 +240,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     outcome = runner.run(cfg, Path(args.out), **_execution(args))
     print(terminal.run_text(outcome.analysis))
+    for reason in outcome.left_out:  # one series: a model it is too short for
+        print(terminal.wrapped(f"Left out of this run: {reason} (lower split.test_size or load "
+                               "more data to include it; skipped.csv)."))
     print(f"results: {outcome.run_dir}")
     return 0
 

@@ -152,9 +152,10 @@ def _notes(record: PanelRecord, common: list[str], coverage: pd.DataFrame,
     if len(whole):
         first = whole.iloc[0]
         unsplit = len(set(whole["series"]) & set(record.info["id"]))
-        notes.append(f"{len(whole)} series skipped before any model ran ({len(whole) - unsplit}"
-                     f" by cleaning, {unsplit} whose split failed; see skipped.csv), e.g."
-                     f" {first['series']}: {first['reason']}")
+        why = [f"{count} {what}" for count, what in ((len(whole) - unsplit, "by cleaning"),
+                                                     (unsplit, "whose split failed")) if count]
+        notes.append(f"{len(whole)} series skipped before any model ran ({', '.join(why)}; see"
+                     f" skipped.csv), e.g. {first['series']}: {first['reason']}")
     for column in ("smape_mean", "mase_mean", "owa", "beats_ref_pct", "mean_rank", "own_series"):
         if column in panel_stats.NOTES and (column != "own_series" or own_shown):
             notes.append(panel_stats.NOTES[column])

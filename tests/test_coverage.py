@@ -11,13 +11,14 @@ import pandas as pd
 import pytest
 
 import models
-from benchmarks import config, runner
+from benchmarks import config, runner, terminal
 from benchmarks.collection import load_collection
 from benchmarks.data import DataSpec
 from benchmarks.panel_outputs import collection_summary
 from evaluation.panel_analysis import analyse_panel
 from evaluation.panel_record import load_panel_run
 from models.errors import ConfigError, DataError, ModelError
+from tests.test_cli import cli, runs
 from tests.test_panel import write_long
 
 HORIZON = 6
@@ -182,3 +183,30 @@ def test_auto_arima_minimum_follows_from_its_largest_candidate(period):
     assert np.isfinite(fitted.predict(3)).all()
     with pytest.raises(ModelError, match="needs at least"):
         model.fit(y[1:])
+
+
+def test_the_terminal_says_over_which_series_each_figure_is_taken(coverage_run):
+    text = terminal.run_text(coverage_run[0].analysis)
+    assert "own MASE" in text.splitlines()[0]
+    assert "- arima on 8 of 12: 4 too short; left out: S0, S1, S2, S3." in text
+    assert max(len(line) for line in text.splitlines()) <= terminal.WIDTH
+
+
+def test_one_series_run_prints_compares_and_reports_a_left_out_model(tmp_path):
+    (tmp_path / "y.csv").write_text(yearly(30, 1).rename("y").rename_axis("date").to_csv())
+    (tmp_path / "c.toml").write_text(
+        'name = "c"\n[data]\nsource = "csv:y.csv"\n'
+        "[split]\ntest_size = 6\nfolds = 1\nhorizon = 1\n"
+        "[models.naive]\n[models.arima]\norder = [6, 1, 0]\n")
+    full = cli("run", "c.toml", "--out", "a", "--quiet", cwd=tmp_path)
+    short = cli("run", "c.toml", "--last", "16", "--out", "b", "--quiet", cwd=tmp_path)
+    assert full.returncode == short.returncode == 0, short.stderr
+    assert "Left out" not in full.stdout
+    assert ("Left out of this run: model 'arima' needs at least 14 training values, the first"
+            " training part has 10") in " ".join(short.stdout.split())
+    (run_a,), (run_b,) = runs(tmp_path / "a"), runs(tmp_path / "b")
+    assert "Left out, the series too short for them (see skipped.csv): <strong>arima" in (
+        run_b / "report.html").read_text()
+    compared = cli("compare", str(run_a), str(run_b), cwd=tmp_path)
+    assert compared.returncode == 0, compared.stderr
+    assert "arima (too short in B)" in compared.stdout
