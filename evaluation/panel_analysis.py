@@ -56,9 +56,8 @@ def analyse_panel(record: PanelRecord) -> PanelAnalysis:
         raise ModelError(f"every model failed on every series (status.csv has the reasons); "
                          f"the first: {first}")
     scores = scores[scores["model"].isin(models)].reset_index(drop=True)
-    common, coverage = panel_stats.coverage(scores, models)
-    short = record.too_short["model"].value_counts()
-    coverage.insert(3, "n_too_short", [int(short.get(m, 0)) for m in coverage["model"]])
+    common, coverage = panel_stats.coverage(scores, models,
+                                            record.too_short["model"].value_counts().to_dict())
     reference = record.reference if record.reference in models else models[0]
     summary = panel_stats.aggregate(scores, reference)
     own = panel_stats.own_scores(scores, models)

@@ -17,7 +17,7 @@ from scipy import stats
 
 SCORE_COLUMNS = ["series", "model", "n", "rmse", "mae", "mape", "smape", "mase"]
 STEP_COLUMNS = ["series", "model", "step", "n", "smape", "mase"]
-COVERAGE_COLUMNS = ["model", "n_series", "n_common", "left_out"]
+COVERAGE_COLUMNS = ["model", "n_series", "n_common", "n_too_short", "left_out"]
 AGGREGATE_COLUMNS = ["model", "n_series", "smape_mean", "smape_median", "mase_mean",
                      "mase_median", "owa", "beats_ref_pct", "mean_rank"]
 OWN_COLUMNS = ["model", "own_series", "own_smape_mean", "own_mase_mean"]
@@ -164,16 +164,19 @@ def _left_out(ids: list[str]) -> str:
     return f"{shown}, ... (+{more} more)" if more > 0 else shown
 
 
-def coverage(scores: pd.DataFrame, models: Sequence[str]) -> tuple[list[str], pd.DataFrame]:
+def coverage(scores: pd.DataFrame, models: Sequence[str],
+             too_short: Mapping[str, int] | None = None) -> tuple[list[str], pd.DataFrame]:
     """(common series, per-model table): the series, in first-seen order, on which every one of
     `models` has a finite smape and mase; per model n_series (series it has finite scores on),
-    n_common and left_out (the series it lacks, first LEFT_OUT_SHOWN ids)."""
+    n_common, n_too_short (from `too_short`: model -> series left out before it ran) and
+    left_out (the series it lacks, first LEFT_OUT_SHOWN ids)."""
     all_series = list(dict.fromkeys(scores["series"]))
     ok = scores[np.isfinite(scores["smape"].to_numpy(dtype=float))
                 & np.isfinite(scores["mase"].to_numpy(dtype=float))]
     have = {model: set(ok.loc[ok["model"] == model, "series"]) for model in models}
     common = [s for s in all_series if all(s in have[m] for m in models)]
     rows = [{"model": model, "n_series": len(have[model]), "n_common": len(common),
+             "n_too_short": int((too_short or {}).get(model, 0)),
              "left_out": _left_out([s for s in all_series if s not in have[model]])}
             for model in models]
     return common, pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
