@@ -117,8 +117,7 @@ def _task_facts(record: PanelRecord) -> pd.DataFrame:
 def coverage_words(record: PanelRecord, coverage: pd.DataFrame) -> dict[str, str]:
     """model -> "arima on 32 of 49: 17 too short" for each model with scores on fewer series
     than were evaluated (the others failed, or lack MASE's scale: "failed or unscored")."""
-    n_evaluated = record.n_read - len(set(record.skipped_series["series"])
-                                      & set(record.info["id"]))
+    n_evaluated = record.n_evaluated
     words = {}
     for row in coverage[coverage["n_series"] < n_evaluated].itertuples():
         why = [f"{row.n_too_short} too short"] if row.n_too_short else []
@@ -150,7 +149,7 @@ def _notes(record: PanelRecord, common: list[str], coverage: pd.DataFrame,
     whole = record.skipped_series
     if len(whole):
         first = whole.iloc[0]
-        unsplit = len(set(whole["series"]) & set(record.info["id"]))
+        unsplit = record.n_read - record.n_evaluated
         why = [f"{count} {what}" for count, what in ((len(whole) - unsplit, "by cleaning"),
                                                      (unsplit, "whose split failed")) if count]
         notes.append(f"{len(whole)} series skipped before any model ran ({', '.join(why)}; see"

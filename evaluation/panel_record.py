@@ -61,6 +61,11 @@ class PanelRecord(SavedConfig):
         return len(self.info)
 
     @property
+    def n_evaluated(self) -> int:
+        """Series read on which at least one model ran (the others' split failed)."""
+        return self.n_read - len(set(self.skipped_series["series"]) & set(self.info["id"]))
+
+    @property
     def categories(self) -> dict[str, str]:
         if "category" not in self.info:
             return {}
