@@ -247,6 +247,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if filled:
         print(terminal.wrapped(f"{filled}."))
     print(terminal.run_text(outcome.analysis))
+    for reason in outcome.left_out:  # one series: a model it is too short for
+        print(terminal.wrapped(f"Left out of this run: {reason} (lower split.test_size or load "
+                               "more data to include it; skipped.csv)."))
     print(f"results: {outcome.run_dir}")
     return 0
 

@@ -82,8 +82,8 @@ def scores_table(a: RunRecord, b: RunRecord, comparable: bool = True) -> str:
         ra = sa.rmse.get(model, np.nan)
         rb = sb.rmse.get(model, np.nan)
         rows.append({
-            "model": model + ("" if model in sa.index else " (new in B)")
-            + ("" if model in sb.index else " (only in A)"),
+            "model": model + ("" if model in sa.index else _absent(a, model, "A", "new in B"))
+            + ("" if model in sb.index else _absent(b, model, "B", "only in A")),
             "RMSE A": ra, "RMSE B": rb, "change %": change_percent(ra, rb),
             "U2 A": sa.rmse_vs_naive.get(model, np.nan),
             "U2 B": sb.rmse_vs_naive.get(model, np.nan),
@@ -98,6 +98,13 @@ def scores_table(a: RunRecord, b: RunRecord, comparable: bool = True) -> str:
 def change_percent(a: float, b: float) -> float:
     """(b - a) / a x 100: B's change from A in % of A (NaN when A is not positive)."""
     return 100 * (b - a) / a if a > 0 else np.nan
+
+
+def _absent(record: RunRecord, model: str, run: str, otherwise: str) -> str:
+    """Why run `run` (A or B) lacks a model: its series was too short for it (manifest.json's
+    per-model counts), or the model was not in its config."""
+    counts = record.manifest.get("models", {}).get(model, {})
+    return f" ({f'too short in {run}' if counts.get('n_too_short') else otherwise})"
 
 
 def window_differences(a: SavedRun, b: SavedRun) -> list[str]:

@@ -128,8 +128,9 @@ def panel_markdown(record: PanelRecord, analysis: PanelAnalysis,
     data = record.manifest.get("data", {})
     parts = [
         f"# forecast-bench run `{record.run_id}`", "",
-        f"Data: `{data.get('source', '?')}`, {data.get('n_series', '?')} series "
-        f"({len(record.skipped)} skipped), reference model `{record.reference}`.", "",
+        f"Data: `{data.get('source', '?')}`, {data.get('n_series', '?')} series read "
+        f"({data.get('n_skipped', '?')} more skipped by cleaning), "
+        f"{data.get('n_evaluated', '?')} evaluated, reference model `{record.reference}`.", "",
         *([f"{line}.", ""] if (line := gaps.summary_line(data)) else []),
         "## Aggregate scores", "", analysis.text,
         "", "## sMAPE per horizon step (mean over the common series)", "", markdown["by_step"],

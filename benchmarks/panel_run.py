@@ -16,15 +16,17 @@ from benchmarks.config import RunConfig, build_models, to_toml
 from benchmarks.runner import (
     CACHE_DIR,
     RunOutcome,
+    model_counts,
     run_manifest,
     series_models,
+    skipped_frame,
     split_series,
     write_extra_forecasts,
 )
 from evaluation import run_files
 from evaluation.cache import TaskCache
 from evaluation.executors import ExecutorSpec
-from evaluation.panel_record import SKIPPED_COLUMNS, PanelRecord
+from evaluation.panel_record import PanelRecord
 from evaluation.splits import fold_rows
 from evaluation.walk_forward import Progress, SeriesPlan, run_panel
 from models.base import Forecaster
@@ -32,22 +34,27 @@ from models.errors import ConfigError, DataError
 
 
 def plan_series(cfg: RunConfig, collection: Collection, prototypes: dict[str, Forecaster]
-                ) -> tuple[list[SeriesPlan], list[tuple]]:
-    """Each series' models (the prototypes, its seasonal period filled in) and folds; a series
-    too short for the split is left out with its reason, never fatal for the others."""
-    plans, skipped = [], list(collection.skipped)
+                ) -> tuple[list[SeriesPlan], list[tuple[str, str, str]]]:
+    """Each series' folds and the models that can run on it (the prototypes, its seasonal
+    period filled in), and the skipped rows (series, model, reason): a model too short for a
+    series is left out of that series only (model named); a series whose split fails, or that
+    cleaning left out, as a whole (model empty). Never fatal for the other series."""
+    plans, skipped = [], [(sid, "", reason) for sid, reason in collection.skipped]
     for item in collection.items:
         models = series_models(prototypes, item)
         try:
-            folds, horizon = split_series(cfg, item, models)
+            folds, horizon, short = split_series(cfg, item, models)
         except (ConfigError, DataError) as exc:  # too short, or its test part mostly filled
             said, named = str(exc), f"series {item.id!r}"
-            skipped.append((item.id, said if said.startswith(named) else f"{named}: {said}"))
+            skipped.append((item.id, "", said if said.startswith(named) else f"{named}: {said}"))
             continue
-        plans.append(SeriesPlan(item.id, item.series, folds, horizon, models, cfg.levels,
+        skipped += [(item.id, label, f"series {item.id!r}: {reason}")
+                    for label, reason in short.items()]
+        runnable = {label: model for label, model in models.items() if label not in short}
+        plans.append(SeriesPlan(item.id, item.series, folds, horizon, runnable, cfg.levels,
                                 cfg.split.one_step, item.filled))
     if not plans:
-        first = skipped[0][1] if skipped else "the collection is empty"
+        first = skipped[0][2] if skipped else "the collection is empty"
         raise DataError(f"no series of {collection.source} can be evaluated "
                         f"({len(skipped)} skipped); the first: {first}")
     return plans, skipped
@@ -71,10 +78,10 @@ def run_panel_benchmark(cfg: RunConfig, collection: Collection, out_root: Path,
     folds = pd.DataFrame([{"series": plan.id, **row} for plan in plans
                           for row in fold_rows(list(plan.folds), plan.series, periods[plan.id])])
     info = collection.summary_frame()
-    skipped_frame = pd.DataFrame(skipped, columns=SKIPPED_COLUMNS)
+    skipped_table = skipped_frame(skipped)
     results.write_text(run_dir / run_files.CONFIG, config_text)
     for name, frame in ((run_files.SERIES, values), (run_files.SERIES_INFO, info),
-                        (run_files.SKIPPED, skipped_frame), (run_files.FOLDS, folds)):
+                        (run_files.SKIPPED, skipped_table), (run_files.FOLDS, folds)):
         results.write_csv(run_dir / name, frame, float_format=None)
 
     cache = TaskCache(out_root / CACHE_DIR) if use_cache else None
@@ -83,11 +90,14 @@ def run_panel_benchmark(cfg: RunConfig, collection: Collection, out_root: Path,
     results.write_csv(run_dir / run_files.STATUS, outcome.status, float_format=None)
     write_extra_forecasts(run_dir, outcome)
     results.write_json(run_dir / run_files.HISTORIES, outcome.histories)
-    data = {**collection.describe(), "n_evaluated": len(plans), "n_skipped": len(skipped),
-            "sha256": collection.sha256()}
+    # n_series and n_skipped as `forecast-bench data` counts them (read, left out by cleaning)
+    data = {**collection.describe(), "n_evaluated": len(plans),
+            "n_not_evaluated": len(collection) - len(plans), "sha256": collection.sha256()}
     manifest = run_manifest(run_dir, cfg, created, started, executor, cache, outcome.status,
                             data, len(folds))
-    record = PanelRecord(run_dir.name, config_text, values, info, skipped_frame, folds,
+    manifest["models"] = model_counts(list(prototypes), plans,
+                                      [model for _, model, _ in skipped if model])
+    record = PanelRecord(run_dir.name, config_text, values, info, skipped_table, folds,
                          outcome.forecasts, outcome.status, manifest)
     analysis = panel_outputs.write_panel_outputs(record, run_dir)
     manifest["wall_seconds"]["total"] = round(time.perf_counter() - started, 3)

@@ -23,6 +23,7 @@ from evaluation.analysis import Analysis
 from evaluation.cache import TaskCache
 from evaluation.executors import SERIAL, ExecutorSpec
 from evaluation.panel_analysis import PanelAnalysis
+from evaluation.panel_record import SKIPPED_COLUMNS
 from evaluation.record import RunRecord, normalize_folds
 from evaluation.splits import DATASET, Fold, folds_frame
 from evaluation.walk_forward import Progress, SeriesPlan, WalkForwardResult, run_panel
@@ -43,6 +44,7 @@ class RunOutcome:
     dataset: Dataset | Collection
     result: WalkForwardResult
     analysis: Analysis | PanelAnalysis  # every derived table (terminal.run_text prints it)
+    left_out: tuple[str, ...] = ()  # why a model was left out of a series (too short)
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -84,17 +86,23 @@ def series_models(prototypes: dict[str, Forecaster], item: SeriesData) -> dict[s
     return {label: model.with_period(item.period) for label, model in prototypes.items()}
 
 
-def neediest(models: dict[str, Forecaster]) -> tuple[str, int]:
-    """The label of the model that needs the longest training part, and that length."""
-    label = max(models, key=lambda name: models[name].min_train_size)
-    return label, models[label].min_train_size
+def too_short(models: dict[str, Forecaster], folds: list[Fold]) -> dict[str, str]:
+    """label -> reason for each model that needs more training values than the first fold's
+    training part (the shortest) holds; those are left out of this series only."""
+    available = folds[0].train_size
+    return {label: f"model {label!r} needs at least {model.min_train_size} training values, "
+                   f"the first training part has {available}"
+            for label, model in models.items() if model.min_train_size > available}
 
 
 def split_series(cfg: RunConfig, item: SeriesData,
-                 models: dict[str, Forecaster]) -> tuple[list[Fold], int]:
-    """The folds of one series and its horizon; ConfigError (naming the neediest model) when
-    the series is too short, DataError when most of its test part was filled."""
-    label, min_train = neediest(models)
+                 models: dict[str, Forecaster]) -> tuple[list[Fold], int, dict[str, str]]:
+    """The folds of one series, its horizon and the models too short for it (label ->
+    reason). The folds do not depend on the models; ConfigError when the split fails or no
+    model can run (naming the least demanding model), DataError when most of its test part
+    was filled."""
+    label = min(models, key=lambda name: models[name].min_train_size)
+    min_train = models[label].min_train_size
     split = cfg.split.resolved(item.horizon or M4_HORIZONS.get(item.frequency)
                                or _no_horizon(cfg, item))
     try:
@@ -105,7 +113,7 @@ def split_series(cfg: RunConfig, item: SeriesData,
         raise ConfigError(f"{exc}; model {label!r} needs at least {min_train} training "
                           "values (for a network: look_back plus warm-up and a batch)") from None
     gaps.check_test_observed(item.id, item.filled, folds)
-    return folds, int(split.horizon)
+    return folds, int(split.horizon), too_short(models, folds)
 
 
 def _no_horizon(cfg: RunConfig, item: SeriesData) -> None:
@@ -128,9 +136,13 @@ def _run_single(cfg: RunConfig, item: SeriesData, out_root: Path, progress: Prog
     started, created = time.perf_counter(), dt.datetime.now().astimezone()
     dataset = load(cfg.data)  # the same series as `item`, with its provenance
     models = series_models(build_models(cfg), item)
-    folds, horizon = split_series(cfg, item, models)
+    folds, horizon, short = split_series(cfg, item, models)
     run_dir = results.new_run_dir(out_root, cfg.name)
     config_text = to_toml(cfg, models)
+    if short:
+        results.write_csv(run_dir / run_files.SKIPPED, skipped_frame(
+            [(item.id, label, reason) for label, reason in short.items()]), float_format=None)
+    runnable = {label: model for label, model in models.items() if label not in short}
     fold_table = folds_frame(folds, dataset.series, item.period)
     results.write_text(run_dir / run_files.CONFIG, config_text)
     results.write_csv(run_dir / run_files.FOLDS, fold_table, float_format=None)
@@ -138,7 +150,7 @@ def _run_single(cfg: RunConfig, item: SeriesData, out_root: Path, progress: Prog
                       float_format=None)
 
     cache = TaskCache(out_root / CACHE_DIR) if use_cache else None
-    plan = SeriesPlan(item.id, dataset.series, folds, horizon, models, cfg.levels,
+    plan = SeriesPlan(item.id, dataset.series, folds, horizon, runnable, cfg.levels,
                       cfg.split.one_step, dataset.filled)
     outcome = run_panel([plan], progress, executor, cache)
     results.write_csv(run_dir / run_files.FORECASTS, outcome.forecasts, float_format=None)
@@ -147,13 +159,28 @@ def _run_single(cfg: RunConfig, item: SeriesData, out_root: Path, progress: Prog
     results.write_json(run_dir / run_files.HISTORIES, outcome.histories)
     manifest = run_manifest(run_dir, cfg, created, started, executor, cache, outcome.status,
                             {**dataset.describe(), "sha256": dataset.sha256()}, len(folds))
+    if short:
+        manifest["models"] = model_counts(list(models), [plan], list(short))
     record = RunRecord(run_dir.name, config_text, dataset.series, normalize_folds(fold_table),
                        outcome.forecasts, outcome.status, outcome.members, outcome.histories,
                        manifest)
     analysis = outputs.write_outputs(record, run_dir)
     manifest["wall_seconds"]["total"] = round(time.perf_counter() - started, 3)
     results.write_json(run_dir / run_files.MANIFEST, manifest)  # last: marks the run complete
-    return RunOutcome(run_dir, dataset, outcome, analysis)
+    return RunOutcome(run_dir, dataset, outcome, analysis, tuple(short.values()))
+
+
+def skipped_frame(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
+    """skipped.csv: (series, model, reason); model empty where the whole series was left out."""
+    return pd.DataFrame(rows, columns=SKIPPED_COLUMNS)
+
+
+def model_counts(labels: list[str], plans: list[SeriesPlan],
+                 short: list[str]) -> dict[str, dict[str, int]]:
+    """manifest.json's per-model counts: series the model ran on and series too short for it
+    (`short`: the label of each (series, model) left out)."""
+    return {label: {"n_series": sum(label in plan.models for plan in plans),
+                    "n_too_short": short.count(label)} for label in labels}
 
 
 def run_manifest(run_dir: Path, cfg: RunConfig, created: dt.datetime, started: float,

@@ -56,6 +56,9 @@ PANEL: dict[str, tuple[str, Formatter, str]] = {
                       " on which the model's MASE is below the reference's."),
     "mean_rank": ("mean rank", _fixed(2), "mean rank: the model's MASE rank on each common"
                   " series (1 = best), averaged."),
+    # only where some model's own series differ from the common ones
+    "own_mase_mean": ("own MASE", _fixed(3), "own MASE: the model's mean MASE over its own"
+                      " series, every series it has a score on (not comparable across models)."),
 }
 RANK_NAMES = {"rmse": "RMSE", "mae": "MAE", "mape": "MAPE", "smape": "sMAPE", "mase": "MASE",
               "directional_accuracy": "direction"}

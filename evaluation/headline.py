@@ -79,6 +79,11 @@ def headline(record: RunRecord, analysis: Analysis) -> Headline:
     failed = int((record.status.status != "ok").sum())
     tail = ([f"{failed} model-fold task(s) failed and are left out of every score (see"
              " Failures)."] if failed else [])
+    short = [m for m, counts in record.manifest.get("models", {}).items()
+             if counts.get("n_too_short")]
+    if short:
+        tail.append("Left out, the series too short for them (see skipped.csv): "
+                    + ", ".join(f"**{m}**" for m in short) + ".")
     if scored.empty:
         return Headline(None, [*sentences, "No model produced a forecast.", *tail], 3)
     best = scored.iloc[0]

@@ -18,9 +18,11 @@ AGGREGATE_HEADERS = {
     "model": "model", "n_series": "series", "smape_mean": "sMAPE mean",
     "smape_median": "sMAPE median", "mase_mean": "MASE mean", "mase_median": "MASE median",
     "owa": "OWA", "beats_ref_pct": "beats ref. %", "mean_rank": "mean rank",
+    "own_series": "own series", "own_smape_mean": "own sMAPE", "own_mase_mean": "own MASE",
     "failed_tasks": "failed tasks", "seconds": "seconds",
 }
-LOWER = ("smape_mean", "smape_median", "mase_mean", "mase_median", "owa", "mean_rank")
+LOWER = ("smape_mean", "smape_median", "mase_mean", "mase_median", "owa", "mean_rank",
+         "own_smape_mean", "own_mase_mean")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,12 +56,17 @@ def analyse_panel(record: PanelRecord) -> PanelAnalysis:
         raise ModelError(f"every model failed on every series (status.csv has the reasons); "
                          f"the first: {first}")
     scores = scores[scores["model"].isin(models)].reset_index(drop=True)
-    common, coverage = panel_stats.coverage(scores, models)
+    common, coverage = panel_stats.coverage(scores, models,
+                                            record.too_short["model"].value_counts().to_dict())
     reference = record.reference if record.reference in models else models[0]
-    summary = panel_stats.aggregate(scores, reference).merge(
-        _task_facts(record), on="model", how="left")
+    summary = panel_stats.aggregate(scores, reference)
+    own = panel_stats.own_scores(scores, models)
+    if (own["own_series"] != len(common)).any():  # each model's own set beside the common one
+        summary = summary.merge(own, on="model", how="left")
+    summary = summary.merge(_task_facts(record), on="model", how="left")
     friedman = panel_stats.friedman_nemenyi(scores, "mase")
-    notes = _notes(record, common, coverage, friedman, failed, reference)
+    notes = _notes(record, common, coverage, friedman, failed, reference,
+                   "own_series" in summary)
     text = (formats.render_frame(summary, "md", headers=AGGREGATE_HEADERS, floatfmt=".3f")
             + "\n\n" + "\n".join(f"- {note}" for note in notes))
     intervals, interval_steps = panel_interval_tables(record, common)
@@ -119,11 +126,29 @@ def _task_facts(record: PanelRecord) -> pd.DataFrame:
         failed_tasks=("failed", "sum"), seconds=("seconds", "sum")).reset_index()
 
 
+def coverage_words(record: PanelRecord, coverage: pd.DataFrame) -> dict[str, str]:
+    """model -> "arima on 32 of 49: 17 too short" for each model with scores on fewer series
+    than were evaluated (the others failed, or lack MASE's scale: "failed or unscored")."""
+    n_evaluated = record.n_evaluated
+    words = {}
+    for row in coverage[coverage["n_series"] < n_evaluated].itertuples():
+        why = [f"{row.n_too_short} too short"] if row.n_too_short else []
+        other = n_evaluated - row.n_series - row.n_too_short
+        why += [f"{other} failed or unscored"] if other else []
+        words[row.model] = f"{row.model} on {row.n_series} of {n_evaluated}: {', '.join(why)}"
+    return words
+
+
+def common_words(record: PanelRecord, common: list[str]) -> str:
+    """Over which series the aggregates are taken, and how many were read."""
+    return (f"the {len(common)} common series (every model has a score on them) of the "
+            f"{record.n_read} read")
+
+
 def _notes(record: PanelRecord, common: list[str], coverage: pd.DataFrame,
-           friedman: panel_stats.FriedmanResult, failed: list[str], reference: str) -> list[str]:
-    n_series = record.status["series"].nunique()
-    notes = [f"Scores over the {len(common)} of {n_series} series on which every model has a"
-             f" score; reference: {reference}."]
+           friedman: panel_stats.FriedmanResult, failed: list[str], reference: str,
+           own_shown: bool) -> list[str]:
+    notes = [f"Scores over {common_words(record, common)}; reference: {reference}."]
     if periods_text(record.info):
         notes.append(f"The seasonal models and MASE's scale used {periods_text(record.info)}"
                      " (--period or data.period sets it).")
@@ -133,16 +158,19 @@ def _notes(record: PanelRecord, common: list[str], coverage: pd.DataFrame,
     if reference != record.reference:
         notes.append(f"The configured reference {record.reference} has no score on any series;"
                      f" ratios are taken against {reference} instead.")
-    short = coverage[coverage["n_series"] < n_series]
-    for row in short.itertuples():
-        notes.append(f"{row.model} has scores on {row.n_series} series; left out: "
-                     f"{row.left_out}.")
-    if len(record.skipped):
-        first = record.skipped.iloc[0]
-        notes.append(f"{len(record.skipped)} series skipped before any model ran (see "
-                     f"skipped.csv), e.g. {first['series']}: {first['reason']}")
-    for column in ("smape_mean", "mase_mean", "owa", "beats_ref_pct", "mean_rank"):
-        if column in panel_stats.NOTES:
+    lacking = coverage.set_index("model")["left_out"]
+    notes += [f"{words}; left out: {lacking[model]}."
+              for model, words in coverage_words(record, coverage).items()]
+    whole = record.skipped_series
+    if len(whole):
+        first = whole.iloc[0]
+        unsplit = record.n_read - record.n_evaluated
+        why = [f"{count} {what}" for count, what in ((len(whole) - unsplit, "by cleaning"),
+                                                     (unsplit, "whose split failed")) if count]
+        notes.append(f"{len(whole)} series skipped before any model ran ({', '.join(why)}; see"
+                     f" skipped.csv), e.g. {first['series']}: {first['reason']}")
+    for column in ("smape_mean", "mase_mean", "owa", "beats_ref_pct", "mean_rank", "own_series"):
+        if column in panel_stats.NOTES and (column != "own_series" or own_shown):
             notes.append(panel_stats.NOTES[column])
     if pd.notna(friedman.pvalue):
         verdict = "differ" if friedman.pvalue < friedman.alpha else "do not differ detectably"

@@ -18,7 +18,7 @@ from models.errors import DataError
 
 REQUIRED = (run_files.CONFIG, run_files.SERIES, run_files.SERIES_INFO, run_files.FOLDS,
             run_files.FORECASTS, run_files.STATUS)
-SKIPPED_COLUMNS = ["series", "reason"]
+SKIPPED_COLUMNS = ["series", "model", "reason"]  # model: empty where the whole series was
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,7 +29,7 @@ class PanelRecord(SavedConfig):
     config_text: str
     values: pd.DataFrame  # series, date, value: the data every model saw
     info: pd.DataFrame  # one row per series: id, frequency, period, horizon, category, n, ...
-    skipped: pd.DataFrame  # series, reason: left out before any model ran
+    skipped: pd.DataFrame  # series, model, reason: left out before any model ran
     folds: pd.DataFrame  # folds.csv with a series column
     forecasts: pd.DataFrame  # one row per (series, model, fold, origin, step)
     status: pd.DataFrame  # one row per (series, model, fold)
@@ -44,6 +44,26 @@ class PanelRecord(SavedConfig):
         """series, fold, scale: MASE's scale (seasonal naive MAE of each fold's training part)."""
         return self.folds[["series", "fold", "naive_mae_train"]].rename(
             columns={"naive_mae_train": "scale"})
+
+    @property
+    def skipped_series(self) -> pd.DataFrame:
+        """Series left out as a whole (by cleaning, or their split failed)."""
+        return self.skipped[self.skipped["model"] == ""]
+
+    @property
+    def too_short(self) -> pd.DataFrame:
+        """(series, model) pairs left out because the series is too short for the model."""
+        return self.skipped[self.skipped["model"] != ""]
+
+    @property
+    def n_read(self) -> int:
+        """Series read and cleaned (`forecast-bench data`'s count): series_info.csv's rows."""
+        return len(self.info)
+
+    @property
+    def n_evaluated(self) -> int:
+        """Series read on which at least one model ran (the others' split failed)."""
+        return self.n_read - len(set(self.skipped_series["series"]) & set(self.info["id"]))
 
     @property
     def categories(self) -> dict[str, str]:
@@ -79,6 +99,8 @@ def load_panel_run(run_dir: Path) -> PanelRecord:
         skipped_path = run_dir / run_files.SKIPPED
         skipped = (pd.read_csv(skipped_path, dtype=str, keep_default_na=False)
                    if skipped_path.is_file() else pd.DataFrame(columns=SKIPPED_COLUMNS))
+        if "model" not in skipped:  # written before models were left out one by one
+            skipped.insert(1, "model", "")
         folds = pd.read_csv(run_dir / run_files.FOLDS, dtype=ids)
         forecasts = pd.read_csv(run_dir / run_files.FORECASTS, dtype=ids,
                                 parse_dates=["origin", "target"])

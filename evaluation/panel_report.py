@@ -12,7 +12,12 @@ import pandas as pd
 
 from evaluation import formats, gaps, interval_metrics, panel_stats
 from evaluation.formats import p_text
-from evaluation.panel_analysis import PanelAnalysis, periods_text
+from evaluation.panel_analysis import (
+    PanelAnalysis,
+    common_words,
+    coverage_words,
+    periods_text,
+)
 from evaluation.panel_record import PanelRecord
 from evaluation.report import facts_table, figure, notes_list, page, scroll
 
@@ -69,9 +74,11 @@ def _headline(record: PanelRecord, analysis: PanelAnalysis) -> str:
     the next best's and the reference's by more than Nemenyi's critical difference."""
     summary, friedman = analysis.summary, analysis.friedman
     best = summary.iloc[0]
-    context = (f"{len(summary)} models on {len(analysis.common)} series of "
-               f"{record.manifest.get('data', {}).get('source', '?')} (the series every model"
-               f" covered), {periods_text(record.info) or 'seasonal period not recorded'},"
+    source = record.manifest.get("data", {}).get("source", "?")
+    partial = "; ".join(coverage_words(record, analysis.coverage).values())
+    context = (f"{len(summary)} models on {common_words(record, common=analysis.common)} of "
+               f"{source}{f' ({partial})' if partial else ''},"
+               f" {periods_text(record.info) or 'seasonal period not recorded'},"
                f" scored against the reference {record.reference}.")
     items = [f"Most accurate by OWA: <strong>{html.escape(str(best['model']))}</strong> (OWA"
              f" {best['owa']:.3f}, mean sMAPE {best['smape_mean']:.2f}, mean MASE"
@@ -104,9 +111,12 @@ def _rank_gap(friedman: panel_stats.FriedmanResult, model: str, other: str) -> s
 def _failures(record: PanelRecord) -> str:
     failed = record.status[record.status.status != "ok"][["series", "model", "fold", "reason"]]
     parts = []
-    if len(record.skipped):
-        parts.append(f"<p>{len(record.skipped)} series skipped before any model ran:</p>"
-                     + scroll(formats.render_frame(record.skipped.head(50), "html")))
+    for rows, what in ((record.skipped_series, "series skipped before any model ran"),
+                       (record.too_short, "(series, model) pairs left out, the series too"
+                                          " short for the model")):
+        if len(rows):
+            parts.append(f"<p>{len(rows)} {what} (first 50):</p>" + scroll(
+                formats.render_frame(rows.head(50).reset_index(drop=True), "html")))
     if len(failed):
         parts.append(f"<p class='warn'>{len(failed)} failed task(s), left out of the scores"
                      " (first 50):</p>"

@@ -17,9 +17,10 @@ from scipy import stats
 
 SCORE_COLUMNS = ["series", "model", "n", "rmse", "mae", "mape", "smape", "mase"]
 STEP_COLUMNS = ["series", "model", "step", "n", "smape", "mase"]
-COVERAGE_COLUMNS = ["model", "n_series", "n_common", "left_out"]
+COVERAGE_COLUMNS = ["model", "n_series", "n_common", "n_too_short", "left_out"]
 AGGREGATE_COLUMNS = ["model", "n_series", "smape_mean", "smape_median", "mase_mean",
                      "mase_median", "owa", "beats_ref_pct", "mean_rank"]
+OWN_COLUMNS = ["model", "own_series", "own_smape_mean", "own_mase_mean"]
 CATEGORY_COLUMNS = ["category", "model", "n_series", "smape_mean", "mase_mean", "owa"]
 BY_STEP_COLUMNS = ["model", "step", "smape_mean", "mase_mean"]
 UNCATEGORISED = "(none)"  # category of a series the categories mapping does not name
@@ -34,6 +35,11 @@ NOTES: dict[str, str] = {
                 "(those on which every model has a finite sMAPE and MASE; in the category "
                 "table, the common series of that category).",
     "n_common": "Common: how many series every model has a finite sMAPE and MASE on.",
+    "n_too_short": "Too short: the series left out for this model only, before it ran, because "
+                   "their first training part is shorter than the model needs (skipped.csv).",
+    "own_series": "Own series: how many series this model has a finite sMAPE and MASE on; "
+                  "own sMAPE and own MASE are its means over those series (not comparable "
+                  "across models when their own series differ).",
     "left_out": "Left out: the series on which this model has no finite sMAPE or MASE (not "
                 "forecast, failed, or MASE's scale undefined), which the aggregates leave out "
                 "for every model.",
@@ -158,19 +164,36 @@ def _left_out(ids: list[str]) -> str:
     return f"{shown}, ... (+{more} more)" if more > 0 else shown
 
 
-def coverage(scores: pd.DataFrame, models: Sequence[str]) -> tuple[list[str], pd.DataFrame]:
+def coverage(scores: pd.DataFrame, models: Sequence[str],
+             too_short: Mapping[str, int] | None = None) -> tuple[list[str], pd.DataFrame]:
     """(common series, per-model table): the series, in first-seen order, on which every one of
     `models` has a finite smape and mase; per model n_series (series it has finite scores on),
-    n_common and left_out (the series it lacks, first LEFT_OUT_SHOWN ids)."""
+    n_common, n_too_short (from `too_short`: model -> series left out before it ran) and
+    left_out (the series it lacks, first LEFT_OUT_SHOWN ids)."""
     all_series = list(dict.fromkeys(scores["series"]))
     ok = scores[np.isfinite(scores["smape"].to_numpy(dtype=float))
                 & np.isfinite(scores["mase"].to_numpy(dtype=float))]
     have = {model: set(ok.loc[ok["model"] == model, "series"]) for model in models}
     common = [s for s in all_series if all(s in have[m] for m in models)]
     rows = [{"model": model, "n_series": len(have[model]), "n_common": len(common),
+             "n_too_short": int((too_short or {}).get(model, 0)),
              "left_out": _left_out([s for s in all_series if s not in have[model]])}
             for model in models]
     return common, pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
+
+
+def own_scores(scores: pd.DataFrame, models: Sequence[str]) -> pd.DataFrame:
+    """Per model over its own series (those it has a finite smape and mase on): their number
+    and its mean smape and mase over them."""
+    ok = scores[np.isfinite(scores["smape"].to_numpy(dtype=float))
+                & np.isfinite(scores["mase"].to_numpy(dtype=float))]
+    rows = []
+    for model in models:
+        own = ok[ok["model"] == model]
+        rows.append({"model": model, "own_series": len(own),
+                     "own_smape_mean": own["smape"].mean() if len(own) else np.nan,
+                     "own_mase_mean": own["mase"].mean() if len(own) else np.nan})
+    return pd.DataFrame(rows, columns=OWN_COLUMNS)
 
 
 def _models(scores: pd.DataFrame, reference: str | None = None) -> list[str]:

@@ -20,6 +20,9 @@ from models.registry import register
 
 TRENDS = ("n", "c", "t", "ct")
 SEARCHES = ("fast", "pmdarima")
+# values beyond the largest auto candidate's parameters and differencing: forecast::auto.arima
+# and statsforecast score candidates by AICc, finite only when n - d - D*m > parameters + 1
+AUTO_MARGIN = 2
 
 
 def _int_tuple(value: object, size: int, field: str) -> tuple[int, ...]:
@@ -69,8 +72,9 @@ class Arima(Forecaster):
 
     @property
     def min_train_size(self) -> int:
-        if self.config.order == "auto":  # pmdarima's seasonal tests need about three periods
-            return max(20, 3 * (self.config.seasonal_period or 1))
+        cfg = self.config
+        if cfg.order == "auto":
+            return auto_min_history(cfg.seasonal_period or 1, cfg.max_p, cfg.max_d, cfg.max_q)
         p, d, q = self.config.order
         big_p, big_d, big_q, s = self.config.seasonal_order
         return max(10, 2 * (p + q + (big_p + big_q) * s) + d + big_d * s + 1)
@@ -200,6 +204,20 @@ def _time_varying(ssm: Representation) -> bool:
 def _at(vector: np.ndarray, times: np.ndarray) -> np.ndarray:
     """Columns of a (possibly time-varying) intercept at `times`, shape (k, len(times))."""
     return vector[:, times] if vector.ndim == 2 else vector[:, None]
+
+
+def auto_min_history(period: int, max_p: int, max_d: int, max_q: int) -> int:
+    """Fewest training values auto-ARIMA's largest candidate needs: its parameters (p + q
+    non-seasonal and P + Q seasonal AR/MA terms, a constant, the noise variance), plus the
+    values its differencing takes (d + D*period), plus AUTO_MARGIN. As in pmdarima's search, a
+    seasonal one (period > 1) caps p and q at period - 1 and searches P, Q <= 2 and D <= 1."""
+    seasonal = period > 1
+    if seasonal:
+        max_p, max_q = min(max_p, period - 1), min(max_q, period - 1)
+    big_pq = 2 * arima_search.SEASONAL_MAX if seasonal else 0
+    big_d = arima_search.MAX_SEASONAL_D if seasonal else 0
+    parameters = max_p + max_q + big_pq + 2
+    return parameters + max_d + big_d * period + AUTO_MARGIN
 
 
 def pmdarima_order(y: np.ndarray, period: int, max_p: int, max_d: int, max_q: int, start_p: int,

@@ -76,7 +76,8 @@ def test_auto_with_a_seasonal_period_chooses_a_seasonal_order(monkeypatch):
     assert [period for _, period in calls] == [1, 12]
     assert model.seasonal_order_[3] == 12 and any(model.seasonal_order_[:3])
     assert model.describe_fit().endswith("period 12")
-    assert model.min_train_size == 36  # three periods
+    # P, Q <= 2, a constant, sigma2; D = 1 seasonal difference of 12; the AICc's 2
+    assert model.min_train_size == 4 + 2 + 12 + 2
     errors = {m: np.abs(m.predict_origins(y, [48, 50], 10) - [y[48:58], y[50:60]]).mean()
               for m in (plain, model)}
     assert errors[model] < errors[plain] / 2
@@ -84,7 +85,7 @@ def test_auto_with_a_seasonal_period_chooses_a_seasonal_order(monkeypatch):
 
 def test_with_period_sets_an_unset_seasonal_period_only():
     auto = models.get("arima", max_p=1)
-    assert auto.min_train_size == 20
+    assert auto.min_train_size == (1 + 5 + 2) + 2 + 2  # p, q, constant, sigma2; d; margin
     assert auto.with_period(12).config.seasonal_period == 12
     assert auto.with_period(12).params() == {**auto.params(), "seasonal_period": 12}
     explicit = models.get("arima", seasonal_period=4)

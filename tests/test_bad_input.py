@@ -75,7 +75,6 @@ def cases(tmp: Path) -> list[tuple[list[str], str]]:
         (["run", "--data", f"csv:{tmp / 'all_nan.csv'}"], "no values"),
         (["run", "--data", f"csv:{tmp / 'nan_run.csv'}"], "max_gap"),
         (["run", "--data", f"csv:{tmp / 'short.csv'}", *quick], "the series has 25 values"),
-        ([*data, "--test-size", "200", "--folds", "2", "--models", "lstm"], "look_back"),
         ([*data, "--test-size", "40", "--folds", "40", "--horizon", "5"], "horizon"),
         (["run", "--data", f"csv:{tmp / 'constant.csv'}", *quick], "constant"),
         (["run", str(tmp / "log.toml")], "log"),

@@ -18,7 +18,7 @@ import models
 from benchmarks import config, runner
 from benchmarks.collection import M3_FILE
 from evaluation.panel_analysis import analyse_panel
-from evaluation.panel_record import PanelRecord
+from evaluation.panel_record import SKIPPED_COLUMNS, PanelRecord
 from evaluation.splits import WalkForward, fold_rows
 from evaluation.walk_forward import SeriesPlan, run_panel
 from models.base import Forecaster
@@ -208,10 +208,12 @@ def test_bad_series_are_recorded_with_their_id_and_the_others_finish(tmp_path):
                "--models", "naive,drift", "--out", str(tmp_path / "r"), "--quiet", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     folder = runs(tmp_path / "r")[0]
-    skipped = pd.read_csv(folder / "skipped.csv").set_index("series")
-    assert set(skipped.index) == {"short", "flat", "gappy"}
+    skipped = pd.read_csv(folder / "skipped.csv", keep_default_na=False).set_index("series")
+    assert skipped.model.to_dict() == {"flat": "", "gappy": "", "short": "drift"}
     assert all(sid in reason for sid, reason in skipped.reason.items())
-    assert set(pd.read_csv(folder / "forecasts.csv").series) == {"g0", "g1", "g2"}
+    forecasts = pd.read_csv(folder / "forecasts.csv")  # short: 1 value to train, too few for drift
+    assert forecasts.groupby("series").model.agg(set).to_dict() == {
+        **{f"g{i}": {"naive", "naive2", "drift"} for i in range(3)}, "short": {"naive", "naive2"}}
 
 
 class AlwaysFails(Forecaster):
@@ -254,14 +256,13 @@ def test_a_model_failing_on_one_series_is_recorded_and_left_out_of_the_aggregate
     folds = pd.DataFrame([{"series": sid, **row} for sid, s in data.items()
                           for row in fold_rows(split.split(len(s)), s)])
     record = PanelRecord("r", 'name = "r"\n', pd.DataFrame(columns=["series", "date", "value"]),
-                         pd.DataFrame({"id": list(data)}), pd.DataFrame(columns=["series",
-                                                                                 "reason"]),
+                         pd.DataFrame({"id": list(data)}), pd.DataFrame(columns=SKIPPED_COLUMNS),
                          folds, result.forecasts, result.status, {})
     analysis = analyse_panel(record)
     assert analysis.common == ["A", "C"]
     assert analysis.summary.set_index("model").n_series.eq(2).all()
     assert set(analysis.summary.model) == {"naive", "fails"}
-    assert any("fails has scores on 2 series; left out: B" in n for n in analysis.notes)
+    assert any("fails on 2 of 3: 1 failed or unscored; left out: B" in n for n in analysis.notes)
     assert any(n.startswith("Left out of every table: never") for n in analysis.notes)
 
 

@@ -185,17 +185,27 @@ def test_by_step_means_over_the_common_series():
 def test_coverage_drops_missing_and_nan_series():
     scores = _hand_scores()
     scores = scores[~((scores.series == "B") & (scores.model == "good"))]  # good lacks B
-    common, table = ps.coverage(scores, ["naive", "good", "bad"])
+    common, table = ps.coverage(scores, ["naive", "good", "bad"], {"good": 1})
     assert common == ["A", "C"]
-    assert list(table.columns) == ["model", "n_series", "n_common", "left_out"]
+    assert list(table.columns) == ["model", "n_series", "n_common", "n_too_short", "left_out"]
     rows = table.set_index("model")
     assert rows.n_series.to_dict() == {"naive": 4, "good": 3, "bad": 3}
+    assert rows.n_too_short.to_dict() == {"naive": 0, "good": 1, "bad": 0}
     assert (rows.n_common == 2).all()
     assert rows.left_out.to_dict() == {"naive": "", "good": "B", "bad": "D"}
     aggregated = ps.aggregate(scores, "naive").set_index("model")
     assert (aggregated.n_series == 2).all()
     assert aggregated.loc["good", "smape_mean"] == (8 + 25) / 2  # over A and C only
     assert ps.coverage(scores, ["naive"])[0] == ["A", "B", "C", "D"]
+
+
+def test_own_scores_are_each_models_means_over_its_own_series():
+    own = ps.own_scores(_hand_scores(), ["naive", "good", "bad"]).set_index("model")
+    assert list(own.reset_index().columns) == ps.OWN_COLUMNS
+    assert own.own_series.to_dict() == {"naive": 4, "good": 4, "bad": 3}  # bad: no MASE on D
+    assert own.loc["good", "own_smape_mean"] == (8 + 12 + 25 + 900) / 4
+    assert own.loc["bad", ["own_smape_mean", "own_mase_mean"]].tolist() == [22, 2.5]
+    assert ps.own_scores(_hand_scores(), ["absent"]).own_mase_mean.isna().all()
 
 
 def test_coverage_truncates_long_left_out_lists():
