@@ -219,7 +219,6 @@ def _execution(args: argparse.Namespace) -> dict:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from benchmarks import config, own_data, runner, terminal
-    from evaluation import gaps
 
     data = {"source": args.source, "column": args.column, "last": args.last,
             "start": args.start, "end": args.end, "series": _names(args.series, "--series"),
@@ -243,14 +242,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, sample_seed=args.seed))
 
     outcome = runner.run(cfg, Path(args.out), **_execution(args))
-    filled = gaps.summary_line(outcome.dataset.describe())
-    if filled:
-        print(terminal.wrapped(f"{filled}."))
-    print(terminal.run_text(outcome.analysis))
-    for reason in outcome.left_out:  # one series: a model it is too short for
-        print(terminal.wrapped(f"Left out of this run: {reason} (lower split.test_size or load "
-                               "more data to include it; skipped.csv)."))
-    print(f"results: {outcome.run_dir}")
+    print(terminal.outcome_text(outcome))
     return 0
 
 

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from tabulate import tabulate
 
-from evaluation import panel_stats
+from evaluation import gaps, panel_stats
 from evaluation.analysis import Analysis
 from evaluation.formats import PVALUE_FLOOR
 from evaluation.panel_analysis import PanelAnalysis
 from evaluation.tables import marked
 from models.intervals import level_name
+
+if TYPE_CHECKING:
+    from benchmarks.runner import RunOutcome
 
 WIDTH = 100  # columns of the terminal the summary is made for
 NOTE_LINES = 3  # a longer note is cut with " ..."
@@ -63,6 +67,17 @@ PANEL: dict[str, tuple[str, Formatter, str]] = {
 RANK_NAMES = {"rmse": "RMSE", "mae": "MAE", "mape": "MAPE", "smape": "sMAPE", "mase": "MASE",
               "directional_accuracy": "direction"}
 FILES = "Every metric, per fold and step, and the tests: summary.md and report.html in:"
+
+
+def outcome_text(outcome: RunOutcome) -> str:
+    """What a finished run prints: the filled/dropped line, the summary, the models left out
+    of a single series (too short for them), and where the results are."""
+    filled = gaps.summary_line(outcome.dataset.describe())
+    lines = [wrapped(f"{filled}.")] if filled else []
+    lines.append(run_text(outcome.analysis))
+    lines += [wrapped(f"Left out of this run: {reason} (lower split.test_size or load more "
+                      "data to include it; skipped.csv).") for reason in outcome.left_out]
+    return "\n".join([*lines, f"results: {outcome.run_dir}"])
 
 
 def run_text(analysis: Analysis | PanelAnalysis) -> str:
