@@ -152,12 +152,16 @@ def test_sarimax_likelihood_equals_the_kalman_filter(order, seasonal_order, tren
 
 
 def test_candidate_fit_is_statsmodels_fit():
+    """The same optimum, not the same last digits: both optimisers stop where the likelihood is
+    flat, and another CPU's BLAS kernels move that end point (ARIMA(1,1,1)'s constant by a
+    relative 3e-4, 7e-5 of its standard error, with SkylakeX or Nehalem kernels, 6e-6 with
+    Haswell's). 1e-3 standard errors, and the AIC to 1e-6 (measured at most 5e-8)."""
     y = random_walk(300, seed=5).to_numpy()
     for order, constant in [((1, 1, 0), True), ((0, 1, 1), False), ((1, 1, 1), True)]:
         fit = arima_search.fit_candidate(y, order, (0, 0, 0, 0), constant)
         direct = SARIMAX(y, order=order, trend="c" if constant else None).fit(disp=False)
         assert fit.converged and direct.mle_retvals["converged"]
-        np.testing.assert_allclose(fit.params, direct.params, rtol=1e-4, atol=1e-6)
+        assert np.all(np.abs(fit.params - direct.params) <= 1e-3 * direct.bse), order
         np.testing.assert_allclose(fit.aic, direct.aic, rtol=0, atol=1e-6)
 
 
