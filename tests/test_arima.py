@@ -138,6 +138,7 @@ LIKELIHOOD_CASES = [  # (order, seasonal order, trend): d and D 0-2, AR or MA on
 ]
 
 
+@pytest.mark.numerics
 @pytest.mark.parametrize(("order", "seasonal_order", "trend"), LIKELIHOOD_CASES)
 def test_sarimax_likelihood_equals_the_kalman_filter(order, seasonal_order, trend):
     # a scale where SARIMAX's approximate diffuse start (variance 1e6) is far from diffuse
@@ -151,6 +152,7 @@ def test_sarimax_likelihood_equals_the_kalman_filter(order, seasonal_order, tren
         np.testing.assert_allclose(likelihood(params), model.loglike(params), rtol=1e-8)
 
 
+@pytest.mark.numerics
 def test_candidate_fit_is_statsmodels_fit():
     """The same optimum, not the same last digits: both optimisers stop where the likelihood is
     flat, and another CPU's BLAS kernels move that end point (ARIMA(1,1,1)'s constant by a
@@ -182,6 +184,7 @@ def test_auto_order_chooses_what_pmdarima_chooses(values, period, most):
     np.testing.assert_allclose(choice.fit.aic, auto.aic(), rtol=0, atol=1e-4)
 
 
+@pytest.mark.numerics
 def test_search_pmdarima_is_the_reference_path():
     y = random_walk(120, seed=4).to_numpy()
     fast = models.get("arima", max_p=1, max_q=1).fit(y)

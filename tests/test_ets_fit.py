@@ -15,6 +15,8 @@ from models.ets_fit import FD_STEP, RELATIVE_STEP, fit_params, forward_steps
 from models.ets_recursion import statsmodels_spec
 from tests.test_ets import PERIOD, parts, seasonal_series
 
+pytestmark = pytest.mark.numerics  # statsmodels' optimiser end points, bit for bit
+
 
 def both(y: np.ndarray, code: str, initialization: str = "estimated",
          maxiter: int = 1000) -> tuple[np.ndarray, np.ndarray]:
