@@ -1,14 +1,17 @@
 """Another CPU's BLAS kernels, measured: a small Zhang-like config rerun under other kernel sets.
 
 Usage: python benchmarks/speed/blas_kernels.py [--kernels Nehalem Haswell SkylakeX]
+       [--numpy-off "X86_V4 AVX512_ICL" ...]
 
 Each run is a fresh interpreter, one BLAS thread: AR(4), an MLP, the MLP hybrid with and
 without value lags, ETS and Theta on lynx (log10), fit on the first 100 values, forecasts 2
 steps from 13 origins. First with this machine's own kernels, then once per kernel set with
-OPENBLAS_CORETYPE set (OpenBLAS built with DYNAMIC_ARCH, as numpy's and scipy's wheels are).
-Prints the kernel set each run reports and, per model, the largest relative difference of a
-forecast from this machine's own. The tolerances in docs/reproducibility.md come from it; tests
-never change the kernel (tests/test_reproducibility.py keeps the thread-count check).
+OPENBLAS_CORETYPE set (OpenBLAS built with DYNAMIC_ARCH, as numpy's and scipy's wheels are),
+and once per --numpy-off value with numpy's SIMD groups switched off. Prints this machine's
+kernel set and, per rerun and model, the largest relative difference of a forecast from the
+first run ("same kernels" where OpenBLAS ignored the request). The tolerances in
+docs/reproducibility.md come from it; tests never change the kernel
+(tests/test_reproducibility.py keeps the thread-count check).
 """
 
 from __future__ import annotations
@@ -77,19 +80,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kernels", nargs="+", default=["Nehalem", "Haswell", "SkylakeX"],
                         help="OPENBLAS_CORETYPE values to compare with this machine's own")
+    parser.add_argument("--numpy-off", nargs="*", default=[], metavar="GROUPS",
+                        help='NPY_DISABLE_CPU_FEATURES values to compare too, e.g. "X86_V4"')
     args = parser.parse_args(argv)
     own = rerun()
     print(f"own kernels: {own['blas']}")
-    print("| kernels | " + " | ".join(MODELS) + " |")
+    print("| rerun with | " + " | ".join(MODELS) + " |")
     print("|---" * (len(MODELS) + 1) + "|")
-    for kernels in args.kernels:
-        other = rerun(OPENBLAS_CORETYPE=kernels)
-        label = kernels if other["blas"] != own["blas"] else f"{kernels} (= own)"
+    runs = [(f"OPENBLAS_CORETYPE={k}", {"OPENBLAS_CORETYPE": k}) for k in args.kernels]
+    runs += [(f"NPY_DISABLE_CPU_FEATURES={g}", {"NPY_DISABLE_CPU_FEATURES": g})
+             for g in args.numpy_off]
+    for label, env in runs:
+        other = rerun(**env)
+        unchanged = "OPENBLAS_CORETYPE" in env and other["blas"] == own["blas"]
+        same = " (same kernels)" if unchanged else ""
         cells = [f"{largest_relative_difference(own[name], other[name]):.1e}"
                  for name in MODELS]
-        print(f"| {label} | " + " | ".join(cells) + " |")
+        print(f"| {label}{same} | " + " | ".join(cells) + " |")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
