@@ -12,9 +12,18 @@ bench: $(STAMP)
 	$(BIN)/forecast-bench run
 
 # 2 workers (pytest-xdist), each test module (and test class) on one worker: module fixtures
-# are built once; the suite's subprocess and network tests use about one core each
+# are built once; the suite's subprocess and network tests use about one core each. Then the
+# `numerics` tests again under a second numeric profile, numpy's SIMD groups found on this
+# machine switched off (benchmarks/numeric_profile.py), standing in for another CPU.
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadscope
+	@profile="$$(env -u NPY_DISABLE_CPU_FEATURES $(BIN)/python benchmarks/numeric_profile.py)" || exit 1; \
+	if [ -z "$$profile" ]; then \
+		echo "second numeric profile skipped: numpy found no SIMD group above its baseline"; \
+	else \
+		echo "numerics tests again with NPY_DISABLE_CPU_FEATURES=\"$$profile\""; \
+		NPY_DISABLE_CPU_FEATURES="$$profile" $(BIN)/python -m pytest -n 2 -m numerics -q; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -139,6 +139,7 @@ LIKELIHOOD_CASES = [  # (order, seasonal order, trend): d and D 0-2, AR or MA on
 ]
 
 
+@pytest.mark.numerics
 @pytest.mark.parametrize(("order", "seasonal_order", "trend"), LIKELIHOOD_CASES)
 def test_sarimax_likelihood_equals_the_kalman_filter(order, seasonal_order, trend):
     # a scale where SARIMAX's approximate diffuse start (variance 1e6) is far from diffuse
@@ -152,13 +153,18 @@ def test_sarimax_likelihood_equals_the_kalman_filter(order, seasonal_order, tren
         np.testing.assert_allclose(likelihood(params), model.loglike(params), rtol=1e-8)
 
 
+@pytest.mark.numerics
 def test_candidate_fit_is_statsmodels_fit():
+    """The same optimum, not the same last digits: both optimisers stop where the likelihood is
+    flat, where the BLAS kernels move their end points. Measured apart: 6e-6 standard errors
+    with Haswell kernels, 7e-5 with SkylakeX or Nehalem's (ARIMA(1,1,1)'s constant: a relative
+    3e-4); AICs 5e-8. Required: 1e-3 standard errors and an AIC within 1e-6."""
     y = random_walk(300, seed=5).to_numpy()
     for order, constant in [((1, 1, 0), True), ((0, 1, 1), False), ((1, 1, 1), True)]:
         fit = arima_search.fit_candidate(y, order, (0, 0, 0, 0), constant)
         direct = SARIMAX(y, order=order, trend="c" if constant else None).fit(disp=False)
         assert fit.converged and direct.mle_retvals["converged"]
-        np.testing.assert_allclose(fit.params, direct.params, rtol=1e-4, atol=1e-6)
+        assert np.all(np.abs(fit.params - direct.params) <= 1e-3 * direct.bse), order
         np.testing.assert_allclose(fit.aic, direct.aic, rtol=0, atol=1e-6)
 
 
@@ -179,6 +185,7 @@ def test_auto_order_chooses_what_pmdarima_chooses(values, period, most):
     np.testing.assert_allclose(choice.fit.aic, auto.aic(), rtol=0, atol=1e-4)
 
 
+@pytest.mark.numerics
 def test_search_pmdarima_is_the_reference_path():
     y = random_walk(120, seed=4).to_numpy()
     fast = models.get("arima", max_p=1, max_q=1).fit(y)

@@ -92,6 +92,7 @@ def test_recursion_reproduces_statsmodels_states():
     np.testing.assert_allclose(seasonal[:PERIOD], result.initial_seasonal, rtol=0, atol=1e-12)
 
 
+@pytest.mark.numerics
 def test_choice_is_the_aicc_minimum_of_statsmodels_fits():
     period = 4
     y = seasonal_series(48, period=period, seed=5)
@@ -138,6 +139,7 @@ def test_candidate_set_follows_the_data():
     assert set(damped.candidates_) == {"MAdN"}
 
 
+@pytest.mark.numerics
 def test_fit_is_equivariant_to_power_of_two_scaling():
     y = seasonal_series()[:N_TRAIN]
     small = models.get("ets", period=PERIOD, components="MZM").fit(y)

@@ -15,6 +15,8 @@ from models.ets_fit import FD_STEP, RELATIVE_STEP, fit_params, forward_steps
 from models.ets_recursion import statsmodels_spec
 from tests.test_ets import PERIOD, parts, seasonal_series
 
+pytestmark = pytest.mark.numerics  # statsmodels' optimiser end points, bit for bit
+
 
 def both(y: np.ndarray, code: str, initialization: str = "estimated",
          maxiter: int = 1000) -> tuple[np.ndarray, np.ndarray]:
@@ -41,8 +43,12 @@ def test_same_parameters_when_the_iteration_cap_stops_the_fit():
 
 
 def test_same_parameters_when_the_evaluation_budget_stops_the_fit():
-    # on this M3 series statsmodels' ETS(M,Ad,A) fit spends scipy's 15000 evaluations
-    (found,) = load_collection(DataSpec(source="m3", series=["N1784"]))
+    # On this M3 series statsmodels' ETS(M,Ad,A) fit spends scipy's 15000 evaluations near
+    # iteration 690; without the budget it needs 18972 (converged, Nehalem BLAS kernels) to
+    # over 21690 (1000 iterations, not converged: SkylakeX and Haswell kernels; numpy's X86_V4,
+    # X86_V3 and baseline paths): the budget binds with a 26% margin. (N1784, used before,
+    # converged within the budget on one CPU, at 14580 evaluations, and not on another.)
+    (found,) = load_collection(DataSpec(source="m3", series=["N1693"]))
     y = found.series.to_numpy(dtype=float)[:-18]
     z = y / data_scale(y)
     model = ETSModel(z, initialization_method="estimated",
@@ -50,7 +56,8 @@ def test_same_parameters_when_the_evaluation_budget_stops_the_fit():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = model.fit(disp=False, maxiter=1000)
-    assert result.mle_retvals["fcalls"] > 15000  # the budget, not convergence, stopped it
+    spent = result.mle_retvals
+    assert spent["fcalls"] >= 15000 and spent["iterations"] < 1000  # the budget stopped it
     _, got = both(z, "MAdA")
     assert np.array_equal(got, result.params)
 

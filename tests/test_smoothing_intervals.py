@@ -75,6 +75,7 @@ def largest_difference(model: models.Forecaster, x: np.ndarray, y: np.ndarray,
     return worst
 
 
+@pytest.mark.numerics
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("name", ["N2161", "N2701"])  # smoothing parameters well inside (0, 1)
 def test_bounds_equal_statsmodels_ets(kind, name):

@@ -42,6 +42,7 @@ def test_smoothing_forecasts_equal_statsmodels(kind, name):
                                    rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.numerics
 @pytest.mark.parametrize("kind", ["ses", "holt", "damped"])
 @pytest.mark.parametrize("name", ["N1402", "N1650", "N2000", "N2500"])
 def test_estimates_fit_at_least_as_well_as_statsmodels_ets(kind, name):
@@ -55,6 +56,7 @@ def test_estimates_fit_at_least_as_well_as_statsmodels_ets(kind, name):
     assert ours <= np.sum(theirs.resid**2) * (1 + 1e-6)
 
 
+@pytest.mark.numerics
 def test_ses_recovers_its_parameter():
     rng = np.random.default_rng(3)
     level, values = 50.0, []

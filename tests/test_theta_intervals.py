@@ -105,6 +105,7 @@ def test_variance_equals_statsmodels_arima011_with_drift(name):
     np.testing.assert_allclose(sd**2, variance, rtol=1e-9)
 
 
+@pytest.mark.numerics
 @pytest.mark.parametrize("name", NAMES)
 def test_points_and_first_step_bounds_equal_statsmodels_theta_model(name):
     """statsmodels' ThetaModelResults with our alpha, sigma^2 and slope (its b0), its SES
