@@ -48,6 +48,13 @@ def plan_series(cfg: RunConfig, collection: Collection, prototypes: dict[str, Fo
             said, named = str(exc), f"series {item.id!r}"
             skipped.append((item.id, "", said if said.startswith(named) else f"{named}: {said}"))
             continue
+        if folds[0].train_size <= item.period:  # MASE's scale undefined: no aggregate score
+            skipped.append((item.id, "", f"series {item.id!r}: its first fold trains on "
+                            f"{folds[0].train_size} values, no more than its seasonal period "
+                            f"{item.period}, so MASE's scale (the seasonal naive's in-sample "
+                            "error) is undefined; lower --test-size or --horizon, or set "
+                            "--period"))
+            continue
         skipped += [(item.id, label, f"series {item.id!r}: {reason}")
                     for label, reason in short.items()]
         runnable = {label: model for label, model in models.items() if label not in short}

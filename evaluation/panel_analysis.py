@@ -52,9 +52,12 @@ def analyse_panel(record: PanelRecord) -> PanelAnalysis:
     failed = [model for model in models if model not in scored]  # named in the notes
     models = [model for model in models if model in scored]
     if not models:
-        first = record.status[record.status.status != "ok"].reason.iloc[0]
-        raise ModelError(f"every model failed on every series (status.csv has the reasons); "
-                         f"the first: {first}")
+        failures = record.status[record.status.status != "ok"].reason
+        if len(failures):
+            raise ModelError(f"every model failed on every series (status.csv has the "
+                             f"reasons); the first: {failures.iloc[0]}")
+        raise ModelError("no model has a finite sMAPE and MASE on any series (forecasts.csv "
+                         "holds the forecasts); check the series' values and MASE's scale")
     scores = scores[scores["model"].isin(models)].reset_index(drop=True)
     common, coverage = panel_stats.coverage(scores, models,
                                             record.too_short["model"].value_counts().to_dict())

@@ -210,3 +210,25 @@ def test_one_series_run_prints_compares_and_reports_a_left_out_model(tmp_path):
     compared = cli("compare", str(run_a), str(run_b), cwd=tmp_path)
     assert compared.returncode == 0, compared.stderr
     assert "arima (too short in B)" in compared.stdout
+
+
+def test_a_series_without_a_mase_scale_is_skipped_with_its_reason(tmp_path):
+    """30 monthly values, horizon 18: the first fold trains on 12 values, no more than the
+    period, so no model has a MASE there; that series is skipped with its reason (it used to
+    end the run in an IndexError) and the others are scored."""
+    dates = pd.date_range("2000-01-01", periods=60, freq="MS")
+    rng = np.random.default_rng(3)
+    series = {"long": pd.Series(100 + rng.normal(size=60).cumsum(), index=dates),
+              "other": pd.Series(50 + rng.normal(size=60).cumsum(), index=dates),
+              "short": pd.Series(100 + rng.normal(size=30).cumsum(), index=dates[:30])}
+    path = write_long(tmp_path / "monthly.csv", series)
+    cfg = config.from_dict({"name": "scale", "reference": "naive",
+                            "data": {"source": f"long:{path}"},
+                            "split": {"protocol": "fixed", "horizon": 18},
+                            "models": {"naive": {}, "drift": {}}})
+    outcome = runner.run(cfg, tmp_path / "runs", use_cache=False)
+    skipped = pd.read_csv(outcome.run_dir / "skipped.csv", dtype=str, keep_default_na=False)
+    assert skipped.series.tolist() == ["short"] and skipped.model.tolist() == [""]
+    assert "trains on 12 values" in skipped.reason[0] and "period 12" in skipped.reason[0]
+    forecasts = pd.read_csv(outcome.run_dir / "forecasts.csv")
+    assert set(forecasts.series) == {"long", "other"}
