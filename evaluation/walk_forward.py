@@ -346,9 +346,10 @@ def task_result(outcome: Forecast | Exception, info: Mapping[str, object],
 def _observed(columns: dict[str, np.ndarray],
               filled: np.ndarray | None) -> dict[str, np.ndarray]:
     """The rows of ``columns`` whose target was observed (all when nothing was filled)."""
+    positions = columns.pop("position")
     if filled is None:
         return columns
-    keep = ~filled[columns.pop("position")]
+    keep = ~filled[positions]
     return {name: values[keep] for name, values in columns.items()}
 
 
