@@ -79,6 +79,15 @@ class Arima(Forecaster):
         big_p, big_d, big_q, s = self.config.seasonal_order
         return max(10, 2 * (p + q + (big_p + big_q) * s) + d + big_d * s + 1)
 
+    @property
+    def residual_start(self) -> int:
+        """Auto-ARIMA's residual warm-up: about three periods, at least 20 values (the
+        hybrids' residuals start there, as before the minimum history followed the candidates'
+        needs); a fixed order's: its minimum history."""
+        if self.config.order == "auto":
+            return max(self.min_train_size, 20, 3 * (self.config.seasonal_period or 1))
+        return self.min_train_size
+
     def _fit(self, y: np.ndarray) -> None:
         self.order_, self.seasonal_order_, self.trend_, found = self._choose_order(y)
         model = SARIMAX(y, order=self.order_, seasonal_order=self.seasonal_order_,

@@ -151,6 +151,12 @@ class Forecaster(ABC):
         """Fewest training observations `fit` accepts (may depend on the config)."""
         return self.min_history
 
+    @property
+    def residual_start(self) -> int:
+        """The first position whose in-sample residual a residual model (the hybrids) learns
+        from: the early residuals of a fit are its warm-up. By default the minimum history."""
+        return self.min_train_size
+
     # -- public template methods: checks live here, models implement the underscored ones --
 
     def fit(self, y: pd.Series | np.ndarray, leak: pd.Series | np.ndarray | None = None) -> Self:

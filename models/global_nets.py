@@ -239,15 +239,15 @@ class HybridGlobal(PanelForecaster):
     @property
     def min_train_size(self) -> int:
         cfg = self.config
-        return cfg.make_linear(self.period_of()).min_train_size + cfg.make_residual(
+        return cfg.make_linear(self.period_of()).residual_start + cfg.make_residual(
         ).min_train_size
 
     def _fit_panel(self, series: list[np.ndarray], periods: list[int]) -> None:
         """Each series' linear model on its training part, then one network on every series'
-        in-sample one-step residuals (from the linear model's min_train_size on)."""
+        in-sample one-step residuals (from the linear model's residual_start on)."""
         cfg = self.config
         self.linears_ = [cfg.make_linear(p).fit(y) for y, p in zip(series, periods, strict=True)]
-        self.starts_ = [linear.min_train_size for linear in self.linears_]
+        self.starts_ = [linear.residual_start for linear in self.linears_]
         residuals = [Hybrid._residuals(linear, y, start, len(y))
                      for linear, y, start in zip(self.linears_, series, self.starts_, strict=True)]
         self.residual_ = cfg.make_residual().fit_panel(residuals, periods)

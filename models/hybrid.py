@@ -77,14 +77,14 @@ class Hybrid(Forecaster):
     @property
     def min_train_size(self) -> int:
         cfg = self.config
-        needed = (cfg.make_linear().min_train_size + cfg.make_residual().min_train_size
+        needed = (cfg.make_linear().residual_start + cfg.make_residual().min_train_size
                   + cfg.value_lags)
         return 2 * needed if cfg.residuals == "out_of_sample" else needed
 
     def _fit(self, y: np.ndarray) -> None:
         cfg = self.config
         self.linear_ = cfg.make_linear().fit(y)
-        self.residual_start_ = self.linear_.min_train_size
+        self.residual_start_ = self.linear_.residual_start
         if cfg.residuals == "in_sample":
             first = self.residual_start_
             residuals = self._residuals(self.linear_, y, first, len(y))

@@ -191,3 +191,21 @@ def test_lynx_split_is_the_papers():
     assert len(y) == 114 and y.iloc[0] == pytest.approx(np.log10(269.0))
     (fold,) = cfg.split.split(len(y))
     assert (fold.train_end, len(fold.origins)) == (100, 14)
+
+
+@pytest.mark.parametrize(("period", "warmup"), [(1, 20), (4, 20), (12, 36)])
+def test_auto_arima_residuals_start_after_its_warm_up_not_its_minimum_history(period, warmup):
+    """Auto-ARIMA's minimum history follows its candidates (16 values non-seasonal); the
+    hybrid's residuals still start after the warm-up of about three periods, at least 20, so
+    the published hybrid figures did not move with that minimum."""
+    arima = models.get("arima", order="auto", seasonal_period=period)
+    assert arima.residual_start == warmup >= arima.min_train_size
+    residual = models.get("naive")
+    hybrid = models.get("hybrid", linear="arima",
+                        linear_params={"order": "auto", "seasonal_period": period},
+                        residual="naive")
+    assert hybrid.min_train_size == warmup + residual.min_train_size
+    y = pd.Series(simulate(False, n=120).to_numpy()[:60] + 100.0,
+                  index=pd.date_range("2000-01-01", periods=60, freq="MS"))
+    if period == 1:
+        assert hybrid.fit(y).residual_start_ == 20
