@@ -14,9 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+import psutil
 import pytest
 
-psutil = pytest.importorskip("psutil")  # installed with dask.distributed
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and groups")
 
 T = TypeVar("T")
