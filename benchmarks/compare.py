@@ -161,10 +161,19 @@ def _folds_key(record: SavedRun) -> str:
 
 
 def _horizons(record: SavedRun) -> dict[str, int]:
-    """The horizon of each series (a single-series run's under "")."""
-    if isinstance(record, PanelRecord):
-        return {str(k): int(v) for k, v in record.forecasts.groupby("series").step.max().items()}
-    return {"": record.horizon}
+    """The horizon of each series (a single-series run's under ""): the config's, or with
+    split.horizon = "dataset" each series' own, from its folds (the last origin's targets end
+    the fold; forecasts.csv's steps can stop short where the last targets were filled)."""
+    if not isinstance(record, PanelRecord):
+        return {"": record.horizon}
+    split = record.config.get("split", {})
+    folds = record.folds
+    if split.get("horizon", 1) != "dataset":
+        return dict.fromkeys(map(str, folds.series.unique()), int(split.get("horizon", 1)))
+    if split.get("protocol") == "fixed" or split.get("step", 1) == 1:
+        ends = folds.first_origin + folds.n_test - folds.last_origin
+        return {str(k): int(v) for k, v in ends.groupby(folds.series).max().items()}
+    return {str(k): int(v) for k, v in record.forecasts.groupby("series").step.max().items()}
 
 
 def _versions(record: SavedRun) -> dict[str, Any]:

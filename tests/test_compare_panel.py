@@ -131,3 +131,24 @@ def test_single_series_against_a_collection_is_a_one_line_error(capsys, runs, tm
         assert code == 2 and out == ""
         assert len(err.strip().splitlines()) == 1 and "same kind" in err
         assert "Traceback" not in err
+
+
+def test_filled_last_targets_leave_the_horizon_as_configured(tmp_path, capsys):
+    """A series whose last two targets were filled has no forecast rows for them; compare
+    still reads its horizon from the folds ("dataset": M4's 14 for daily series), not from the
+    steps it scored."""
+    series = {f"s{i}": random_walk(40, seed=i) for i in range(3)}
+    series["s0"].iloc[-2:] = np.nan
+    source = f"long:{write_long(tmp_path / 'gaps.csv', series)}"
+    runs = []
+    for smooth in ("ses", "holt"):
+        cfg = config.from_dict({
+            "name": "gaps", "levels": [], "data": {"source": source},
+            "split": {"protocol": "fixed", "horizon": "dataset"},
+            "models": {"naive": {}, "smooth": {"model": smooth}}})
+        runs.append(runner.run(cfg, tmp_path / smooth, use_cache=False).run_dir)
+    steps = pd.read_csv(runs[0] / "forecasts.csv", dtype={"series": str}).groupby("series").step
+    assert steps.max().to_dict() == {"s0": 12, "s1": 14, "s2": 14}  # s0's last two: no rows
+    code, out, _ = compare(capsys, *runs)
+    assert code == 0
+    assert "horizon 14)" in out and "horizon 12" not in out and "differ" not in out
