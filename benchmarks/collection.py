@@ -149,20 +149,23 @@ def load_collection(spec: DataSpec) -> Collection:
     the id column (one row per series, date, value); wide:PATH, or csv:PATH with data.column =
     "A,B" (one column per series); msft, sunspots, lynx and one-column csv:PATH (a collection
     of one whose series is data.load's)."""
-    return _load(spec, None)[0]
+    return _load(spec)[0]
 
 
 def load_with_dataset(spec: DataSpec) -> tuple[Collection, Dataset | None]:
     """The collection of ``spec`` and, when the source holds a single series (a built-in
     dataset or a one-column csv:), that series as ``data.load`` gives it."""
-    return _load(spec, None)
+    return _load(spec)
 
 
-def load_single(spec: DataSpec, frame: pd.DataFrame | None = None) -> Dataset:
+def load_single(spec: DataSpec) -> Dataset:
     """The one series a spec leaves, as a Dataset (``data.load`` for collection sources)."""
-    found, single = _load(spec, frame)
-    if single is not None:
-        return single
+    found, single = _load(spec)
+    return single if single is not None else only_series(found)
+
+
+def only_series(found: Collection) -> Dataset:
+    """The one series of ``found`` as a Dataset; DataError when it holds several."""
     if len(found) != 1:
         shown = ", ".join(found.ids()[:5]) + (", ..." if len(found) > 5 else "")
         raise DataError(f"{found.source} holds {len(found)} series ({shown}); this needs one: "
@@ -172,7 +175,7 @@ def load_single(spec: DataSpec, frame: pd.DataFrame | None = None) -> Dataset:
                    item.filled)
 
 
-def _load(spec: DataSpec, frame: pd.DataFrame | None) -> tuple[Collection, Dataset | None]:
+def _load(spec: DataSpec) -> tuple[Collection, Dataset | None]:
     """The collection, and the Dataset itself when the source holds a single series."""
     source = spec.source
     if source in M3_SOURCES:
@@ -181,8 +184,7 @@ def _load(spec: DataSpec, frame: pd.DataFrame | None) -> tuple[Collection, Datas
         kind, _, text = source.partition(":")
         path = Path(text).expanduser()
         label, name = str(path), f"{kind}:{path.resolve()}"
-        if frame is None:
-            frame = csv_input.read_csv(path, label, f"{kind}:", spec.sep, spec.decimal)
+        frame = csv_input.read_csv(path, label, f"{kind}:", spec.sep, spec.decimal)
         if kind == "csv" and not holds_many(list(frame.columns), spec):
             return _single(spec, frame)
         lines = np.arange(len(frame)) + 2

@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 from benchmarks import outputs, panel_run, results
-from benchmarks.collection import SeriesData, load_collection
+from benchmarks.collection import SeriesData, load_with_dataset, only_series
 from benchmarks.config import RunConfig, build_models, to_toml
-from benchmarks.data import load
+from benchmarks.data import Dataset
 from benchmarks.run_steps import (
     CACHE_DIR,
     RunOutcome,
@@ -40,17 +40,22 @@ def run(cfg: RunConfig, out_root: Path, progress: Progress | None = None,
     Task results are cached under out_root/.cache (use_cache=False: neither read nor written),
     so a rerun, or a run killed half-way and started again, computes only what is missing.
     """
-    collection = load_collection(cfg.data)
+    collection, dataset = load_with_dataset(cfg.data)
     if len(collection) > 1 or collection.skipped:
         return panel_run.run_panel_benchmark(cfg, collection, out_root, progress, executor,
                                              use_cache)
-    return _run_single(cfg, collection.items[0], out_root, progress, executor, use_cache)
+    if dataset is None:  # a collection source left with one series
+        dataset = only_series(collection)
+    return _run_single(cfg, collection.items[0], dataset, out_root, progress, executor,
+                       use_cache)
 
 
-def _run_single(cfg: RunConfig, item: SeriesData, out_root: Path, progress: Progress | None,
-                executor: ExecutorSpec, use_cache: bool) -> RunOutcome:
+def _run_single(cfg: RunConfig, item: SeriesData, dataset: Dataset, out_root: Path,
+                progress: Progress | None, executor: ExecutorSpec,
+                use_cache: bool) -> RunOutcome:
+    """A collection of one series, ``item``; ``dataset`` is the same series with its
+    provenance."""
     started, created = time.perf_counter(), dt.datetime.now().astimezone()
-    dataset = load(cfg.data)  # the same series as `item`, with its provenance
     models = series_models(build_models(cfg), item)
     folds, horizon, short = split_series(cfg, item, models)
     run_dir = results.new_run_dir(out_root, cfg.name)
