@@ -95,7 +95,7 @@ class DataSpec:
         if self.column is not None and source in M3_SOURCES:
             raise ConfigError(f"data.column does not apply to {source!r} (every M3 series is "
                               "its own column y); remove it, or pick series with data.series")
-        check_spec(self)
+        _check_collection_fields(self)
         bounds = {name: _parse_bound(name, getattr(self, name)) for name in ("start", "end")}
         if None not in bounds.values() and bounds["start"] > bounds["end"]:
             raise ConfigError(
@@ -103,7 +103,7 @@ class DataSpec:
             )
 
 
-def check_spec(spec: DataSpec) -> None:
+def _check_collection_fields(spec: DataSpec) -> None:
     """Validate the collection fields of a DataSpec (from its __post_init__); data.series
     becomes a tuple (a string: comma-separated ids)."""
     ids = spec.series
