@@ -366,15 +366,15 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
-    from benchmarks.collection import load_with_dataset
-    from benchmarks.data import DataSpec, load
+    from benchmarks.collection import load_with_dataset, only_series
+    from benchmarks.data import DataSpec
     from benchmarks.panel_outputs import collection_summary, dataset_summary
 
     spec = DataSpec(source=args.source, column=args.column, last=args.last, **_file_spec(args))
     collection, dataset = load_with_dataset(spec)
     if dataset is None and len(collection) == 1 and not collection.skipped and (
             not is_collection_source(spec.source)):
-        dataset = load(spec)  # a csv: file with one series id
+        dataset = only_series(collection)  # a csv: file with one series id
     print(collection_summary(collection) if dataset is None
           else dataset_summary(dataset, collection.items[0] if len(collection) == 1 else None))
     return 0

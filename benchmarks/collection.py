@@ -1,8 +1,8 @@
 """Collections of series: M3 (vendored), long and wide CSV files, and every single-series source.
 
-Every cleaning rule of ``benchmarks.data`` applies per series. In a collection of more than one
-series a series that fails cleaning is left out and listed in ``Collection.skipped``; problems of
-the file itself stay fatal one-line ``DataError``s.
+Every cleaning rule of ``benchmarks.one_series`` applies per series. In a collection of more
+than one series a series that fails cleaning is left out and listed in ``Collection.skipped``;
+problems of the file itself stay fatal one-line ``DataError``s.
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from benchmarks import csv_input, data
-from benchmarks.data import Dataset, DataSpec
-from benchmarks.frequency import FREQUENCIES, infer_frequency, on_grid
+from benchmarks import csv_input
+from benchmarks.data_spec import M3_SOURCES, DataSpec, date_format, holds_many
+from benchmarks.frequency import FREQUENCIES, infer_frequency
+from benchmarks.one_series import Dataset, check_order, finish, iso, load_one, on_grid
 from evaluation import gaps
-from models.errors import ConfigError, DataError
+from models.errors import DataError
 
 M3_FILE = Path(__file__).parent / "datasets" / "m3" / "M3.csv.gz"
 PLACEHOLDER_NOTE = "M3 gives no start date; dates are placeholders"
@@ -103,8 +104,8 @@ class Collection:
             "seasonal_periods": _counts(item.period for item in self.items),
             "categories": _counts(item.category for item in self.items),
             "horizons": _counts(item.horizon for item in self.items),
-            "first_date": data._iso(min(starts)),
-            "last_date": data._iso(max(ends)),
+            "first_date": iso(min(starts)),
+            "last_date": iso(max(ends)),
             **gaps.totals(self.items),
         }
 
@@ -148,20 +149,23 @@ def load_collection(spec: DataSpec) -> Collection:
     the id column (one row per series, date, value); wide:PATH, or csv:PATH with data.column =
     "A,B" (one column per series); msft, sunspots, lynx and one-column csv:PATH (a collection
     of one whose series is data.load's)."""
-    return _load(spec, None)[0]
+    return _load(spec)[0]
 
 
 def load_with_dataset(spec: DataSpec) -> tuple[Collection, Dataset | None]:
     """The collection of ``spec`` and, when the source holds a single series (a built-in
     dataset or a one-column csv:), that series as ``data.load`` gives it."""
-    return _load(spec, None)
+    return _load(spec)
 
 
-def load_single(spec: DataSpec, frame: pd.DataFrame | None = None) -> Dataset:
+def load_single(spec: DataSpec) -> Dataset:
     """The one series a spec leaves, as a Dataset (``data.load`` for collection sources)."""
-    found, single = _load(spec, frame)
-    if single is not None:
-        return single
+    found, single = _load(spec)
+    return single if single is not None else only_series(found)
+
+
+def only_series(found: Collection) -> Dataset:
+    """The one series of ``found`` as a Dataset; DataError when it holds several."""
     if len(found) != 1:
         shown = ", ".join(found.ids()[:5]) + (", ..." if len(found) > 5 else "")
         raise DataError(f"{found.source} holds {len(found)} series ({shown}); this needs one: "
@@ -171,18 +175,17 @@ def load_single(spec: DataSpec, frame: pd.DataFrame | None = None) -> Dataset:
                    item.filled)
 
 
-def _load(spec: DataSpec, frame: pd.DataFrame | None) -> tuple[Collection, Dataset | None]:
+def _load(spec: DataSpec) -> tuple[Collection, Dataset | None]:
     """The collection, and the Dataset itself when the source holds a single series."""
     source = spec.source
-    if source in data.M3_SOURCES:
+    if source in M3_SOURCES:
         raws, label, name = _m3_raws(source), "m3", source
     elif source.startswith(csv_input.FILE_PREFIXES):
         kind, _, text = source.partition(":")
         path = Path(text).expanduser()
         label, name = str(path), f"{kind}:{path.resolve()}"
-        if frame is None:
-            frame = csv_input.read_csv(path, label, f"{kind}:", spec.sep, spec.decimal)
-        if kind == "csv" and not data.holds_many(list(frame.columns), spec):
+        frame = csv_input.read_csv(path, label, f"{kind}:", spec.sep, spec.decimal)
+        if kind == "csv" and not holds_many(list(frame.columns), spec):
             return _single(spec, frame)
         lines = np.arange(len(frame)) + 2
         blank = (frame == "").all(axis=1).to_numpy()
@@ -210,7 +213,7 @@ def _load(spec: DataSpec, frame: pd.DataFrame | None) -> tuple[Collection, Datas
 
 def _single(spec: DataSpec, frame: pd.DataFrame | None) -> tuple[Collection, Dataset]:
     """A today's single-series source as a collection of one (id: source name or column)."""
-    found = data.load_one(spec, frame)
+    found = load_one(spec, frame)
     name = found.column if spec.source.startswith("csv:") else spec.source
     frequency = spec.frequency or infer_frequency(found.series.index)
     item = SeriesData(name, found.series.rename(name), frequency, spec.period or
@@ -226,56 +229,23 @@ def _clean(raw: _Raw, label: str, source: str, spec: DataSpec) -> SeriesData:
         raise DataError(raw.error)
     dates, values, lines, notes = raw.dates, raw.values, raw.lines, list(raw.notes)
     if raw.check and (np.diff(dates.asi8) <= 0).any():
-        data.check_order(dates, lines, label)  # raises, naming the lines
+        check_order(dates, lines, label)  # raises, naming the lines
     frequency = spec.frequency or raw.frequency or infer_frequency(dates)
     if raw.check:
         dates, (values,), lines, note = on_grid(dates, [values], lines, frequency, label, spec)
         notes += [note] if note else []
-    found = data.finish(dates, values, lines, raw.column, label, source, spec, spec.last)
+    found = finish(dates, values, lines, raw.column, label, source, spec, spec.last)
     found.series.name = raw.id  # a new Series, not shared
     return SeriesData(raw.id, found.series, frequency,
                       spec.period or FREQUENCIES[frequency], raw.horizon, raw.category,
                       (*notes, *found.notes), found.n_filled, found.n_dropped, found.filled)
 
 
-def check_spec(spec: DataSpec) -> None:
-    """Validate the collection fields of a DataSpec (from its __post_init__); data.series
-    becomes a tuple (a string: comma-separated ids)."""
-    ids = spec.series
-    if isinstance(ids, str):
-        ids = [part.strip() for part in ids.split(",")]
-    if ids is not None:
-        if not isinstance(ids, list | tuple) or not ids or not all(isinstance(i, str) for i in ids):
-            raise ConfigError(f"data.series must be a non-empty list of series ids; got {ids!r}")
-        twice = [i for n, i in enumerate(ids) if i in ids[:n]]
-        if twice:
-            raise ConfigError(f"data.series lists {twice[0]!r} twice; list every id once")
-        object.__setattr__(spec, "series", tuple(ids))
-    for name in ("id_column", "category"):
-        value = getattr(spec, name)
-        if value is not None and (not isinstance(value, str) or not value.strip()):
-            raise ConfigError(f"data.{name} must be a non-empty string; got {value!r}")
-    for name, low in (("min_length", 1), ("max_length", 1), ("sample", 1), ("sample_seed", 0),
-                      ("period", 1)):
-        value = getattr(spec, name)
-        bad = isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low
-        if (value is not None or name == "sample_seed") and bad:
-            raise ConfigError(f"data.{name} must be an integer >= {low}; got {value!r}")
-    if None not in (spec.min_length, spec.max_length) and spec.min_length > spec.max_length:
-        raise ConfigError(f"data.min_length ({spec.min_length}) is above data.max_length "
-                          f"({spec.max_length}); swap them")
-    if spec.frequency is not None and spec.frequency not in FREQUENCIES:
-        close = difflib.get_close_matches(str(spec.frequency).lower(), list(FREQUENCIES), n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        raise ConfigError(f"data.frequency {spec.frequency!r} is not known; {hint}use one of "
-                          f"{', '.join(FREQUENCIES)}")
-
-
 def _long_raws(frame: pd.DataFrame, lines: np.ndarray, label: str, spec: DataSpec) -> list[_Raw]:
     """One raw series per id of a long file (id, date and value columns)."""
     column, found, notes = csv_input.long_series(frame, lines, label,
                                                 spec.id_column or "unique_id", spec.date_column,
-                                                spec.column, data.date_format(spec))
+                                                spec.column, date_format(spec))
     return [_Raw(uid, dates, values, rows, column, notes=notes, error=error)
             for uid, dates, values, rows, error in found]
 
@@ -283,8 +253,8 @@ def _long_raws(frame: pd.DataFrame, lines: np.ndarray, label: str, spec: DataSpe
 def _wide_raws(frame: pd.DataFrame, lines: np.ndarray, label: str, spec: DataSpec) -> list[_Raw]:
     """One raw series per value column of a wide file (one shared date column)."""
     dates, found, read = csv_input.wide_series(frame, lines, label, spec.date_column,
-                                               spec.column, data.date_format(spec))
-    data.check_order(dates, lines, label)
+                                               spec.column, date_format(spec))
+    check_order(dates, lines, label)
     frequency = spec.frequency or infer_frequency(dates)
     dates, values, lines, note = on_grid(dates, [col for _, col, _ in found], lines, frequency,
                                          label, spec)

@@ -1,12 +1,12 @@
-"""Sampling frequencies: seasonal periods (M4 conventions), inference from dates, regular grids."""
+"""Sampling frequencies: seasonal periods (M4 conventions), inference from dates, the dates a
+regular grid lacks (benchmarks.one_series.on_grid puts a series on it)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from benchmarks.data import DataSpec, _iso, _runs
-from models.errors import ConfigError, DataError
+from models.errors import ConfigError
 
 # Seasonal period per frequency, as M4 uses for the MASE scale and seasonal naive. A period of 1
 # for (business) daily data keeps the one-step MASE scale of daily prices.
@@ -88,44 +88,6 @@ def missing_steps(dates: pd.DatetimeIndex, frequency: str) -> pd.DatetimeIndex:
     else:
         return empty
     return pd.DatetimeIndex(found, name=dates.name)
-
-
-def on_grid(
-    dates: pd.DatetimeIndex,
-    columns: list[np.ndarray],
-    lines: np.ndarray,
-    frequency: str,
-    label: str,
-    spec: DataSpec,
-) -> tuple[pd.DatetimeIndex, list[np.ndarray], np.ndarray, str | None]:
-    """Put sorted unique dates on the regular grid of ``frequency`` (inside data.start/end): the
-    new cells are missing, for data.fill to fill; their line is that of the next row."""
-    inside = dates
-    if spec.start is not None or spec.end is not None:
-        inside = pd.DatetimeIndex(pd.Series(0, index=dates).loc[spec.start : spec.end].index)
-    extra = missing_steps(inside, frequency) if len(inside) else []
-    if not len(extra):
-        return dates, columns, lines, None
-    full = dates.append(extra).sort_values()
-    take = np.full(len(full), -1)
-    take[full.get_indexer(dates)] = np.arange(len(dates))
-    after = pd.Series(np.where(take >= 0, take, np.nan)).bfill().to_numpy(dtype=int)
-    new = np.flatnonzero(take < 0)
-    first = f"first {_iso(full[new[0]])}, before line {lines[after[new[0]]]}"
-    if spec.fill == "none":
-        raise DataError(f"{label} skips {_dates(len(new), frequency)} ({first}); set data.fill = "
-                        "'ffill' (or 'interpolate') or add the rows")
-    longest = max(length for _, length in _runs(take < 0))
-    if longest > spec.max_gap:
-        raise DataError(f"{label} skips {longest} consecutive {frequency} dates ({first}; "
-                        f"data.max_gap = {spec.max_gap}); fix the data or raise data.max_gap")
-    filled = [np.where(take >= 0, col[np.maximum(take, 0)], np.nan) for col in columns]
-    note = f"put on the regular {frequency} grid: inserted {_dates(len(new), frequency)} ({first})"
-    return pd.DatetimeIndex(full, name=dates.name), filled, lines[after], note
-
-
-def _dates(count: int, frequency: str) -> str:
-    return f"{count} missing {frequency} date{'s' if count > 1 else ''}"
 
 
 def _ordinals(values: np.ndarray, code: str) -> np.ndarray:

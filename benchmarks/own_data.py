@@ -129,7 +129,7 @@ def _collection_split(cfg: config.RunConfig, collection: Collection) -> str:
         return f"test size {walk.test_size}, {walk.folds} folds"
     if walk.horizon != "dataset":
         return f"a fixed origin: the last {walk.horizon} values of each series"
-    from benchmarks.runner import M4_HORIZONS
+    from benchmarks.run_steps import M4_HORIZONS
 
     horizons = {f"{item.horizon or M4_HORIZONS.get(item.frequency)} ({item.frequency})"
                 for item in collection}

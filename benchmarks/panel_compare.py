@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from benchmarks.compare import CHANGE_NOTE, change_percent, header_lines, window_differences
+from benchmarks.run_diff import CHANGE_NOTE, change_percent, header_lines, window_differences
 from benchmarks.terminal import wrapped
 from evaluation import formats, panel_stats
 from evaluation.panel_analysis import analyse_panel

@@ -13,7 +13,7 @@ import pandas as pd
 from benchmarks import panel_outputs, results
 from benchmarks.collection import Collection
 from benchmarks.config import RunConfig, build_models, to_toml
-from benchmarks.runner import (
+from benchmarks.run_steps import (
     CACHE_DIR,
     RunOutcome,
     model_counts,

@@ -82,7 +82,7 @@ def _class_code_version(kind: type) -> str:
     here = Path(__file__).resolve().parent
     models_dir = here.parent / "models"
     paths = {str(p) for p in models_dir.glob("*.py")}
-    paths.update(str(here / name) for name in ("walk_forward.py", "panel_tasks.py"))
+    paths.update(str(here / name) for name in ("walk_forward.py", "panel_tasks.py", "task.py"))
     own = inspect.getsourcefile(kind)
     if own:
         paths.add(str(Path(own).resolve()))

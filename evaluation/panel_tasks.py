@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from evaluation.walk_forward import Task, TaskResult, run_task, task_result
+from evaluation.task import Task, TaskResult, run_task, task_result
 from models.base import Forecast
 from models.panel import PanelForecaster
 from models.registry import load_plugins

@@ -13,8 +13,8 @@ from scipy import stats
 
 from benchmarks import config, runner
 from benchmarks.cli import main
-from benchmarks.compare import change_percent
 from benchmarks.panel_compare import paired_scores, wilcoxon_p
+from benchmarks.run_diff import change_percent
 from evaluation.panel_record import load_panel_run
 from tests.conftest import random_walk
 from tests.test_panel import write_long

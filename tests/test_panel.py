@@ -15,7 +15,7 @@ import pytest
 from scipy.stats import norm
 
 import models
-from benchmarks import config, runner
+from benchmarks import config, csv_input, runner
 from benchmarks.collection import M3_FILE
 from evaluation.panel_analysis import analyse_panel
 from evaluation.panel_record import SKIPPED_COLUMNS, PanelRecord
@@ -285,3 +285,24 @@ def test_no_look_ahead_within_or_across_series(name, params):
     changed = run_panel(panel_plans(other, split, prototypes)).forecasts.drop(columns="y_true")
     assert not changed[changed.series == "B"].y_pred.equals(base[base.series == "B"].y_pred)
     pd.testing.assert_frame_equal(base[base.series != "B"], changed[changed.series != "B"])
+
+
+@pytest.mark.parametrize("source", ["csv", "long"])
+def test_a_single_series_run_reads_its_file_once(tmp_path, monkeypatch, source):
+    series, path = random_walk(60, seed=4).rename("A"), tmp_path / "one.csv"
+    series.index.name = "date"
+    if source == "long":
+        write_long(path, {"A": series})
+    else:
+        series.to_csv(path)
+    reads, read_csv = [], csv_input.read_csv
+
+    def counted(*args: object, **kwargs: object) -> pd.DataFrame:
+        reads.append(args[0])
+        return read_csv(*args, **kwargs)
+
+    monkeypatch.setattr(csv_input, "read_csv", counted)
+    cfg = config.from_dict({"name": "t", "data": {"source": f"{source}:{path}"},
+                            "split": SPLIT, "models": {"naive": {}}})
+    runner.run(cfg, tmp_path / "runs", use_cache=False)
+    assert reads == [path]
