@@ -162,6 +162,7 @@ class _GlobalNet(PanelForecaster):
         return out
 
 
+# a tiny network for test_params: the model contract (forecast_bench.testing) fits it fast
 TEST_NETWORK = {"look_back": 5, "units": [4], "epochs": 2, "batch_size": 16}
 
 

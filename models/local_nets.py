@@ -270,6 +270,7 @@ class _LocalNets(PanelForecaster):
             for i, (p, y, o) in enumerate(zip(self.pipelines_, series, origins, strict=True))]
 
 
+# a tiny network for test_params: the model contract (forecast_bench.testing) fits it fast
 TEST_NETWORK = {"look_back": 5, "units": 3, "epochs": 2, "batch_size": 16}
 
 

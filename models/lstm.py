@@ -262,6 +262,7 @@ def fit_network(build: Callable[[], Any], seed: int, x: np.ndarray, y: np.ndarra
     return network, curves
 
 
+# a tiny network for test_params: the model contract (forecast_bench.testing) fits it fast
 TEST_NETWORK = {"look_back": 5, "units": [4, 3], "dense": [2], "epochs": 2, "batch_size": 16}
 
 
