@@ -119,6 +119,8 @@ def checks(cls: type[Forecaster],
         params = cls.test_params()
     elif isinstance(params, Mapping):
         params = [params]
+    if not params:
+        raise ValueError(f"{cls.__name__}: no parameter dicts to check the model with")
     for index, one in enumerate(params):
         case = Case(cls, one, index)
         for rule in RULES:

@@ -78,6 +78,11 @@ def test_an_error_in_a_rule_names_the_rule():
         check_forecaster(Naive, {"lags": 3})
 
 
+def test_no_parameter_dicts_is_an_error():
+    with pytest.raises(ValueError, match="no parameter dicts"):
+        check_forecaster(Naive, [])
+
+
 def test_each_rule_runs_on_every_parameter_set_but_the_collection_on_the_first():
     ran = [(case.index, case.params, rule.name) for case, rule in checks(Naive, [{}, {}])]
     first = [rule.name for rule in RULES]
