@@ -8,6 +8,7 @@ over the fold's data with the fitted parameters held fixed (no refit per origin)
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 from statsmodels.tsa.statespace.mlemodel import MLEResults
@@ -69,6 +70,11 @@ class Arima(Forecaster):
     config_class = ArimaConfig
     period_param = "seasonal_period"
     interval_method = "analytic"  # the Kalman filter's forecast error variance (Gaussian)
+
+    @classmethod
+    def test_params(cls) -> list[dict[str, Any]]:
+        return [{"order": [1, 1, 1]}, {"order": [2, 0, 0], "trend": "c"},
+                {"order": "auto", "max_p": 2, "max_q": 2}]
 
     @property
     def min_train_size(self) -> int:

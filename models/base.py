@@ -122,6 +122,12 @@ class Forecaster(ABC):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.config})"
 
+    @classmethod
+    def test_params(cls) -> list[dict[str, Any]]:
+        """The parameter dicts the model contract (forecast_bench.testing) checks this model
+        with: small and fast, a fit on 120 values in about a second. Default: the defaults."""
+        return [{}]
+
     def params(self) -> dict[str, Any]:
         """The resolved hyper-parameters, as stored in the run's config.toml."""
         return dataclasses.asdict(self.config)

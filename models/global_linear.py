@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Any
 
 import numpy as np
 
@@ -60,6 +61,11 @@ class GlobalAr(PanelForecaster):
 
     config_class = GlobalArConfig
     period_param = "period"
+
+    @classmethod
+    def test_params(cls) -> list[dict[str, Any]]:
+        return [{}, {"lags": 4, "alpha": 0, "period": 5, "deseasonalize": "always",
+                     "boxcox": True, "detrend": "diff", "scale": "minmax"}]
 
     @property
     def min_train_size(self) -> int:

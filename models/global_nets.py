@@ -162,9 +162,18 @@ class _GlobalNet(PanelForecaster):
         return out
 
 
+# a tiny network for test_params: the model contract (forecast_bench.testing) fits it fast
+TEST_NETWORK = {"look_back": 5, "units": [4], "epochs": 2, "batch_size": 16}
+
+
 @registry.register("lstm_global")
 class LstmGlobal(_GlobalNet):
     """One LSTM trained on windows pooled from every series, each preprocessed on its own."""
+
+    @classmethod
+    def test_params(cls) -> list[dict[str, Any]]:
+        return [TEST_NETWORK, {**TEST_NETWORK, "detrend": "diff", "scale": "standard",
+                                "validation": 6, "patience": 1}]
 
     def _build(self, seed: int) -> Any:
         cfg = self.config
@@ -179,6 +188,11 @@ class LstmGlobal(_GlobalNet):
 @registry.register("mlp_global")
 class MlpGlobal(_GlobalNet):
     """One feed-forward network (ReLU) trained on windows pooled from every series."""
+
+    @classmethod
+    def test_params(cls) -> list[dict[str, Any]]:
+        return [{**TEST_NETWORK, "n_seeds": 2}, {**TEST_NETWORK, "deseasonalize": "always",
+                                           "period": 5, "detrend": "linear"}]
 
     def _build(self, seed: int) -> Any:
         keras, cfg = keras_module(), self.config
@@ -230,6 +244,10 @@ class HybridGlobal(PanelForecaster):
 
     config_class = HybridGlobalConfig
     period_param = "period"
+
+    @classmethod
+    def test_params(cls) -> list[dict[str, Any]]:
+        return [{"residual_params": TEST_NETWORK}]
 
     @property
     def batch_tolerance(self) -> float:  # type: ignore[override]

@@ -20,6 +20,7 @@ from sklearn.neural_network import MLPRegressor
 from models import registry, windows
 from models.base import Forecast, Forecaster, ModelConfig
 from models.blas import one_blas_thread
+from models.lstm import TEST_NETWORK
 from models.mlp import MlpConfig, standard_scale, train_networks
 
 RESIDUALS = ("in_sample", "out_of_sample")
@@ -67,6 +68,17 @@ class Hybrid(Forecaster):
 
     config_class = HybridConfig
     period_param = "period"
+
+    @classmethod
+    def test_params(cls) -> list[dict[str, Any]]:
+        return [{"linear_params": {"order": [1, 1, 0]}, "residual": "mlp",
+                 "residual_params": {"lags": 2, "hidden": [3], "max_iter": 200}},
+                {"linear_params": {"order": [1, 0, 0]}, "residual": "lstm",
+                 "residual_params": {**TEST_NETWORK, "look_back": 3},
+                 "residuals": "out_of_sample"},
+                {"linear_params": {"order": [1, 1, 0]}, "residual": "mlp", "value_lags": 3,
+                 "residual_params": {"lags": 2, "hidden": [3], "n_seeds": 2},
+                 "residuals": "out_of_sample"}]
 
     @property
     def batch_tolerance(self) -> float:  # type: ignore[override]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from abc import abstractmethod
+from typing import Any
 
 import numpy as np
 from sklearn.base import RegressorMixin
@@ -168,6 +169,12 @@ class Knn(WindowRegressor):
 
     config_class = KnnConfig
 
+    @classmethod
+    def test_params(cls) -> list[dict[str, Any]]:
+        return [{"lags": 3}, {"lags": 3, "strategy": "direct", "horizon": 3, "detrend": "diff"},
+                {"lags": 2, "strategy": "multi", "horizon": 3, "deseasonalize": "always",
+                 "period": 5, "n_neighbors": 3}]
+
     @property
     def min_windows(self) -> int:
         return max(super().min_windows, self.config.n_neighbors)
@@ -191,6 +198,10 @@ class Cart(WindowRegressor):
     """A regression tree (CART); the seed breaks ties between equally good splits."""
 
     config_class = CartConfig
+
+    @classmethod
+    def test_params(cls) -> list[dict[str, Any]]:
+        return [{"lags": 3}, {"lags": 3, "strategy": "multi", "horizon": 3, "n_seeds": 2}]
 
     def make_estimator(self, seed: int) -> RegressorMixin:
         return DecisionTreeRegressor(min_samples_leaf=self.config.min_samples_leaf,
@@ -217,6 +228,10 @@ class Svr(WindowRegressor):
 
     config_class = SvrConfig
 
+    @classmethod
+    def test_params(cls) -> list[dict[str, Any]]:
+        return [{"lags": 3}, {"lags": 3, "strategy": "direct", "horizon": 3}]
+
     def make_estimator(self, seed: int) -> RegressorMixin:
         return SVR(kernel="rbf", C=self.config.C, epsilon=self.config.epsilon, gamma="scale")
 
@@ -240,6 +255,11 @@ class Gpr(WindowRegressor):
     l -> 0, where no window informs another and every forecast is the training mean."""
 
     config_class = GprConfig
+
+    @classmethod
+    def test_params(cls) -> list[dict[str, Any]]:
+        return [{"lags": 3}, {"lags": 2, "strategy": "multi", "horizon": 3, "restarts": 1,
+                                "n_seeds": 2}]
 
     def make_estimator(self, seed: int) -> RegressorMixin:
         rbf = RBF(length_scale=np.sqrt(self.config.lags), length_scale_bounds=(0.1, 1e3))

@@ -270,11 +270,20 @@ class _LocalNets(PanelForecaster):
             for i, (p, y, o) in enumerate(zip(self.pipelines_, series, origins, strict=True))]
 
 
+# a tiny network for test_params: the model contract (forecast_bench.testing) fits it fast
+TEST_NETWORK = {"look_back": 5, "units": 3, "epochs": 2, "batch_size": 16}
+
+
 @register("lstm_local")
 class LstmLocal(_LocalNets):
     """One LSTM (units cells, a linear output) per series, all trained at once."""
 
     cell = "lstm"
+
+    @classmethod
+    def test_params(cls) -> list[dict[str, Any]]:
+        return [TEST_NETWORK, {**TEST_NETWORK, "n_seeds": 2, "detrend": "diff",
+                                "scale": "standard"}]
 
 
 @register("rnn_local")
@@ -283,9 +292,17 @@ class RnnLocal(_LocalNets):
 
     cell = "rnn"
 
+    @classmethod
+    def test_params(cls) -> list[dict[str, Any]]:
+        return [TEST_NETWORK]
+
 
 @register("mlp_local")
 class MlpLocal(_LocalNets):
     """One MLP (a sigmoid hidden layer) per series, all trained at once."""
 
     cell = "mlp"
+
+    @classmethod
+    def test_params(cls) -> list[dict[str, Any]]:
+        return [{**TEST_NETWORK, "deseasonalize": "always", "period": 5, "detrend": "linear"}]

@@ -262,9 +262,18 @@ def fit_network(build: Callable[[], Any], seed: int, x: np.ndarray, y: np.ndarra
     return network, curves
 
 
+# a tiny network for test_params: the model contract (forecast_bench.testing) fits it fast
+TEST_NETWORK = {"look_back": 5, "units": [4, 3], "dense": [2], "epochs": 2, "batch_size": 16}
+
+
 @register("lstm")
 class Lstm(_Recurrent):
     """Stacked LSTM on look-back windows; the defaults are the reference tutorial's network."""
+
+    @classmethod
+    def test_params(cls) -> list[dict[str, Any]]:
+        return [TEST_NETWORK, {**TEST_NETWORK, "features": ["close", "ma7", "returns"],
+                                "target": "diff", "validation": 0.2, "patience": 1}]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -282,3 +291,7 @@ class Gru(_Recurrent):
     """The same network with GRU cells (Keras default reset_after=True)."""
 
     config_class = GruConfig
+
+    @classmethod
+    def test_params(cls) -> list[dict[str, Any]]:
+        return [TEST_NETWORK]

@@ -7,6 +7,7 @@ preprocessing options of WindowRegressor give the MLPs of Makridakis et al. (201
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 from sklearn.neural_network import MLPRegressor
@@ -49,6 +50,13 @@ class Mlp(WindowRegressor):
     """Feed-forward network on the last `lags` values (scikit-learn MLPRegressor)."""
 
     config_class = MlpConfig
+
+    @classmethod
+    def test_params(cls) -> list[dict[str, Any]]:
+        return [{"lags": 3, "hidden": [3], "max_iter": 200},
+                {"lags": 2, "hidden": [4, 2], "activation": "tanh", "n_seeds": 2},
+                {"lags": 3, "hidden": [3], "max_iter": 200, "strategy": "direct", "horizon": 3,
+                 "detrend": "cox_stuart", "scale": "minmax"}]
 
     def make_estimator(self, seed: int) -> MLPRegressor:
         return network(self.config, seed)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Any
 
 import numpy as np
 
@@ -80,6 +81,10 @@ class SeasonalNaive(Forecaster):
     config_class = SeasonalNaiveConfig
     period_param = "period"
     interval_method = "analytic"
+
+    @classmethod
+    def test_params(cls) -> list[dict[str, Any]]:
+        return [{"period": 5}, {}]
 
     @property
     def _period(self) -> int:

@@ -19,7 +19,7 @@ from models.intervals import (
     gaussian_bounds,
     level_name,
 )
-from tests.test_conformance import _Peeking  # forecasts y[origin]: a cheat
+from tests.test_check_forecaster import _Peeking  # forecasts y[origin]: a cheat
 
 
 class _Zero(Forecaster):

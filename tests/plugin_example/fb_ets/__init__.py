@@ -29,6 +29,10 @@ class SimpleExpSmoothingForecaster(Forecaster):
     config_class = SesConfig
     min_history = 10  # statsmodels' estimates need a few values
 
+    @classmethod
+    def test_params(cls) -> list[dict]:  # what forecast_bench.testing checks; default [{}]
+        return [{}, {"alpha": 0.5}]
+
     def _fit(self, y: np.ndarray) -> None:
         fixed = {} if self.config.alpha is None else {"smoothing_level": self.config.alpha}
         result = SimpleExpSmoothing(y, initialization_method="estimated").fit(**fixed)
