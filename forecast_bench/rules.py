@@ -13,29 +13,18 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from evaluation.splits import WalkForward
 from evaluation.walk_forward import SeriesPlan, run_panel, run_walk_forward
+from forecast_bench.case import N_TRAIN, Case, attribute_ids, random_walk
 from models.base import Forecast, Forecaster
 from models.errors import ConfigError, NotFittedError
 from models.panel import PanelForecaster
 
-if TYPE_CHECKING:
-    from forecast_bench.testing import Case
-
-N_TRAIN = 120  # the training part of the shared series; the forecast origins come after it
 HORIZONS = (1, 3)
-
-
-def random_walk(n: int = 160, seed: int = 0, start: float = 100.0) -> pd.Series:
-    """A random walk with a little drift on business days."""
-    rng = np.random.default_rng(seed)
-    values = start + np.cumsum(rng.normal(0.05, 1.0, n))
-    return pd.Series(values, index=pd.bdate_range("2020-01-01", periods=n), name="Close")
 
 
 def expect(condition: object, message: str) -> None:
@@ -176,16 +165,6 @@ def intervals(case: Case) -> None:
             np.testing.assert_allclose(got[:, row], bound[:, row], rtol=0,
                                        atol=model.batch_tolerance,
                                        err_msg=f"bounds from origin {origin} saw later values")
-
-
-def attribute_ids(model: Forecaster, prefix: str = "") -> dict[str, int]:
-    """Each attribute's object id, also inside fitted Forecaster parts (a hybrid's models)."""
-    ids = {}
-    for key, value in vars(model).items():
-        ids[prefix + key] = id(value)
-        if isinstance(value, Forecaster):
-            ids.update(attribute_ids(value, f"{prefix}{key}."))
-    return ids
 
 
 def predicting_writes_nothing(case: Case) -> None:

@@ -15,61 +15,15 @@ forecast_bench.rules.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from forecast_bench import rules
-from forecast_bench.rules import N_TRAIN, random_walk
+from forecast_bench.case import Case, random_walk
 from models.base import Forecaster
 
 __all__ = ["RULES", "Case", "Rule", "check_forecaster", "checks", "random_walk"]
-
-
-@dataclasses.dataclass(frozen=True)
-class FreshFit:
-    """A model fitted as the rules that need a fit of their own see it: what fit returned, the
-    params before the fit, each attribute's id right after the fit (before any predict)."""
-
-    model: Forecaster
-    returned: object
-    params_before: dict
-    ids_after_fit: dict[str, int]
-
-
-class Case:
-    """A model class with one parameter dict (the `index`-th of its test parameters), and the
-    fits its rules share: `fitted` on the first N_TRAIN values of `series` given as a Series,
-    `fresh` on the same values given as an array."""
-
-    def __init__(self, cls: type[Forecaster], params: Mapping[str, Any], index: int = 0) -> None:
-        self.cls, self.params, self.index = cls, dict(params), index
-        self.series = random_walk()
-        self.y = self.series.to_numpy()
-
-    def __repr__(self) -> str:
-        return f"{self.cls.__name__}(**{self.params!r})"
-
-    @property
-    def label(self) -> str:
-        """The model's registered name, or its class name."""
-        return self.cls.name or self.cls.__name__
-
-    def make(self) -> Forecaster:
-        """A new, unfitted model."""
-        return self.cls(**self.params)
-
-    @functools.cached_property
-    def fitted(self) -> Forecaster:
-        return self.make().fit(self.series.iloc[:N_TRAIN])
-
-    @functools.cached_property
-    def fresh(self) -> FreshFit:
-        model = self.make()
-        before = model.params()
-        returned = model.fit(self.y[:N_TRAIN])
-        return FreshFit(model, returned, before, rules.attribute_ids(model))
 
 
 @dataclasses.dataclass(frozen=True)

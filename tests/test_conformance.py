@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import models
-from forecast_bench.rules import N_TRAIN
+from forecast_bench.case import N_TRAIN
 from forecast_bench.testing import RULES, checks
 from models.base import Forecast, Forecaster
 
