@@ -152,8 +152,8 @@ def _notes(record: PanelRecord, common: list[str], coverage: pd.DataFrame,
            friedman: panel_stats.FriedmanResult, failed: list[str], reference: str,
            own_shown: bool) -> list[str]:
     notes = [f"Scores over {common_words(record, common)}; reference: {reference}."]
-    if periods_text(record.info):
-        notes.append(f"The seasonal models and MASE's scale used {periods_text(record.info)}"
+    if periods := periods_text(record.info):
+        notes.append(f"The seasonal models and MASE's scale used {periods}"
                      " (--period or data.period sets it).")
     if failed:
         notes.append(f"Left out of every table: {', '.join(failed)}, with no score on any"

@@ -171,8 +171,7 @@ def coverage(scores: pd.DataFrame, models: Sequence[str],
     n_common, n_too_short (from `too_short`: model -> series left out before it ran) and
     left_out (the series it lacks, first LEFT_OUT_SHOWN ids)."""
     all_series = list(dict.fromkeys(scores["series"]))
-    ok = scores[np.isfinite(scores["smape"].to_numpy(dtype=float))
-                & np.isfinite(scores["mase"].to_numpy(dtype=float))]
+    ok = _finite(scores)
     have = {model: set(ok.loc[ok["model"] == model, "series"]) for model in models}
     common = [s for s in all_series if all(s in have[m] for m in models)]
     rows = [{"model": model, "n_series": len(have[model]), "n_common": len(common),
@@ -185,8 +184,7 @@ def coverage(scores: pd.DataFrame, models: Sequence[str],
 def own_scores(scores: pd.DataFrame, models: Sequence[str]) -> pd.DataFrame:
     """Per model over its own series (those it has a finite smape and mase on): their number
     and its mean smape and mase over them."""
-    ok = scores[np.isfinite(scores["smape"].to_numpy(dtype=float))
-                & np.isfinite(scores["mase"].to_numpy(dtype=float))]
+    ok = _finite(scores)
     rows = []
     for model in models:
         own = ok[ok["model"] == model]
@@ -194,6 +192,12 @@ def own_scores(scores: pd.DataFrame, models: Sequence[str]) -> pd.DataFrame:
                      "own_smape_mean": own["smape"].mean() if len(own) else np.nan,
                      "own_mase_mean": own["mase"].mean() if len(own) else np.nan})
     return pd.DataFrame(rows, columns=OWN_COLUMNS)
+
+
+def _finite(scores: pd.DataFrame) -> pd.DataFrame:
+    """The rows of `scores` with a finite smape and mase."""
+    return scores[np.isfinite(scores["smape"].to_numpy(dtype=float))
+                  & np.isfinite(scores["mase"].to_numpy(dtype=float))]
 
 
 def _models(scores: pd.DataFrame, reference: str | None = None) -> list[str]:
