@@ -14,10 +14,10 @@ bench: $(STAMP)
 # 2 workers (pytest-xdist), each test module (and test class) on one worker: module fixtures
 # are built once; the suite's subprocess and network tests use about one core each. Then the
 # `numerics` tests again under a second numeric profile, numpy's SIMD groups found on this
-# machine switched off (benchmarks/numeric_profile.py), standing in for another CPU.
+# machine switched off (benchmarks/dev/numeric_profile.py), standing in for another CPU.
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadscope
-	@profile="$$(env -u NPY_DISABLE_CPU_FEATURES $(BIN)/python benchmarks/numeric_profile.py)" || exit 1; \
+	@profile="$$(env -u NPY_DISABLE_CPU_FEATURES $(BIN)/python benchmarks/dev/numeric_profile.py)" || exit 1; \
 	if [ -z "$$profile" ]; then \
 		echo "second numeric profile skipped: numpy found no SIMD group above its baseline"; \
 	else \
@@ -47,9 +47,9 @@ example: $(STAMP)
 # (sudo apt-get install chromium); about 30 s.
 browser-check: $(STAMP)
 	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	$(BIN)/python -m benchmarks run --data m3:monthly --sample 6 --models naive,ses \
+	$(BIN)/python -m forecast_bench.benchmarks run --data m3:monthly --sample 6 --models naive,ses \
 		--out "$$tmp" --quiet --no-cache > /dev/null && \
-	$(BIN)/python -m benchmarks.browser_check results/example "$$tmp"/*/
+	$(BIN)/python -m forecast_bench.benchmarks.dev.browser_check results/example "$$tmp"/*/
 
 install: $(STAMP)
 

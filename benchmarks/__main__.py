@@ -1,7 +1,7 @@
-"""`python -m benchmarks` is the `forecast-bench` command."""
+"""`python -m forecast_bench.benchmarks` is the `forecast-bench` command."""
 
 import sys
 
-from benchmarks.cli import main
+from forecast_bench.benchmarks.cli import main
 
 sys.exit(main())

@@ -1,4 +1,4 @@
-"""The `forecast-bench` command line (also `python -m benchmarks`)."""
+"""The `forecast-bench` command line (also `python -m forecast_bench.benchmarks`)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import interrupts
-from benchmarks.data import is_collection_source
-from benchmarks.progress import progress_for
-from models.errors import ConfigError, ForecastBenchError
+from forecast_bench.benchmarks.data import is_collection_source
+from forecast_bench.benchmarks.run import interrupts
+from forecast_bench.benchmarks.run.progress import progress_for
+from forecast_bench.models.errors import ConfigError, ForecastBenchError
 
 SOURCES_HELP = ("msft, sunspots, lynx, csv:PATH, long:PATH, wide:PATH, m3, m3:yearly, "
                 "m3:quarterly, m3:monthly or m3:other")
@@ -209,7 +209,7 @@ def _execution_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _execution(args: argparse.Namespace) -> dict:
-    from evaluation.executors import ExecutorSpec, check_reachable
+    from forecast_bench.evaluation.harness.executors import ExecutorSpec, check_reachable
 
     executor = ExecutorSpec(args.executor, args.jobs, args.scheduler)
     check_reachable(executor)  # before the run folder is made
@@ -218,7 +218,8 @@ def _execution(args: argparse.Namespace) -> dict:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from benchmarks import config, own_data, runner, terminal
+    from forecast_bench.benchmarks import config, own_data, terminal
+    from forecast_bench.benchmarks.run import runner
 
     data = {"source": args.source, "column": args.column, "last": args.last,
             "start": args.start, "end": args.end, "series": _names(args.series, "--series"),
@@ -257,7 +258,7 @@ def _names(text: str | None, option: str) -> list[str] | None:
 
 
 def _cmd_tutorial(args: argparse.Namespace) -> int:
-    from benchmarks import config, tutorial
+    from forecast_bench.benchmarks import config, tutorial
 
     cfg = config.load_config(args.config or tutorial.TUTORIAL_CONFIG)
     if args.epochs is not None:
@@ -269,8 +270,8 @@ def _cmd_tutorial(args: argparse.Namespace) -> int:
 
 
 def _cmd_cache(args: argparse.Namespace) -> int:
-    from benchmarks.runner import CACHE_DIR
-    from evaluation.cache import TaskCache
+    from forecast_bench.benchmarks.run.runner import CACHE_DIR
+    from forecast_bench.evaluation.harness.cache import TaskCache
 
     cache = TaskCache(Path(args.out) / CACHE_DIR)
     if args.action == "clear":
@@ -282,13 +283,13 @@ def _cmd_cache(args: argparse.Namespace) -> int:
 
 
 def _cmd_table(args: argparse.Namespace) -> int:
-    from benchmarks.outputs import render_table
-    from evaluation.analysis import analyse
-    from evaluation.panel_record import is_panel_run
-    from evaluation.record import load_run
+    from forecast_bench.benchmarks.run.outputs import render_table
+    from forecast_bench.evaluation.run_folder.collection_record import is_collection_run
+    from forecast_bench.evaluation.run_folder.record import load_run
+    from forecast_bench.evaluation.scoring.analysis import analyse
 
-    if is_panel_run(Path(args.run_dir)):
-        from benchmarks.panel_outputs import table_of_run
+    if is_collection_run(Path(args.run_dir)):
+        from forecast_bench.benchmarks.run.collection_outputs import table_of_run
 
         text = table_of_run(Path(args.run_dir), args.table, args.format)
     else:
@@ -306,15 +307,18 @@ def _cmd_table(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from benchmarks.outputs import write_outputs
-    from evaluation.panel_record import is_panel_run, load_panel_run
-    from evaluation.record import load_run
+    from forecast_bench.benchmarks.run.outputs import write_outputs
+    from forecast_bench.evaluation.run_folder.collection_record import (
+        is_collection_run,
+        load_collection_run,
+    )
+    from forecast_bench.evaluation.run_folder.record import load_run
 
     run_dir = Path(args.run_dir)
-    if is_panel_run(run_dir):
-        from benchmarks.panel_outputs import write_panel_outputs
+    if is_collection_run(run_dir):
+        from forecast_bench.benchmarks.run.collection_outputs import write_collection_outputs
 
-        write_panel_outputs(load_panel_run(run_dir), run_dir)
+        write_collection_outputs(load_collection_run(run_dir), run_dir)
     else:
         write_outputs(load_run(run_dir), run_dir)
     print(f"report: {run_dir / 'report.html'}")
@@ -322,16 +326,18 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from benchmarks.compare import compare_folders
+    from forecast_bench.benchmarks.compare import compare_folders
 
     print(compare_folders(Path(args.run_a), Path(args.run_b)))
     return 0
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    from benchmarks import config, explain, outputs, results
-    from benchmarks.data import load
-    from evaluation.record import load_run
+    from forecast_bench.benchmarks import config, explain
+    from forecast_bench.benchmarks.data import load
+    from forecast_bench.benchmarks.run import outputs
+    from forecast_bench.evaluation.run_folder import results
+    from forecast_bench.evaluation.run_folder.record import load_run
 
     record = load_run(Path(args.run_dir)) if args.run_dir else None
     if record is not None:
@@ -359,16 +365,16 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
-    from benchmarks.model_help import describe, listing
+    from forecast_bench.benchmarks.model_help import describe, listing
 
     print(describe(args.name) if args.name is not None else listing())
     return 0
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
-    from benchmarks.collection import load_with_dataset, only_series
-    from benchmarks.data import DataSpec
-    from benchmarks.panel_outputs import collection_summary, dataset_summary
+    from forecast_bench.benchmarks.data import DataSpec
+    from forecast_bench.benchmarks.data.collection import load_with_dataset, only_series
+    from forecast_bench.benchmarks.run.collection_outputs import collection_summary, dataset_summary
 
     spec = DataSpec(source=args.source, column=args.column, last=args.last, **_file_spec(args))
     collection, dataset = load_with_dataset(spec)

@@ -7,15 +7,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks import panel_compare
-from benchmarks.run_diff import CHANGE_NOTE, change_percent, header_lines, window_differences
-from benchmarks.terminal import wrapped
-from evaluation import formats
-from evaluation import tests as significance
-from evaluation.analysis import summarize
-from evaluation.panel_record import is_panel_run, load_panel_run
-from evaluation.record import RunRecord, load_run
-from models.errors import DataError
+from forecast_bench.benchmarks import compare_collections
+from forecast_bench.benchmarks.run_diff import (
+    CHANGE_NOTE,
+    change_percent,
+    header_lines,
+    window_differences,
+)
+from forecast_bench.benchmarks.terminal import wrapped
+from forecast_bench.evaluation.reporting import formats
+from forecast_bench.evaluation.run_folder.collection_record import (
+    is_collection_run,
+    load_collection_run,
+)
+from forecast_bench.evaluation.run_folder.record import RunRecord, load_run
+from forecast_bench.evaluation.scoring import significance
+from forecast_bench.evaluation.scoring.analysis import summarize
+from forecast_bench.models.errors import DataError
 
 SHARED = ["origin", "step", "target"]  # one forecast, whatever fold it belongs to
 DM_NOTE = ("DM p (B vs A): Diebold-Mariano test of the same model's forecasts in the two runs, on"
@@ -25,14 +33,15 @@ DM_NOTE = ("DM p (B vs A): Diebold-Mariano test of the same model's forecasts in
 def compare_folders(run_a: Path, run_b: Path) -> str:
     """`forecast-bench compare`: two single-series runs or two collection runs; DataError (one
     line) for a single-series run against a collection run."""
-    kinds = [is_panel_run(run) for run in (run_a, run_b)]
+    kinds = [is_collection_run(run) for run in (run_a, run_b)]
     if kinds[0] != kinds[1]:
         which = {True: "a collection run (many series)", False: "a single-series run"}
         raise DataError(f"{run_a} is {which[kinds[0]]} and {run_b} is {which[kinds[1]]}: compare"
                         " needs two runs of the same kind; compare the collection run with"
                         " another collection run (e.g. the same series as long:/wide: data)")
     if kinds[0]:
-        return panel_compare.compare_panel_runs(load_panel_run(run_a), load_panel_run(run_b))
+        return compare_collections.compare_collection_runs(load_collection_run(run_a),
+                                                           load_collection_run(run_b))
     return compare_runs(load_run(run_a), load_run(run_b))
 
 

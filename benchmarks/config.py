@@ -8,13 +8,13 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from benchmarks.csv_input import resolved_source
-from benchmarks.data import DataSpec
-from evaluation.splits import WalkForward
-from models import registry
-from models.base import Forecaster
-from models.errors import ConfigError, ModelError
-from models.intervals import check_levels
+from forecast_bench.benchmarks.data import DataSpec
+from forecast_bench.benchmarks.data.csv_input import resolved_source
+from forecast_bench.evaluation.harness.splits import WalkForward
+from forecast_bench.models import registry
+from forecast_bench.models.base import Forecaster
+from forecast_bench.models.errors import ConfigError, ModelError
+from forecast_bench.models.intervals import check_levels
 
 DEFAULT_CONFIG = Path(__file__).parent / "configs" / "msft_daily.toml"
 COMPETITION_CONFIG = DEFAULT_CONFIG.parent / "competition.toml"  # collections' default

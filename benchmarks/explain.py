@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from benchmarks import results
-from evaluation.plots import save_figure
-from models import lstm_explain, windows
-from models.base import Forecaster, as_values
-from models.errors import ConfigError, ModelError
-from models.lstm import Gru, Lstm
+from forecast_bench.evaluation.reporting.plots import save_figure
+from forecast_bench.evaluation.run_folder import results
+from forecast_bench.models import lstm_explain, windows
+from forecast_bench.models.base import Forecaster, as_values
+from forecast_bench.models.errors import ConfigError, ModelError
+from forecast_bench.models.lstm import Gru, Lstm
 
 N_RANDOM = 64  # random windows on which NumPy and Keras are compared
 NEAR = 0.05  # "saturated": a sigmoid within 0.05 of 0 or 1, a tanh within 0.05 of -1 or 1

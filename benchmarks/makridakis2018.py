@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evaluation import panel_stats, run_files
-from evaluation.panel_record import PanelRecord
+from forecast_bench.evaluation.run_folder import run_files
+from forecast_bench.evaluation.run_folder.collection_record import CollectionRecord
+from forecast_bench.evaluation.scoring import collection_stats
 
 # run label -> the paper's name for it
 PAPER_NAMES = {
@@ -71,7 +72,7 @@ def seed_spread(members: pd.DataFrame, scales: pd.DataFrame, common: list[str]) 
     rows = {}
     part = members[members["series"].isin(common)]
     for model, frame in part.groupby("model", sort=False):
-        per_member = [panel_stats.series_scores(one.drop(columns="member"), scales)
+        per_member = [collection_stats.series_scores(one.drop(columns="member"), scales)
                       for _, one in frame.groupby("member")]
         smape = np.array([scores["smape"].mean() for scores in per_member])
         mase = np.array([scores["mase"].mean() for scores in per_member])
@@ -91,7 +92,7 @@ def relative_cost(status: pd.DataFrame, random_walk: str = "naive") -> pd.Series
     return per_model / per_model[random_walk]
 
 
-def paper_table(record: PanelRecord, step_scores: pd.DataFrame, common: list[str],
+def paper_table(record: CollectionRecord, step_scores: pd.DataFrame, common: list[str],
                 mean_ranks: pd.Series, run_dir: Path) -> pd.DataFrame:
     """One row per model of the run: ours beside the paper's (NaN where it has no figure)."""
     table = band_scores(step_scores, common)
@@ -107,8 +108,8 @@ def paper_table(record: PanelRecord, step_scores: pd.DataFrame, common: list[str
     one_step_path = run_dir / run_files.ONE_STEP
     if one_step_path.is_file():
         one_step = pd.read_csv(one_step_path, dtype={"series": str})
-        scores = panel_stats.series_scores(one_step[one_step["series"].isin(common)],
-                                           record.scales)
+        scores = collection_stats.series_scores(one_step[one_step["series"].isin(common)],
+                                                record.scales)
         means = scores.groupby("model", sort=False)[["smape", "mase"]].mean()
         table["one-step sMAPE"], table["one-step MASE"] = means["smape"], means["mase"]
         paper = names.map(lambda n: PUBLISHED_ONE_STEP.get(n, (np.nan, np.nan)))
@@ -126,7 +127,8 @@ def _per_seed_mase(members: pd.DataFrame, scales: pd.DataFrame, model: str,
     frame = members[(members["model"] == model) & members["series"].isin(common)]
     if frame.empty:
         return None
-    return np.array([panel_stats.series_scores(one.drop(columns="member"), scales)["mase"].mean()
+    score = collection_stats.series_scores
+    return np.array([score(one.drop(columns="member"), scales)["mase"].mean()
                      for _, one in frame.groupby("member")])
 
 

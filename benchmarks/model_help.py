@@ -19,10 +19,10 @@ from typing import Any
 
 from tabulate import tabulate
 
-from benchmarks import config
-from benchmarks.terminal import WIDTH
-from models import registry
-from models.errors import ConfigError
+from forecast_bench.benchmarks import config
+from forecast_bench.benchmarks.terminal import WIDTH
+from forecast_bench.models import registry
+from forecast_bench.models.errors import ConfigError
 
 DEFAULT_WIDTH = 24  # a longer default wraps
 

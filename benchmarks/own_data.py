@@ -21,10 +21,10 @@ from typing import Any
 
 import pandas as pd
 
-from benchmarks import config
-from benchmarks.collection import Collection, load_with_dataset
-from benchmarks.data import M3_SOURCES, Dataset, DataSpec, is_collection_source
-from evaluation.panel_analysis import periods_text
+from forecast_bench.benchmarks import config
+from forecast_bench.benchmarks.data import M3_SOURCES, Dataset, DataSpec, is_collection_source
+from forecast_bench.benchmarks.data.collection import Collection, load_with_dataset
+from forecast_bench.evaluation.scoring.collection_analysis import periods_text
 
 FRACTION = 0.2  # the tutorial's 80/20 split; the MSFT benchmark's 252 of 1260 values
 ROW_OPTIONS = ("last", "start", "end")
@@ -93,7 +93,7 @@ def configure(source: str, data: dict[str, Any], split: dict[str, Any],
 
 def period_text(collection: Collection) -> str:
     """The seasonal period the models and MASE get, in words: "seasonal period 12 (monthly)";
-    a collection's as panel_analysis.periods_text says it, with the frequency when one."""
+    a collection's as collection_analysis.periods_text says it, with the frequency when one."""
     frequencies = sorted({item.frequency for item in collection})
     periods = pd.DataFrame({"period": [item.period for item in collection]})
     text = (periods_text(periods) if len(collection) > 1
@@ -129,7 +129,7 @@ def _collection_split(cfg: config.RunConfig, collection: Collection) -> str:
         return f"test size {walk.test_size}, {walk.folds} folds"
     if walk.horizon != "dataset":
         return f"a fixed origin: the last {walk.horizon} values of each series"
-    from benchmarks.run_steps import M4_HORIZONS
+    from forecast_bench.benchmarks.run.steps import M4_HORIZONS
 
     horizons = {f"{item.horizon or M4_HORIZONS.get(item.frequency)} ({item.frequency})"
                 for item in collection}

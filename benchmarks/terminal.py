@@ -10,15 +10,16 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from tabulate import tabulate
 
-from evaluation import gaps, panel_stats
-from evaluation.analysis import Analysis
-from evaluation.formats import PVALUE_FLOOR
-from evaluation.panel_analysis import PanelAnalysis
-from evaluation.tables import marked
-from models.intervals import level_name
+from forecast_bench.evaluation.harness import gaps
+from forecast_bench.evaluation.reporting.formats import PVALUE_FLOOR
+from forecast_bench.evaluation.reporting.tables import marked
+from forecast_bench.evaluation.scoring import collection_stats
+from forecast_bench.evaluation.scoring.analysis import Analysis
+from forecast_bench.evaluation.scoring.collection_analysis import CollectionAnalysis
+from forecast_bench.models.intervals import level_name
 
 if TYPE_CHECKING:
-    from benchmarks.runner import RunOutcome
+    from forecast_bench.benchmarks.run.runner import RunOutcome
 
 WIDTH = 100  # columns of the terminal the summary is made for
 NOTE_LINES = 3  # a longer note is cut with " ..."
@@ -80,9 +81,9 @@ def outcome_text(outcome: RunOutcome) -> str:
     return "\n".join([*lines, f"results: {outcome.run_dir}"])
 
 
-def run_text(analysis: Analysis | PanelAnalysis) -> str:
+def run_text(analysis: Analysis | CollectionAnalysis) -> str:
     """The summary of a finished run as the terminal shows it (every line <= WIDTH)."""
-    if isinstance(analysis, PanelAnalysis):
+    if isinstance(analysis, CollectionAnalysis):
         return _panel_text(analysis)
     return _single_text(analysis)
 
@@ -112,10 +113,10 @@ def _single_text(analysis: Analysis) -> str:
     return "\n\n".join([*parts, FILES])
 
 
-def _panel_text(analysis: PanelAnalysis) -> str:
+def _panel_text(analysis: CollectionAnalysis) -> str:
     summary = analysis.summary
     shown = [c for c in PANEL if c in summary]
-    column_notes = set(panel_stats.NOTES.values())
+    column_notes = set(collection_stats.NOTES.values())
     notes = [note for note in analysis.notes if note not in column_notes]
     notes += [PANEL[c][2] for c in shown if PANEL[c][2]]
     failed = summary[summary.failed_tasks > 0] if "failed_tasks" in summary else summary[:0]

@@ -7,11 +7,12 @@ from typing import Any
 
 import pandas as pd
 
-from benchmarks import results, terminal
-from benchmarks.config import RunConfig
-from benchmarks.runner import RunOutcome, run
-from evaluation import formats
-from evaluation.formats import p_text
+from forecast_bench.benchmarks import terminal
+from forecast_bench.benchmarks.config import RunConfig
+from forecast_bench.benchmarks.run.runner import RunOutcome, run
+from forecast_bench.evaluation.reporting import formats
+from forecast_bench.evaluation.reporting.formats import p_text
+from forecast_bench.evaluation.run_folder import results
 
 TUTORIAL_CONFIG = Path(__file__).parent / "configs" / "tutorial.toml"
 

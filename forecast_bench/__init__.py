@@ -8,7 +8,7 @@ built-in models when imported. A plugin tests its model with
 `forecast_bench.testing.check_forecaster(Model)`, the contract every built-in model keeps.
 """
 
-from models import (
+from forecast_bench.models import (
     ConfigError,
     DataError,
     Forecast,

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.base import Forecaster
+from forecast_bench.models.base import Forecaster
 
 N_TRAIN = 120  # the training part of the shared series; the forecast origins come after it
 

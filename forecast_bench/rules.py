@@ -17,12 +17,12 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from evaluation.splits import WalkForward
-from evaluation.walk_forward import SeriesPlan, run_panel, run_walk_forward
 from forecast_bench.case import N_TRAIN, Case, attribute_ids, random_walk
-from models.base import Forecast, Forecaster
-from models.errors import ConfigError, NotFittedError
-from models.panel import PanelForecaster
+from forecast_bench.evaluation.harness.splits import WalkForward
+from forecast_bench.evaluation.harness.walk_forward import SeriesPlan, run_plans, run_walk_forward
+from forecast_bench.models.base import Forecast, Forecaster
+from forecast_bench.models.collection import CollectionForecaster
+from forecast_bench.models.errors import ConfigError, NotFittedError
 
 HORIZONS = (1, 3)
 
@@ -215,21 +215,22 @@ def walk_forward(case: Case) -> None:
 def collection_no_lookahead(case: Case) -> None:
     """On a collection of two series A and B, A's forecasts move neither when A's values after
     its last origin change nor when B changes; a model fitted on the whole collection (a
-    PanelForecaster) learns from B, so there only A changes."""
+    CollectionForecaster) learns from B, so there only A changes."""
     split = WalkForward(test_size=12, folds=1, horizon=2)  # the last origin is 148
     panel = {"A": random_walk(150, seed=2), "B": random_walk(150, seed=3)}
 
     def forecasts_of_a(data: dict[str, pd.Series]) -> pd.DataFrame:
         plans = [SeriesPlan(sid, y, split.split(len(y)), 2, {case.label: case.make()})
                  for sid, y in data.items()]
-        result = run_panel(plans)
+        result = run_plans(plans)
         expect((result.status.status == "ok").all(), str(result.status.reason.tolist()))
         mine = result.forecasts[result.forecasts.series == "A"]
         return mine.drop(columns="y_true").reset_index(drop=True)
 
     a = panel["A"]
     changed = {"A": a.where(np.arange(len(a)) < 148, a + 40.0),
-               "B": panel["B"] if issubclass(case.cls, PanelForecaster) else panel["B"] * 2 + 7}
+               "B": (panel["B"] if issubclass(case.cls, CollectionForecaster)
+                     else panel["B"] * 2 + 7)}
     try:
         pd.testing.assert_frame_equal(forecasts_of_a(panel), forecasts_of_a(changed))
     except AssertionError as exc:

@@ -21,7 +21,7 @@ from typing import Any
 
 from forecast_bench import rules
 from forecast_bench.case import Case, random_walk
-from models.base import Forecaster
+from forecast_bench.models.base import Forecaster
 
 __all__ = ["RULES", "Case", "Rule", "check_forecaster", "checks", "random_walk"]
 

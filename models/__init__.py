@@ -1,6 +1,6 @@
 """Forecasters behind one interface; importing this package registers the built-in models."""
 
-from models import (  # noqa: F401  (registers)
+from forecast_bench.models import (  # noqa: F401  (registers)
     arima,
     ets,
     global_linear,
@@ -13,9 +13,15 @@ from models import (  # noqa: F401  (registers)
     naive,
     statistical,
 )
-from models.base import Forecast, Forecaster, ModelConfig
-from models.errors import ConfigError, DataError, ForecastBenchError, ModelError, NotFittedError
-from models.registry import available, get, register
+from forecast_bench.models.base import Forecast, Forecaster, ModelConfig
+from forecast_bench.models.errors import (
+    ConfigError,
+    DataError,
+    ForecastBenchError,
+    ModelError,
+    NotFittedError,
+)
+from forecast_bench.models.registry import available, get, register
 
 __all__ = [
     "ConfigError",

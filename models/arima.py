@@ -15,9 +15,9 @@ from statsmodels.tsa.statespace.mlemodel import MLEResults
 from statsmodels.tsa.statespace.representation import Representation
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-from models import arima_search
-from models.base import Forecast, Forecaster, ModelConfig
-from models.registry import register
+from forecast_bench.models import arima_search
+from forecast_bench.models.base import Forecast, Forecaster, ModelConfig
+from forecast_bench.models.registry import register
 
 TRENDS = ("n", "c", "t", "ct")
 SEARCHES = ("fast", "pmdarima")
@@ -29,7 +29,7 @@ AUTO_MARGIN = 2
 def _int_tuple(value: object, size: int, field: str) -> tuple[int, ...]:
     items = tuple(value) if isinstance(value, list | tuple) else ()
     if len(items) != size or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
-                                      for v in items):
+                                     for v in items):
         raise ValueError(f"{field} must be {size} non-negative integers, got {value!r}")
     return items
 

@@ -19,7 +19,7 @@ from numpy.linalg import LinAlgError
 from scipy.optimize import fmin_l_bfgs_b
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-from models.arima_likelihood import SarimaxLikelihood, difference
+from forecast_bench.models.arima_likelihood import SarimaxLikelihood, difference
 
 SEARCH_MAXITER = 50  # pmdarima's maxiter for every candidate fit
 FD_STEP = 1e-5  # statsmodels' finite-difference step for L-BFGS's gradient

@@ -17,8 +17,13 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import pandas as pd
 
-from models.errors import ConfigError, ModelError, NotFittedError
-from models.intervals import CALIBRATION_WINDOW, check_levels, conformal_bounds, gaussian_bounds
+from forecast_bench.models.errors import ConfigError, ModelError, NotFittedError
+from forecast_bench.models.intervals import (
+    CALIBRATION_WINDOW,
+    check_levels,
+    conformal_bounds,
+    gaussian_bounds,
+)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -38,10 +38,10 @@ import numpy as np
 from statsmodels.tools.eval_measures import aicc as aicc_of
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
-from models.base import Forecaster, ModelConfig
-from models.errors import ModelError
-from models.ets_fit import fit_params
-from models.ets_recursion import (
+from forecast_bench.models.base import Forecaster, ModelConfig
+from forecast_bench.models.errors import ModelError
+from forecast_bench.models.ets_fit import fit_params
+from forecast_bench.models.ets_recursion import (
     EtsFit,
     forecast,
     from_statsmodels,
@@ -49,7 +49,7 @@ from models.ets_recursion import (
     statsmodels_spec,
     variance_factors,
 )
-from models.registry import register
+from forecast_bench.models.registry import register
 
 MAX_AUTO_PERIOD = 24  # season "Z": seasonal candidates only up to this period (as R's ets)
 MAXITER = 1000  # L-BFGS iterations per candidate (statsmodels' default; lower caps change fits)

@@ -20,11 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from models.base import Forecast, ModelConfig
-from models.panel import PanelForecaster
-from models.preprocess import HasSteps, Pipeline
-from models.registry import register
-from models.windows import lag_pairs
+from forecast_bench.models.base import Forecast, ModelConfig
+from forecast_bench.models.collection import CollectionForecaster
+from forecast_bench.models.preprocess import HasSteps, Pipeline
+from forecast_bench.models.registry import register
+from forecast_bench.models.windows import lag_pairs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,7 +56,7 @@ def ridge(inputs: np.ndarray, targets: np.ndarray, alpha: float) -> np.ndarray:
 
 
 @register("global_ar")
-class GlobalAr(PanelForecaster):
+class GlobalAr(CollectionForecaster):
     """Global linear AR on the last `lags` values of every series (Montero-Manso & Hyndman)."""
 
     config_class = GlobalArConfig
@@ -72,7 +72,7 @@ class GlobalAr(PanelForecaster):
         """One training window, after the first difference when detrending may difference."""
         return self.config.lags + 1 + int(self.config.steps().differencing_possible)
 
-    def _fit_panel(self, series: list[np.ndarray], periods: list[int]) -> None:
+    def _fit_collection(self, series: list[np.ndarray], periods: list[int]) -> None:
         steps = self.config.steps()
         self.pipelines_ = [Pipeline.fit(y, period, steps)
                            for y, period in zip(series, periods, strict=True)]
@@ -88,8 +88,8 @@ class GlobalAr(PanelForecaster):
         return (f"global AR({self.config.lags}) on {len(self.pipelines_)} series, "
                 f"{self.n_windows_} windows, {adjusted} deseasonalised")
 
-    def _forecast_panel(self, series: list[np.ndarray], origins: list[np.ndarray],
-                        horizon: int) -> list[Forecast]:
+    def _forecast_collection(self, series: list[np.ndarray], origins: list[np.ndarray],
+                             horizon: int) -> list[Forecast]:
         lags = np.arange(-self.config.lags, 0)
         out = []
         for y, idx, pipeline in zip(series, origins, self.pipelines_, strict=True):

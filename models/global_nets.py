@@ -5,7 +5,7 @@ statistical models with one global network on their residuals.
 Each series gets its own `models.preprocess.Pipeline`, fitted on its own training part (the
 defaults are Makridakis et al. 2018's best for ML: the seasonality test, Box-Cox, Cox-Stuart
 detrending, min-max scaling). The network learns the next value in model space from the
-`look_back` values before it; windows never cross a series boundary and, since `fit_panel` is
+`look_back` values before it; windows never cross a series boundary and, since `fit_collection` is
 given training parts only, never reach past a training end. Forecasts are iterative, with one
 batched predict per step for every origin of every series, then mapped back per series.
 
@@ -26,13 +26,19 @@ from typing import Any
 
 import numpy as np
 
-from models import registry
-from models.base import Forecast, ModelConfig
-from models.hybrid import Hybrid
-from models.lstm import LstmConfig, _positive_ints, build_network, fit_network, keras_module
-from models.panel import PanelForecaster
-from models.preprocess import HasSteps, Pipeline
-from models.windows import lag_pairs
+from forecast_bench.models import registry
+from forecast_bench.models.base import Forecast, ModelConfig
+from forecast_bench.models.collection import CollectionForecaster
+from forecast_bench.models.hybrid import Hybrid
+from forecast_bench.models.lstm import (
+    LstmConfig,
+    _positive_ints,
+    build_network,
+    fit_network,
+    keras_module,
+)
+from forecast_bench.models.preprocess import HasSteps, Pipeline
+from forecast_bench.models.windows import lag_pairs
 
 GLOBAL_NETS = ("mlp_global", "lstm_global")
 # the residual network's preprocessing unless residual_params says otherwise: residuals can be
@@ -54,7 +60,7 @@ class GlobalNetConfig(HasSteps, ModelConfig):
     boxcox: bool = True
     detrend: str = "cox_stuart"  # none, linear, diff or cox_stuart
     scale: str = "minmax"  # none, minmax or standard; always per series, on its training part
-    # fit_panel takes each series' period as given (the harness resolves this field per
+    # fit_collection takes each series' period as given (the harness resolves this field per
     # series); a plain fit uses this one (None: 1)
     period: int | None = None
     seed: int = 0
@@ -91,7 +97,7 @@ def pooled_windows(parts: Sequence[np.ndarray], look_back: int,
             np.concatenate(owners), np.concatenate(positions))
 
 
-class _GlobalNet(PanelForecaster):
+class _GlobalNet(CollectionForecaster):
     """Shared code of `lstm_global` and `mlp_global` (see the module docstring)."""
 
     config_class = GlobalNetConfig
@@ -111,7 +117,7 @@ class _GlobalNet(PanelForecaster):
         """Windows (n x look_back) as the network's input array."""
         return windows
 
-    def _fit_panel(self, series: list[np.ndarray], periods: list[int]) -> None:
+    def _fit_collection(self, series: list[np.ndarray], periods: list[int]) -> None:
         cfg = self.config
         self.pipelines_ = [Pipeline.fit(y, period, cfg.steps())
                            for y, period in zip(series, periods, strict=True)]
@@ -138,8 +144,8 @@ class _GlobalNet(PanelForecaster):
                 f"params, {self.n_windows_} windows of {self.n_series_} series, "
                 f"epochs run {epochs}")
 
-    def _forecast_panel(self, series: list[np.ndarray], origins: list[np.ndarray],
-                        horizon: int) -> list[Forecast]:
+    def _forecast_collection(self, series: list[np.ndarray], origins: list[np.ndarray],
+                             horizon: int) -> list[Forecast]:
         """Every member's iterative forecasts for all origins of all series at once, mapped
         back by each series' pipeline; the point is the members' mean."""
         look_back = self.config.look_back
@@ -173,7 +179,7 @@ class LstmGlobal(_GlobalNet):
     @classmethod
     def test_params(cls) -> list[dict[str, Any]]:
         return [TEST_NETWORK, {**TEST_NETWORK, "detrend": "diff", "scale": "standard",
-                                "validation": 6, "patience": 1}]
+                               "validation": 6, "patience": 1}]
 
     def _build(self, seed: int) -> Any:
         cfg = self.config
@@ -192,7 +198,7 @@ class MlpGlobal(_GlobalNet):
     @classmethod
     def test_params(cls) -> list[dict[str, Any]]:
         return [{**TEST_NETWORK, "n_seeds": 2}, {**TEST_NETWORK, "deseasonalize": "always",
-                                           "period": 5, "detrend": "linear"}]
+                                                 "period": 5, "detrend": "linear"}]
 
     def _build(self, seed: int) -> Any:
         keras, cfg = keras_module(), self.config
@@ -239,7 +245,7 @@ class HybridGlobalConfig(ModelConfig):
 
 
 @registry.register("hybrid_global")
-class HybridGlobal(PanelForecaster):
+class HybridGlobal(CollectionForecaster):
     """Per-series ETS (or any model) + one global network on all series' residuals."""
 
     config_class = HybridGlobalConfig
@@ -260,7 +266,7 @@ class HybridGlobal(PanelForecaster):
         return cfg.make_linear(self.period_of()).residual_start + cfg.make_residual(
         ).min_train_size
 
-    def _fit_panel(self, series: list[np.ndarray], periods: list[int]) -> None:
+    def _fit_collection(self, series: list[np.ndarray], periods: list[int]) -> None:
         """Each series' linear model on its training part, then one network on every series'
         in-sample one-step residuals (from the linear model's residual_start on)."""
         cfg = self.config
@@ -268,21 +274,22 @@ class HybridGlobal(PanelForecaster):
         self.starts_ = [linear.residual_start for linear in self.linears_]
         residuals = [Hybrid._residuals(linear, y, start, len(y))
                      for linear, y, start in zip(self.linears_, series, self.starts_, strict=True)]
-        self.residual_ = cfg.make_residual().fit_panel(residuals, periods)
+        self.residual_ = cfg.make_residual().fit_collection(residuals, periods)
 
     def describe_fit(self) -> str:
         return f"{self.config.linear} per series + residuals: {self.residual_.describe_fit()}"
 
-    def _forecast_panel(self, series: list[np.ndarray], origins: list[np.ndarray],
-                        horizon: int) -> list[Forecast]:
+    def _forecast_collection(self, series: list[np.ndarray], origins: list[np.ndarray],
+                             horizon: int) -> list[Forecast]:
         """Linear forecast + the network's residual forecast; residuals before each origin are
         the fitted linear model's one-step errors. Members: linear + each network's."""
         parts = list(zip(self.linears_, series, origins, self.starts_, strict=True))
         linear = [model.predict_origins(y, o, horizon) for model, y, o, _ in parts]
         residuals = [Hybrid._residuals(model, y, start, int(o.max()))
                      for model, y, o, start in parts]
-        nets = self.residual_.forecast_panel(residuals, [o - start for _, _, o, start in parts],
-                                             horizon)
+        nets = self.residual_.forecast_collection(residuals,
+                                                  [o - start for _, _, o, start in parts],
+                                                  horizon)
         return [Forecast.single(lin + net.point) if len(net.members) < 2
                 else Forecast(lin + net.point, lin[None] + net.members)
                 for lin, net in zip(linear, nets, strict=True)]

@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 from sklearn.neural_network import MLPRegressor
 
-from models import registry, windows
-from models.base import Forecast, Forecaster, ModelConfig
-from models.blas import one_blas_thread
-from models.lstm import TEST_NETWORK
-from models.mlp import MlpConfig, standard_scale, train_networks
+from forecast_bench.models import registry, windows
+from forecast_bench.models.base import Forecast, Forecaster, ModelConfig
+from forecast_bench.models.blas import one_blas_thread
+from forecast_bench.models.lstm import TEST_NETWORK
+from forecast_bench.models.mlp import MlpConfig, standard_scale, train_networks
 
 RESIDUALS = ("in_sample", "out_of_sample")
 

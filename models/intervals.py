@@ -19,7 +19,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from models.errors import ModelError
+from forecast_bench.models.errors import ModelError
 
 CALIBRATION_WINDOW = 500  # most recent calibration errors per step
 

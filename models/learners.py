@@ -28,12 +28,12 @@ from sklearn.neighbors import KNeighborsRegressor
 from sklearn.svm import SVR
 from sklearn.tree import DecisionTreeRegressor
 
-from models import windows
-from models.base import Forecast, Forecaster, ModelConfig
-from models.blas import one_blas_thread
-from models.errors import ModelError
-from models.preprocess import HasSteps, Pipeline
-from models.registry import register
+from forecast_bench.models import windows
+from forecast_bench.models.base import Forecast, Forecaster, ModelConfig
+from forecast_bench.models.blas import one_blas_thread
+from forecast_bench.models.errors import ModelError
+from forecast_bench.models.preprocess import HasSteps, Pipeline
+from forecast_bench.models.registry import register
 
 STRATEGIES = ("iterative", "direct", "multi")
 
@@ -259,7 +259,7 @@ class Gpr(WindowRegressor):
     @classmethod
     def test_params(cls) -> list[dict[str, Any]]:
         return [{"lags": 3}, {"lags": 2, "strategy": "multi", "horizon": 3, "restarts": 1,
-                                "n_seeds": 2}]
+                              "n_seeds": 2}]
 
     def make_estimator(self, seed: int) -> RegressorMixin:
         rbf = RBF(length_scale=np.sqrt(self.config.lags), length_scale_bounds=(0.1, 1e3))

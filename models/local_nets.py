@@ -27,13 +27,13 @@ from typing import Any
 
 import numpy as np
 
-from models.base import Forecast, ModelConfig
-from models.errors import ModelError
-from models.lstm import keras_module
-from models.panel import PanelForecaster
-from models.preprocess import HasSteps, Pipeline
-from models.registry import register
-from models.windows import lag_pairs
+from forecast_bench.models.base import Forecast, ModelConfig
+from forecast_bench.models.collection import CollectionForecaster
+from forecast_bench.models.errors import ModelError
+from forecast_bench.models.lstm import keras_module
+from forecast_bench.models.preprocess import HasSteps, Pipeline
+from forecast_bench.models.registry import register
+from forecast_bench.models.windows import lag_pairs
 
 GATES = {"lstm": 4, "rnn": 1, "mlp": 0}  # weight blocks of the input kernel; 0: feed-forward
 MIN_WINDOWS = 8  # fewest training windows a series must give
@@ -172,7 +172,7 @@ def _trainer(cell: str, look_back: int) -> Any:
     return tf.function(step, input_signature=signature)
 
 
-class _LocalNets(PanelForecaster):
+class _LocalNets(CollectionForecaster):
     """Shared code of the per-series networks (see the module docstring)."""
 
     config_class = LocalNetConfig
@@ -184,7 +184,7 @@ class _LocalNets(PanelForecaster):
     def min_train_size(self) -> int:
         return self.config.look_back + 1 + MIN_WINDOWS  # one value lost to differencing
 
-    def _fit_panel(self, series: list[np.ndarray], periods: list[int]) -> None:
+    def _fit_collection(self, series: list[np.ndarray], periods: list[int]) -> None:
         cfg = self.config
         self.pipelines_ = [Pipeline.fit(y, cfg.period or p, cfg.steps())
                            for y, p in zip(series, periods, strict=True)]
@@ -251,8 +251,8 @@ class _LocalNets(PanelForecaster):
         return (f"{self.cell.upper()} per series, {self.config.units} units, {n} params each, "
                 f"median training MSE {np.median(self.train_mse_):.4g} (model space)")
 
-    def _forecast_panel(self, series: list[np.ndarray], origins: list[np.ndarray],
-                        horizon: int) -> list[Forecast]:
+    def _forecast_collection(self, series: list[np.ndarray], origins: list[np.ndarray],
+                             horizon: int) -> list[Forecast]:
         cfg, n = self.config, len(series)
         width = max(len(o) for o in origins)
         paths = np.zeros((n, width, cfg.look_back), np.float32)
@@ -283,7 +283,7 @@ class LstmLocal(_LocalNets):
     @classmethod
     def test_params(cls) -> list[dict[str, Any]]:
         return [TEST_NETWORK, {**TEST_NETWORK, "n_seeds": 2, "detrend": "diff",
-                                "scale": "standard"}]
+                               "scale": "standard"}]
 
 
 @register("rnn_local")

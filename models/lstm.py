@@ -21,10 +21,10 @@ from typing import Any
 import numpy as np
 from sklearn.preprocessing import MinMaxScaler
 
-from models import windows
-from models.base import Forecast, Forecaster, ModelConfig
-from models.errors import ModelError
-from models.registry import register
+from forecast_bench.models import windows
+from forecast_bench.models.base import Forecast, Forecaster, ModelConfig
+from forecast_bench.models.errors import ModelError
+from forecast_bench.models.registry import register
 
 CELLS = ("lstm", "gru")
 TARGETS = ("level", "diff")
@@ -273,7 +273,7 @@ class Lstm(_Recurrent):
     @classmethod
     def test_params(cls) -> list[dict[str, Any]]:
         return [TEST_NETWORK, {**TEST_NETWORK, "features": ["close", "ma7", "returns"],
-                                "target": "diff", "validation": 0.2, "patience": 1}]
+                               "target": "diff", "validation": 0.2, "patience": 1}]
 
 
 @dataclasses.dataclass(frozen=True)

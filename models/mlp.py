@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 from sklearn.neural_network import MLPRegressor
 
-from models.blas import one_blas_thread
-from models.learners import WindowConfig, WindowRegressor, require_number
-from models.registry import register
+from forecast_bench.models.blas import one_blas_thread
+from forecast_bench.models.learners import WindowConfig, WindowRegressor, require_number
+from forecast_bench.models.registry import register
 
 ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
 SOLVERS = ("lbfgs", "adam")

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from models.base import Forecaster, ModelConfig
-from models.registry import register
+from forecast_bench.models.base import Forecaster, ModelConfig
+from forecast_bench.models.registry import register
 
 
 @register("naive")

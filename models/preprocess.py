@@ -18,7 +18,7 @@ import math
 import numpy as np
 from scipy import stats
 
-from models.seasonality import DESEASONALIZE, BoxCox, Deseasonalizer
+from forecast_bench.models.seasonality import DESEASONALIZE, BoxCox, Deseasonalizer
 
 DETRENDS = ("none", "linear", "diff", "cox_stuart")
 SCALES = ("none", "minmax", "standard")

@@ -14,8 +14,8 @@ from importlib import metadata
 from types import ModuleType
 from typing import Any
 
-from models.base import Forecaster
-from models.errors import ConfigError
+from forecast_bench.models.base import Forecaster
+from forecast_bench.models.errors import ConfigError
 
 ENTRY_POINT_GROUP = "forecast_bench.models"
 

@@ -23,10 +23,10 @@ import dataclasses
 
 import numpy as np
 
-from models.base import Forecaster, ModelConfig
-from models.registry import register
-from models.seasonality import DESEASONALIZE, Deseasonalizer
-from models.smoothing import Smoothing, fit_smoothing
+from forecast_bench.models.base import Forecaster, ModelConfig
+from forecast_bench.models.registry import register
+from forecast_bench.models.seasonality import DESEASONALIZE, Deseasonalizer
+from forecast_bench.models.smoothing import Smoothing, fit_smoothing
 
 
 @dataclasses.dataclass(frozen=True)

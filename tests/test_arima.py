@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-import models
-from evaluation.splits import WalkForward
-from evaluation.walk_forward import run_walk_forward
-from models import arima_search
+from forecast_bench import models
+from forecast_bench.evaluation.harness.splits import WalkForward
+from forecast_bench.evaluation.harness.walk_forward import run_walk_forward
+from forecast_bench.models import arima_search
 from tests.conftest import random_walk
 
 

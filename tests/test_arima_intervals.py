@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-import models
-from models import arima
+from forecast_bench import models
+from forecast_bench.models import arima
 from tests.conftest import random_walk
 
 LEVELS = (80, 95)

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import models
-from evaluation.metrics import summarize
-from evaluation.splits import WalkForward
-from evaluation.walk_forward import run_walk_forward
+from forecast_bench import models
+from forecast_bench.evaluation.harness.splits import WalkForward
+from forecast_bench.evaluation.harness.walk_forward import run_walk_forward
+from forecast_bench.evaluation.scoring.metrics import summarize
 from tests.conftest import random_walk
 
 
@@ -108,8 +108,8 @@ def test_with_period_fills_an_unset_period_and_keeps_an_explicit_one():
 
 
 def test_default_benchmark_naive_rmse_equals_numpy_on_real_msft_data():
-    from benchmarks.config import DEFAULT_CONFIG, load_config
-    from benchmarks.data import load
+    from forecast_bench.benchmarks.config import DEFAULT_CONFIG, load_config
+    from forecast_bench.benchmarks.data import load
 
     cfg = load_config(DEFAULT_CONFIG)
     y = load(cfg.data).series
@@ -127,7 +127,7 @@ def test_a_parameter_called_model_is_refused_when_the_class_is_defined():
     parameter of that name would make a saved config.toml unreadable."""
     import dataclasses
 
-    from models.base import Forecaster, ModelConfig
+    from forecast_bench.models.base import Forecaster, ModelConfig
 
     @dataclasses.dataclass(frozen=True)
     class Clashing(ModelConfig):

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import browser_check as bc
-from benchmarks import config, runner
+from forecast_bench.benchmarks import config
+from forecast_bench.benchmarks.dev import browser_check as bc
+from forecast_bench.benchmarks.run import runner
 from tests.conftest import random_walk
 from tests.test_panel import write_long
 

@@ -16,13 +16,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import models
-from evaluation import cache as cache_module
-from evaluation.cache import TaskCache, task_key
-from evaluation.splits import WalkForward
-from evaluation.walk_forward import run_walk_forward
-from models.naive import Naive
+from forecast_bench import models
+from forecast_bench.evaluation.harness import cache as cache_module
+from forecast_bench.evaluation.harness.cache import TaskCache, task_key
+from forecast_bench.evaluation.harness.splits import WalkForward
+from forecast_bench.evaluation.harness.walk_forward import run_walk_forward
+from forecast_bench.models.naive import Naive
 from tests.conftest import random_walk
+
+CLI = (sys.executable, "-m", "forecast_bench.benchmarks")  # the command line, this Python
 
 BASE = {"name": "arima", "params": {"order": [1, 1, 0]}, "code": "c0",
         "values": np.arange(10.0), "fold_spec": {"train": 8, "end": 10, "origins": [8, 9]},
@@ -113,7 +115,7 @@ def test_interval_bounds_come_back_from_the_cache_and_levels_are_in_the_key(tmp_
     y = random_walk(150)
     folds = WalkForward(test_size=30, folds=2, horizon=2).split(len(y))
     built = {"ar": models.get("arima", order=[1, 1, 0]), "mlp": models.get("mlp", lags=3,
-                                                                         max_iter=50)}
+                                                                           max_iter=50)}
     store = TaskCache(tmp_path / "c")
     first = run_walk_forward(y, folds, built, 2, cache=store, levels=(80.0, 95.0))
     again = run_walk_forward(y, folds, built, 2, cache=store, levels=(80.0, 95.0))
@@ -138,9 +140,9 @@ def test_labels_share_results_of_identical_models(tmp_path):
 
 SLOW_RUN = """
 import sys, time
-from models.naive import Naive
-from models.registry import register
-from benchmarks.cli import main
+from forecast_bench.models.naive import Naive
+from forecast_bench.models.registry import register
+from forecast_bench.benchmarks.cli import main
 
 @register("slow_naive")
 class SlowNaive(Naive):
@@ -194,7 +196,7 @@ def test_a_killed_run_resumes_from_the_cache(tmp_path):
 def test_cache_command(tmp_path, action):
     store = TaskCache(tmp_path / "results" / ".cache")
     store.put("cd" + "1" * 62, {"row": {}}, {"forecast": np.ones(2)})
-    done = subprocess.run([sys.executable, "-m", "benchmarks", "cache", action, "--out",
+    done = subprocess.run([*CLI, "cache", action, "--out",
                            str(tmp_path / "results")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     expected = "1 cached task result(s)" if action == "info" else "removed 1 cached"
@@ -352,7 +354,7 @@ def test_a_file_at_the_cache_folder_never_ends_a_cli_run(tmp_path):
     (tmp_path / "results").mkdir()
     (tmp_path / "results" / ".cache").write_text("not a folder")
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "run", "--data", "msft", "--last", "120",
+        [*CLI, "run", "--data", "msft", "--last", "120",
          "--test-size", "20", "--folds", "2", "--models", "naive", "--out",
          str(tmp_path / "results"), "--quiet"],
         capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from forecast_bench.models.base import Forecaster
+from forecast_bench.models.naive import Naive
 from forecast_bench.testing import RULES, Case, check_forecaster, checks
-from models.base import Forecaster
-from models.naive import Naive
 
 
 class _Naive(Forecaster):

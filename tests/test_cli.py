@@ -35,7 +35,7 @@ def digests(folder: Path) -> dict[str, str]:
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "benchmarks", *args], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "forecast_bench.benchmarks", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -79,7 +79,7 @@ def test_run_writes_every_file(tmp_path, csv_file):
     assert by_model.loc[["drift", "arima"], "dm_pvalue_vs_naive"].between(0, 1).all()
     pvalues = pd.read_csv(run_dir / "dm_pvalues.csv", index_col=0)
     assert pvalues.loc["drift", "naive"] == pytest.approx(by_model.loc["drift",
-                                                                     "dm_pvalue_vs_naive"])
+                                                                       "dm_pvalue_vs_naive"])
     statistics = pd.read_csv(run_dir / "dm_statistics.csv", index_col=0)
     assert statistics.loc["drift", "naive"] == pytest.approx(-statistics.loc["naive", "drift"])
     assert "RMSE (pooled)" in (run_dir / "summary.md").read_text()

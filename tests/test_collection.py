@@ -1,4 +1,5 @@
-"""Tests for benchmarks.collection and benchmarks.frequency: M3, long/wide CSV, subsets."""
+"""Tests for benchmarks.data.collection and benchmarks.data.frequency: M3, long/wide CSV,
+subsets."""
 
 from __future__ import annotations
 
@@ -10,17 +11,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks import collection as coll
-from benchmarks.collection import Collection, load_collection
-from benchmarks.data import DataSpec, is_collection_source, load
-from benchmarks.frequency import (
+from forecast_bench.benchmarks.data import DataSpec, is_collection_source, load
+from forecast_bench.benchmarks.data import collection as coll
+from forecast_bench.benchmarks.data.collection import Collection, load_collection
+from forecast_bench.benchmarks.data.frequency import (
     FREQUENCIES,
     infer_frequency,
     missing_steps,
     pandas_freq,
     period_of,
 )
-from models.errors import ConfigError, DataError
+from forecast_bench.models.errors import ConfigError, DataError
 
 
 @pytest.fixture(scope="module")

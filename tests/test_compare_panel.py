@@ -11,11 +11,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from benchmarks import config, runner
-from benchmarks.cli import main
-from benchmarks.panel_compare import paired_scores, wilcoxon_p
-from benchmarks.run_diff import change_percent
-from evaluation.panel_record import load_panel_run
+from forecast_bench.benchmarks import config
+from forecast_bench.benchmarks.cli import main
+from forecast_bench.benchmarks.compare_collections import paired_scores, wilcoxon_p
+from forecast_bench.benchmarks.run import runner
+from forecast_bench.benchmarks.run_diff import change_percent
+from forecast_bench.evaluation.run_folder.collection_record import load_collection_run
 from tests.conftest import random_walk
 from tests.test_panel import write_long
 
@@ -98,7 +99,7 @@ def test_collections_compare_side_by_side_with_wilcoxon(capsys, runs):
 
 def test_paired_scores_match_numpy_and_scipy(runs):
     first, second = runs
-    records = [load_panel_run(run) for run in runs]
+    records = [load_collection_run(run) for run in runs]
     a, b = paired_scores(*records, "smooth", "mase")
     np.testing.assert_allclose(a, mase_by_hand(first, "smooth").to_numpy(), rtol=1e-9)
     np.testing.assert_allclose(b, mase_by_hand(second, "smooth").to_numpy(), rtol=1e-9)

@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_rgb
 
-from evaluation import comparison_plots as cp
-from evaluation.metrics import scores_by_fold
-from evaluation.splits import WalkForward, folds_frame
-from evaluation.tests import dm_matrix
-from models.errors import DataError
+from forecast_bench.evaluation.harness.splits import WalkForward, folds_frame
+from forecast_bench.evaluation.reporting import comparison_plots as cp
+from forecast_bench.evaluation.scoring.metrics import scores_by_fold
+from forecast_bench.evaluation.scoring.significance import dm_matrix
+from forecast_bench.models.errors import DataError
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pandas as pd
 
+CLI = (sys.executable, "-m", "forecast_bench.benchmarks")  # the command line, this Python
+
 ARGS = ["run", "--data", "msft", "--last", "300", "--test-size", "40", "--folds", "4",
         "--models", "naive,drift,arima", "--quiet"]
 
 
 def start(out: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "benchmarks", *ARGS, "--out", str(out)],
+    return subprocess.Popen([*CLI, *ARGS, "--out", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -6,8 +6,8 @@ import tomllib
 
 import pytest
 
-from benchmarks import config
-from models.errors import ConfigError
+from forecast_bench.benchmarks import config
+from forecast_bench.models.errors import ConfigError
 
 
 def test_default_config_is_the_documented_benchmark():

@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import models
+from forecast_bench import models
 from forecast_bench.case import N_TRAIN
+from forecast_bench.models.base import Forecast, Forecaster
 from forecast_bench.testing import RULES, checks
-from models.base import Forecast, Forecaster
 
 COLLECTION = "no look-ahead on a collection"  # the one rule with fits of its own
 

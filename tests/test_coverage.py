@@ -10,14 +10,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import models
-from benchmarks import config, runner, terminal
-from benchmarks.collection import load_collection
-from benchmarks.data import DataSpec
-from benchmarks.panel_outputs import collection_summary
-from evaluation.panel_analysis import analyse_panel
-from evaluation.panel_record import load_panel_run
-from models.errors import ConfigError, DataError, ModelError
+from forecast_bench import models
+from forecast_bench.benchmarks import config, terminal
+from forecast_bench.benchmarks.data import DataSpec
+from forecast_bench.benchmarks.data.collection import load_collection
+from forecast_bench.benchmarks.run import runner
+from forecast_bench.benchmarks.run.collection_outputs import collection_summary
+from forecast_bench.evaluation.run_folder.collection_record import load_collection_run
+from forecast_bench.evaluation.scoring.collection_analysis import analyse_collection
+from forecast_bench.models.errors import ConfigError, DataError, ModelError
 from tests.test_cli import cli, runs
 from tests.test_panel import write_long
 
@@ -126,7 +127,7 @@ def test_each_model_is_scored_over_its_own_set_and_the_common_set(coverage_run):
 
 def test_the_report_rebuilt_from_the_folder_reads_the_same_coverage(coverage_run):
     outcome, _, _ = coverage_run
-    again = analyse_panel(load_panel_run(outcome.run_dir))
+    again = analyse_collection(load_collection_run(outcome.run_dir))
     pd.testing.assert_frame_equal(again.summary.drop(columns="seconds"),
                                   outcome.analysis.summary.drop(columns="seconds"))
     assert again.notes == outcome.analysis.notes

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from benchmarks.data import DATASETS, DataSpec, load
-from models.errors import ConfigError, DataError
+from forecast_bench.benchmarks.data import DATASETS, DataSpec, load
+from forecast_bench.models.errors import ConfigError, DataError
 
 YAHOO_HEADER = "Date,Open,High,Low,Close,Adj Close,Volume"
 

@@ -10,7 +10,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from evaluation.tests import DmResult, dm_matrix, dm_test, dm_vs_reference
+from forecast_bench.evaluation.scoring.significance import (
+    DmResult,
+    dm_matrix,
+    dm_test,
+    dm_vs_reference,
+)
 
 
 def by_hand(e1, e2, h, loss):

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models import registry
-from models.base import Forecaster
+from forecast_bench.models import registry
+from forecast_bench.models.base import Forecaster
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN_DIR = ROOT / "tests" / "plugin_example"
@@ -39,13 +39,13 @@ def run_python(*args: str, extra_path: tuple[Path, ...] = (PLUGIN_DIR,), timeout
 
 
 def test_plugin_is_listed():
-    done = run_python("-m", "benchmarks", "models")
+    done = run_python("-m", "forecast_bench.benchmarks", "models")
     assert done.returncode == 0, done.stderr
     assert re.search(r"^sm_ses\s+Simple exponential smoothing", done.stdout, re.M), done.stdout
 
 
 def test_plugin_runs_in_a_benchmark(tmp_path):
-    done = run_python("-m", "benchmarks", "run", "--data", "msft", "--last", "300",
+    done = run_python("-m", "forecast_bench.benchmarks", "run", "--data", "msft", "--last", "300",
                       "--test-size", "40", "--folds", "2", "--models", "naive,sm_ses",
                       "--out", str(tmp_path), "--no-cache", "--quiet")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -68,10 +68,10 @@ WORKER_SCRIPT = """
 import json
 import numpy as np
 import pandas as pd
-import models
-from evaluation.executors import ExecutorSpec
-from evaluation.splits import WalkForward
-from evaluation.walk_forward import run_walk_forward
+from forecast_bench import models
+from forecast_bench.evaluation.harness.executors import ExecutorSpec
+from forecast_bench.evaluation.harness.splits import WalkForward
+from forecast_bench.evaluation.harness.walk_forward import run_walk_forward
 
 if __name__ == "__main__":
     y = pd.Series(np.linspace(1.0, 2.0, 12) + np.sin(np.arange(12)))
@@ -100,7 +100,8 @@ def test_broken_plugin_warns_and_the_tool_still_works(tmp_path):
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: fb-broken\nVersion: 0.1\n")
     (info / "entry_points.txt").write_text(f"[{GROUP}]\nbroken = fb_broken:Model\n")
-    done = run_python("-m", "benchmarks", "models", extra_path=(tmp_path, PLUGIN_DIR))
+    done = run_python("-m", "forecast_bench.benchmarks", "models",
+                      extra_path=(tmp_path, PLUGIN_DIR))
     assert done.returncode == 0, done.stderr
     assert "skipped model plugin 'broken' (fb_broken:Model): RuntimeError: boom" in done.stderr
     listed = {line.split()[0] for line in done.stdout.splitlines()[1:]}
@@ -118,7 +119,7 @@ def test_the_docs_show_the_example_model_and_its_test_in_full():
 
 def test_forecast_bench_is_the_public_api():
     import forecast_bench
-    from models import base, errors
+    from forecast_bench.models import base, errors
 
     expected = {
         "Forecaster": base.Forecaster, "ModelConfig": base.ModelConfig, "Forecast": base.Forecast,

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
-import models
-from models.errors import ConfigError, ModelError
-from models.ets import Ets, data_scale
-from models.ets_recursion import from_statsmodels, run_states, statsmodels_spec
+from forecast_bench import models
+from forecast_bench.models.errors import ConfigError, ModelError
+from forecast_bench.models.ets import Ets, data_scale
+from forecast_bench.models.ets_recursion import from_statsmodels, run_states, statsmodels_spec
 from tests.conftest import random_walk
 
 N_TRAIN = 84

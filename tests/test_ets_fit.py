@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
-from benchmarks.collection import load_collection
-from benchmarks.config import DataSpec
-from models.ets import data_scale
-from models.ets_fit import FD_STEP, RELATIVE_STEP, fit_params, forward_steps
-from models.ets_recursion import statsmodels_spec
+from forecast_bench.benchmarks.config import DataSpec
+from forecast_bench.benchmarks.data.collection import load_collection
+from forecast_bench.models.ets import data_scale
+from forecast_bench.models.ets_fit import FD_STEP, RELATIVE_STEP, fit_params, forward_steps
+from forecast_bench.models.ets_recursion import statsmodels_spec
 from tests.test_ets import PERIOD, parts, seasonal_series
 
 pytestmark = pytest.mark.numerics  # statsmodels' optimiser end points, bit for bit

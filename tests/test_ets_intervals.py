@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
-import models
-from models.ets import Ets
-from models.ets_recursion import EtsFit, statsmodels_spec, variance_factors
+from forecast_bench import models
+from forecast_bench.models.ets import Ets
+from forecast_bench.models.ets_recursion import EtsFit, statsmodels_spec, variance_factors
 from tests.test_smoothing_intervals import rescaled_bounds
 
 LINEAR = ["ANN", "AAN", "AAdN", "ANA", "AAA", "AAdA"]

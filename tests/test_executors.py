@@ -12,10 +12,10 @@ import time
 import pandas as pd
 import pytest
 
-import models
-from benchmarks.cli import main
-from benchmarks.progress import ProgressBar, progress_for
-from evaluation.executors import (
+from forecast_bench import models
+from forecast_bench.benchmarks.cli import main
+from forecast_bench.benchmarks.run.progress import ProgressBar, progress_for
+from forecast_bench.evaluation.harness.executors import (
     CHUNKS_PER_WORKER,
     CONNECT_SECONDS,
     ExecutorSpec,
@@ -26,9 +26,9 @@ from evaluation.executors import (
     starting_workers,
     threads_per_worker,
 )
-from evaluation.splits import WalkForward
-from evaluation.walk_forward import Tick, run_walk_forward
-from models.errors import ConfigError
+from forecast_bench.evaluation.harness.splits import WalkForward
+from forecast_bench.evaluation.harness.walk_forward import Tick, run_walk_forward
+from forecast_bench.models.errors import ConfigError
 from tests.conftest import random_walk
 
 
@@ -60,7 +60,7 @@ def test_limited_sets_the_thread_variables(monkeypatch):
     for name in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
         monkeypatch.delenv(name, raising=False)
     assert Limited(thread_env, 1)(7, None) == (7, {"OMP_NUM_THREADS": "1",
-                                                    "TF_NUM_INTRAOP_THREADS": "1"})
+                                                   "TF_NUM_INTRAOP_THREADS": "1"})
 
 
 @pytest.mark.parametrize("n", [0, 1, 7, 39, 40, 41, 9009])

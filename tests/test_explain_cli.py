@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks import config, runner
-from benchmarks.cli import main
-from evaluation.record import load_run
+from forecast_bench.benchmarks import config
+from forecast_bench.benchmarks.cli import main
+from forecast_bench.benchmarks.run import runner
+from forecast_bench.evaluation.run_folder.record import load_run
 
 TINY = {"look_back": 8, "units": [4, 3], "dense": [], "epochs": 2, "batch_size": 16}
 

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks import config, runner
-from models import registry
-from models.naive import Naive
+from forecast_bench.benchmarks import config
+from forecast_bench.benchmarks.run import runner
+from forecast_bench.models import registry
+from forecast_bench.models.naive import Naive
 
 
 class Raises(Naive):

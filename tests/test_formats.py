@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation import formats, tables
+from forecast_bench.evaluation.reporting import formats, tables
 
 
 @pytest.fixture

@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import models
-from benchmarks.cli import main
-from benchmarks.data import DataSpec, load
-from evaluation.splits import WalkForward
-from evaluation.walk_forward import SeriesPlan, run_panel
-from models.errors import DataError
+from forecast_bench import models
+from forecast_bench.benchmarks.cli import main
+from forecast_bench.benchmarks.data import DataSpec, load
+from forecast_bench.evaluation.harness.splits import WalkForward
+from forecast_bench.evaluation.harness.walk_forward import SeriesPlan, run_plans
+from forecast_bench.models.errors import DataError
 
 QUICK = ["--levels", "none", "--quiet", "--folds", "1", "--horizon", "1"]
 
@@ -126,7 +126,7 @@ def test_the_harness_emits_no_row_whose_target_was_filled() -> None:
     folds = WalkForward(test_size=6, folds=2, horizon=2).split(20)
     plan = SeriesPlan("s", series, folds, 2, {"naive": models.get("naive")}, (80.0,), True,
                       filled)
-    result = run_panel([plan])
+    result = run_plans([plan])
     for frame in (result.forecasts, result.one_step):
         kept = series.index.get_indexer(pd.DatetimeIndex(frame.target))
         assert not filled[kept].any()

@@ -11,11 +11,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-import models
-from models import global_nets
-from models.errors import ConfigError
-from models.global_nets import RESIDUAL_STEPS, pooled_windows
-from models.preprocess import Pipeline
+from forecast_bench import models
+from forecast_bench.models import global_nets
+from forecast_bench.models.errors import ConfigError
+from forecast_bench.models.global_nets import RESIDUAL_STEPS, pooled_windows
+from forecast_bench.models.preprocess import Pipeline
 
 TINY = {"look_back": 4, "units": [3], "epochs": 2, "batch_size": 16}
 PERIODS = [4, 4, 1]
@@ -40,12 +40,12 @@ ORIGINS = [np.array([n, n + 4, n + 9]) for n in N_TRAIN]
 
 
 def forecasts(model, panel=PANEL, origins=ORIGINS, horizon=3) -> list[np.ndarray]:
-    return [f.point for f in model.forecast_panel(panel, origins, horizon)]
+    return [f.point for f in model.forecast_collection(panel, origins, horizon)]
 
 
 @pytest.fixture(scope="module")
 def lstm_model():
-    return models.get("lstm_global", **TINY).fit_panel(TRAIN, PERIODS)
+    return models.get("lstm_global", **TINY).fit_collection(TRAIN, PERIODS)
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def test_pooled_windows_never_cross_a_series_nor_its_end():
 
 def test_the_network_sees_the_pooled_windows_of_each_preprocessed_training_part(spy):
     model = models.get("mlp_global", **TINY, detrend="diff", validation=2,
-                       patience=1).fit_panel(TRAIN, PERIODS)
+                       patience=1).fit_collection(TRAIN, PERIODS)
     (call,) = spy
     parts = [Pipeline.fit(y, p, model.config.steps()).transform(y)
              for y, p in zip(TRAIN, PERIODS, strict=True)]
@@ -96,9 +96,9 @@ def test_the_network_sees_the_pooled_windows_of_each_preprocessed_training_part(
 
 
 def test_each_series_is_preprocessed_on_its_own_training_part_only(spy):
-    model = models.get("mlp_global", **TINY).fit_panel(TRAIN, PERIODS)
-    other = models.get("mlp_global", **TINY).fit_panel([TRAIN[0], TRAIN[1] * 7 + 3, TRAIN[2]],
-                                                       PERIODS)
+    model = models.get("mlp_global", **TINY).fit_collection(TRAIN, PERIODS)
+    other = models.get("mlp_global", **TINY).fit_collection([TRAIN[0], TRAIN[1] * 7 + 3, TRAIN[2]],
+                                                            PERIODS)
     def same(pipe: Pipeline, y: np.ndarray, period: int) -> None:
         alone = Pipeline.fit(y, period, model.config.steps())
         assert dataclasses.replace(pipe, season=alone.season) == alone
@@ -111,7 +111,7 @@ def test_each_series_is_preprocessed_on_its_own_training_part_only(spy):
     assert model.pipelines_[2].season.period == 1  # each series' own period
     # the harness clones the first series' model (its period filled in by with_period) and
     # passes every series' period: those win over the config's
-    first = models.get("mlp_global", **TINY).with_period(4).fit_panel(TRAIN, PERIODS)
+    first = models.get("mlp_global", **TINY).with_period(4).fit_collection(TRAIN, PERIODS)
     assert [pipe.season.period for pipe in first.pipelines_] == PERIODS
 
 
@@ -137,11 +137,11 @@ def test_no_lookahead_within_or_across_series(lstm_model):
 
 
 def test_same_seed_same_forecasts_another_seed_others(lstm_model):
-    again = models.get("lstm_global", **TINY).fit_panel(TRAIN, PERIODS)
+    again = models.get("lstm_global", **TINY).fit_collection(TRAIN, PERIODS)
     for a, b in zip(forecasts(again), forecasts(lstm_model), strict=True):
         np.testing.assert_array_equal(a, b)
     assert again.histories_ == lstm_model.histories_ and len(again.histories_[0]["loss"]) == 2
-    other = models.get("lstm_global", **TINY, seed=1).fit_panel(TRAIN, PERIODS)
+    other = models.get("lstm_global", **TINY, seed=1).fit_collection(TRAIN, PERIODS)
     assert not np.allclose(forecasts(other)[0], forecasts(lstm_model)[0])
 
 
@@ -159,7 +159,7 @@ def test_permuting_the_series_permutes_windows_and_forecasts_up_to_training_orde
 
     def permuted_pair(**params) -> tuple[list[np.ndarray], list[np.ndarray]]:
         def run(idx):
-            model = models.get("mlp_global", **{**TINY, "epochs": 1, **params}).fit_panel(
+            model = models.get("mlp_global", **{**TINY, "epochs": 1, **params}).fit_collection(
                 [TRAIN[i] for i in idx], [PERIODS[i] for i in idx])
             return forecasts(model, [PANEL[i] for i in idx], [ORIGINS[i] for i in idx])
         return [run([0, 1, 2])[i] for i in order], run(order)
@@ -174,7 +174,7 @@ def test_permuting_the_series_permutes_windows_and_forecasts_up_to_training_orde
 def test_a_panel_of_one_is_the_plain_forecaster():
     y = PANEL[0]
     alone = models.get("mlp_global", **TINY, period=4).fit(TRAIN[0])
-    panel = models.get("mlp_global", **TINY).fit_panel([TRAIN[0]], [4])
+    panel = models.get("mlp_global", **TINY).fit_collection([TRAIN[0]], [4])
     np.testing.assert_array_equal(alone.predict_origins(y, ORIGINS[0], 3),
                                   forecasts(panel, [y], ORIGINS[:1])[0])
 
@@ -187,7 +187,7 @@ def test_hybrid_global_is_each_linear_forecast_plus_the_residual_networks():
     residuals from ETS's min_train_size, one mlp_global (two seeds) on all residuals; sums."""
     residual_params, ets = {**TINY, "n_seeds": 2}, {"components": "ANZ"}  # ANZ: fewer fits
     model = models.get("hybrid_global", linear_params=ets,
-                       residual_params=residual_params).fit_panel(TRAIN, PERIODS)
+                       residual_params=residual_params).fit_collection(TRAIN, PERIODS)
     linears = [models.get("ets", period=p, **ets).fit(y)
                for y, p in zip(TRAIN, PERIODS, strict=True)]
     assert [m.describe_fit()[:10] for m in linears] == ["ETS(A,N,A)"] * 2 + ["ETS(A,N,N)"]
@@ -200,12 +200,12 @@ def test_hybrid_global_is_each_linear_forecast_plus_the_residual_networks():
         np.testing.assert_allclose(one_step, loop, rtol=1e-9)
         return y[start:end] - one_step
 
-    net = models.get("mlp_global", **RESIDUAL_STEPS, **residual_params).fit_panel(
+    net = models.get("mlp_global", **RESIDUAL_STEPS, **residual_params).fit_collection(
         [residuals(m, y, len(y)) for m, y in zip(linears, TRAIN, strict=True)], PERIODS)
-    nets = net.forecast_panel(
+    nets = net.forecast_collection(
         [residuals(m, y, o.max()) for m, y, o in zip(linears, PANEL, ORIGINS, strict=True)],
         [o - m.min_train_size for m, o in zip(linears, ORIGINS, strict=True)], 3)
-    got = model.forecast_panel(PANEL, ORIGINS, 3)
+    got = model.forecast_collection(PANEL, ORIGINS, 3)
     for linear, y, o, n, g in zip(linears, PANEL, ORIGINS, nets, got, strict=True):
         by_hand = linear.predict_origins(y, o, 3)
         np.testing.assert_array_equal(g.point, by_hand + n.point)

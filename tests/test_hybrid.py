@@ -7,14 +7,14 @@ import pandas as pd
 import pytest
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-import models
-from benchmarks.config import load_config
-from benchmarks.data import load
-from evaluation.metrics import summarize
-from evaluation.splits import WalkForward
-from evaluation.walk_forward import run_walk_forward
-from models import registry
-from models.base import Forecaster
+from forecast_bench import models
+from forecast_bench.benchmarks.config import load_config
+from forecast_bench.benchmarks.data import load
+from forecast_bench.evaluation.harness.splits import WalkForward
+from forecast_bench.evaluation.harness.walk_forward import run_walk_forward
+from forecast_bench.evaluation.scoring.metrics import summarize
+from forecast_bench.models import registry
+from forecast_bench.models.base import Forecaster
 
 CONFIGS = models.hybrid.__file__.replace("models/hybrid.py", "benchmarks/configs/")
 MLP = {"lags": 2, "hidden": [8], "activation": "tanh", "max_iter": 3000}

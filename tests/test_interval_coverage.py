@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-import models
+from forecast_bench import models
 
 LEVELS = (80, 95)
 TOLERANCE = {80: 2.0, 95: 1.5}  # percentage points

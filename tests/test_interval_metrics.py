@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation import interval_metrics as im
-from evaluation import panel_stats as ps
+from forecast_bench.evaluation.scoring import collection_stats as ps
+from forecast_bench.evaluation.scoring import interval_metrics as im
 
 NAN = float("nan")
 

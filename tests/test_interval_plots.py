@@ -1,4 +1,4 @@
-"""evaluation.interval_plots: what the fan chart and the coverage plot draw."""
+"""evaluation.reporting.interval_plots: what the fan chart and the coverage plot draw."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.collections import PolyCollection
 
-import models
-from evaluation.interval_metrics import levels_in
-from evaluation.interval_plots import coverage_figure, fan_chart_figure
-from evaluation.splits import WalkForward
-from evaluation.walk_forward import run_walk_forward
+from forecast_bench import models
+from forecast_bench.evaluation.harness.splits import WalkForward
+from forecast_bench.evaluation.harness.walk_forward import run_walk_forward
+from forecast_bench.evaluation.reporting.interval_plots import coverage_figure, fan_chart_figure
+from forecast_bench.evaluation.scoring.interval_metrics import levels_in
 from tests.conftest import random_walk
 
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-import models
-from models.base import Forecaster
-from models.errors import ModelError
-from models.intervals import (
+from forecast_bench import models
+from forecast_bench.models.base import Forecaster
+from forecast_bench.models.errors import ModelError
+from forecast_bench.models.intervals import (
     CALIBRATION_WINDOW,
     check_levels,
     conformal_bounds,
@@ -81,7 +81,7 @@ def test_conformal_window_bounds_the_errors_used():
     calibration = np.arange(1000)
     errors = np.where(calibration < 1000 - CALIBRATION_WINDOW, 100.0, 1.0)[:, None]
     _, upper = conformal_bounds(np.zeros((1, 1)), np.array([1000]), calibration, errors,
-                                    (95.0,))
+                                (95.0,))
     assert upper[0, 0, 0] == 1.0  # the old, large errors are outside the window
 
 

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from sklearn.dummy import DummyRegressor
 
-import models
-from models.errors import ConfigError, ModelError
-from models.learners import STRATEGIES, SvrConfig, WindowRegressor
-from models.preprocess import Pipeline, Steps
+from forecast_bench import models
+from forecast_bench.models.errors import ConfigError, ModelError
+from forecast_bench.models.learners import STRATEGIES, SvrConfig, WindowRegressor
+from forecast_bench.models.preprocess import Pipeline, Steps
 
 N_TRAIN, LAGS, H = 80, 6, 4
 PLAIN = {"deseasonalize": "never", "boxcox": False, "detrend": "none", "scale": "none"}

@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import models
-from models.errors import ConfigError
-from models.local_nets import _trainer, forward, init_params
+from forecast_bench import models
+from forecast_bench.models.errors import ConfigError
+from forecast_bench.models.local_nets import _trainer, forward, init_params
 from tests.conftest import random_walk
 
 CELLS = ["lstm", "rnn", "mlp"]
@@ -23,7 +23,7 @@ def walk(n: int, seed: int) -> np.ndarray:
 
 def fit(cell: str, series: list[np.ndarray], **params) -> models.Forecaster:
     model = models.get(f"{cell}_local", **{**SMALL, **params})
-    return model.fit_panel(series, [1] * len(series))
+    return model.fit_collection(series, [1] * len(series))
 
 
 @pytest.mark.parametrize("cell", CELLS)
@@ -39,8 +39,8 @@ def test_a_series_in_a_panel_gets_the_network_it_gets_alone(cell):
     assert not np.allclose(together.params_[0][1], together.params_[0][0])  # not all one net
     origins = np.arange(70, 130, 7)
     expected = alone.forecast(y, origins, 3).point
-    got = together.forecast_panel([y, walk(50, 2), walk(30, 3) + 40],
-                                  [origins, [50], [30]], 3)[0].point
+    got = together.forecast_collection([y, walk(50, 2), walk(30, 3) + 40],
+                                       [origins, [50], [30]], 3)[0].point
     np.testing.assert_allclose(got, expected, rtol=0, atol=TOL)
 
 
@@ -143,18 +143,18 @@ def test_no_lookahead_within_or_across_series():
     a, b = walk(120, 6), walk(110, 7)
     model = fit("lstm", [a[:80], b[:70]])
     origins = [np.array([80, 95, 117]), np.array([70, 100])]
-    base = model.forecast_panel([a, b], origins, 3)
+    base = model.forecast_collection([a, b], origins, 3)
     rng = np.random.default_rng(2)
     for row, origin in enumerate(origins[0]):
         changed = a.copy()
         changed[origin:] += rng.normal(0, 25, len(a) - origin) + 40
-        again = model.forecast_panel([changed, b * 2 + 7], [origins[0][: row + 1], [70]], 3)
+        again = model.forecast_collection([changed, b * 2 + 7], [origins[0][: row + 1], [70]], 3)
         np.testing.assert_allclose(again[0].point[row], base[0].point[row], rtol=0, atol=TOL)
 
 
 def test_same_seed_same_forecasts_and_the_seed_matters():
     series = [walk(90, 8), walk(70, 9)]
-    runs = [fit("rnn", series, seed=s).forecast_panel(series, [[80], [60]], 2)
+    runs = [fit("rnn", series, seed=s).forecast_collection(series, [[80], [60]], 2)
             for s in (5, 5, 6)]
     for i in range(2):
         np.testing.assert_array_equal(runs[0][i].point, runs[1][i].point)
@@ -186,10 +186,10 @@ def test_each_series_gets_its_own_preprocessing():
     seasonal = 100 + 30 * np.tile([1, 2, 3, 4, 3, 2, 1, 0, -1, -2, -1, 0], 8)
     trend = 50 + np.arange(96) * 2.0 + np.sin(np.arange(96))
     model = fit("mlp", [seasonal, trend], deseasonalize="test")
-    model.fit_panel([seasonal, trend], [12, 12])
+    model.fit_collection([seasonal, trend], [12, 12])
     assert model.pipelines_[0].season.seasonal and not model.pipelines_[1].season.seasonal
     assert fit("mlp", [seasonal]).pipelines_[0].season.period == 1  # period 1 given
-    fixed = models.get("mlp_local", **SMALL, period=12).fit_panel([seasonal], [1])
+    fixed = models.get("mlp_local", **SMALL, period=12).fit_collection([seasonal], [1])
     assert fixed.pipelines_[0].season.seasonal  # the config's period wins
 
 

@@ -13,11 +13,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-import models
-from evaluation.splits import WalkForward
-from evaluation.walk_forward import run_walk_forward
-from models import lstm, windows
-from models.errors import ConfigError, ModelError
+from forecast_bench import models
+from forecast_bench.evaluation.harness.splits import WalkForward
+from forecast_bench.evaluation.harness.walk_forward import run_walk_forward
+from forecast_bench.models import lstm, windows
+from forecast_bench.models.errors import ConfigError, ModelError
 from tests.conftest import random_walk
 
 TINY = {"look_back": 5, "units": [4, 3], "dense": [2], "epochs": 1, "batch_size": 16}

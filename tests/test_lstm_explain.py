@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import models
-from benchmarks import explain
-from models import lstm_explain as lx
-from models import windows
-from models.errors import ConfigError
-from models.lstm import LstmConfig, build_network, keras_module
+from forecast_bench import models
+from forecast_bench.benchmarks import explain
+from forecast_bench.models import lstm_explain as lx
+from forecast_bench.models import windows
+from forecast_bench.models.errors import ConfigError
+from forecast_bench.models.lstm import LstmConfig, build_network, keras_module
 from tests.conftest import random_walk
 
 TOL = 1e-5

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-import models
-from models import lstm
-from models.lstm import LstmConfig, build_network
+from forecast_bench import models
+from forecast_bench.models import lstm
+from forecast_bench.models.lstm import LstmConfig, build_network
 
 # -- 1. parameter counts (build only, no fit) -------------------------------------------------
 

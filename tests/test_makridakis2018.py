@@ -12,10 +12,11 @@ import pandas as pd
 import pytest
 from scipy.stats import wilcoxon
 
-import models
-from benchmarks import config, makridakis2018, runner
-from benchmarks.panel_outputs import table_of_run
-from evaluation import run_files
+from forecast_bench import models
+from forecast_bench.benchmarks import config, makridakis2018
+from forecast_bench.benchmarks.run import runner
+from forecast_bench.benchmarks.run.collection_outputs import table_of_run
+from forecast_bench.evaluation.run_folder import run_files
 
 CONFIG = Path(__file__).parents[1] / "benchmarks" / "configs" / "m3_makridakis2018.toml"
 SERIES = ["N1402", "N1403", "N1404"]
@@ -73,7 +74,7 @@ def test_paper_table_is_computed_from_the_run(miniature: Path) -> None:
     forecasts = pd.read_csv(miniature / run_files.FORECASTS, dtype={"series": str})
     naive2 = forecasts[(forecasts["model"] == "naive2") & forecasts["step"].between(1, 6)]
     smape = 200 * (naive2.y_true - naive2.y_pred).abs() / (naive2.y_true.abs()
-                                                          + naive2.y_pred.abs())
+                                                           + naive2.y_pred.abs())
     by_hand = smape.groupby(naive2["series"]).mean().mean()
     assert table.loc["naive2", "sMAPE 1-6"] == pytest.approx(by_hand, abs=0.006)
     assert table.loc["naive2", "paper sMAPE 1-18"] == 12.77

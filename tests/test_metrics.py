@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation import metrics, tables
-from evaluation.formats import render
-from models.errors import DataError
+from forecast_bench.evaluation.reporting import tables
+from forecast_bench.evaluation.reporting.formats import render
+from forecast_bench.evaluation.scoring import metrics
+from forecast_bench.models.errors import DataError
 
 
 def frame(model, fold, y_true, y_pred):
@@ -178,7 +179,7 @@ def test_directional_accuracy_of_the_random_walk_is_nan(strict_warnings):
 
 
 def test_scales_come_from_the_folds_frame():
-    from evaluation.splits import Fold, folds_frame
+    from forecast_bench.evaluation.harness.splits import Fold, folds_frame
 
     series = pd.Series([1.0, 3.0, 2.0, 5.0, 5.0, 6.0, 7.0],
                        index=pd.bdate_range("2020", periods=7))
@@ -241,7 +242,7 @@ def test_zero_actual_gives_a_mape_caveat_naming_models_and_a_date():
                        " on 1 forecast(s), e.g. 2020-01-02"]  # the target after 2020-01-01
     summary = metrics.summarize(forecasts, status(["a", "b", "c"]))
     assert summary.set_index("model").mape.isna().to_dict() == {"a": True, "b": True,
-                                                                 "c": False}
+                                                                "c": False}
 
 
 def test_naive_direction_is_nan_with_a_caveat():

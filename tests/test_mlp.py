@@ -14,9 +14,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
 
-import models
-from models.errors import ConfigError, ModelError
-from models.mlp import standard_scale, train_networks
+from forecast_bench import models
+from forecast_bench.models.errors import ConfigError, ModelError
+from forecast_bench.models.mlp import standard_scale, train_networks
 from tests.conftest import random_walk
 
 N_TRAIN = 120

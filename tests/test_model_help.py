@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-import models
-from benchmarks import cli
-from models import registry
+from forecast_bench import models
+from forecast_bench.benchmarks import cli
+from forecast_bench.models import registry
 
 
 def printed(capsys, *args: str) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from benchmarks import cli
+from forecast_bench.benchmarks import cli
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "results" / "example"
 
@@ -27,7 +27,7 @@ def older(tmp_path: Path, file: str, column: str) -> Path:
                                           ("forecasts.csv", "y_origin")])
 def test_report_on_an_older_folder_says_what_is_missing_and_writes_nothing(tmp_path, capsys,
                                                                            file, column):
-    """naive_mae_train missing ended in a ValueError traceback from evaluation/metrics.py;
+    """naive_mae_train missing ended in a ValueError traceback from evaluation/scoring/metrics.py;
     y_origin missing failed only after the tables had been rewritten."""
     folder = older(tmp_path, file, column)
     before = {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}

@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks import config, own_data
-from benchmarks.cli import main
-from benchmarks.collection import load_collection
-from benchmarks.data import DataSpec, load
-from models.errors import ConfigError, DataError
+from forecast_bench.benchmarks import config, own_data
+from forecast_bench.benchmarks.cli import main
+from forecast_bench.benchmarks.data import DataSpec, load
+from forecast_bench.benchmarks.data.collection import load_collection
+from forecast_bench.models.errors import ConfigError, DataError
 
 QUICK = ["--models", "naive,ses", "--levels", "none", "--quiet"]
 

@@ -14,14 +14,16 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-import models
-from benchmarks import config, csv_input, runner
-from benchmarks.collection import M3_FILE
-from evaluation.panel_analysis import analyse_panel
-from evaluation.panel_record import SKIPPED_COLUMNS, PanelRecord
-from evaluation.splits import WalkForward, fold_rows
-from evaluation.walk_forward import SeriesPlan, run_panel
-from models.base import Forecaster
+from forecast_bench import models
+from forecast_bench.benchmarks import config
+from forecast_bench.benchmarks.data import csv_input
+from forecast_bench.benchmarks.data.collection import M3_FILE
+from forecast_bench.benchmarks.run import runner
+from forecast_bench.evaluation.harness.splits import WalkForward, fold_rows
+from forecast_bench.evaluation.harness.walk_forward import SeriesPlan, run_plans
+from forecast_bench.evaluation.run_folder.collection_record import SKIPPED_COLUMNS, CollectionRecord
+from forecast_bench.evaluation.scoring.collection_analysis import analyse_collection
+from forecast_bench.models.base import Forecaster
 from tests.conftest import random_walk
 from tests.test_cli import cli, runs
 
@@ -249,7 +251,7 @@ def test_a_model_failing_on_one_series_is_recorded_and_left_out_of_the_aggregate
     data = {"A": random_walk(60, seed=4), "B": random_walk(60, seed=5, start=2000.0),
             "C": random_walk(60, seed=6)}
     split = WalkForward(test_size=10, folds=1, horizon=2)
-    result = run_panel(panel_plans(data, split, {"naive": models.get("naive"),
+    result = run_plans(panel_plans(data, split, {"naive": models.get("naive"),
                                                  "fails": FailsOnB(), "never": AlwaysFails()}))
     status = result.status.set_index(["series", "model"])
     assert status.loc[("B", "fails"), "status"] == "failed"
@@ -257,10 +259,12 @@ def test_a_model_failing_on_one_series_is_recorded_and_left_out_of_the_aggregate
     assert (status.drop(("B", "fails")).drop("never", level="model").status == "ok").all()
     folds = pd.DataFrame([{"series": sid, **row} for sid, s in data.items()
                           for row in fold_rows(split.split(len(s)), s)])
-    record = PanelRecord("r", 'name = "r"\n', pd.DataFrame(columns=["series", "date", "value"]),
-                         pd.DataFrame({"id": list(data)}), pd.DataFrame(columns=SKIPPED_COLUMNS),
-                         folds, result.forecasts, result.status, {})
-    analysis = analyse_panel(record)
+    record = CollectionRecord("r", 'name = "r"\n',
+                              pd.DataFrame(columns=["series", "date", "value"]),
+                              pd.DataFrame({"id": list(data)}),
+                              pd.DataFrame(columns=SKIPPED_COLUMNS),
+                              folds, result.forecasts, result.status, {})
+    analysis = analyse_collection(record)
     assert analysis.common == ["A", "C"]
     assert analysis.summary.set_index("model").n_series.eq(2).all()
     assert set(analysis.summary.model) == {"naive", "fails"}
@@ -277,12 +281,12 @@ def test_no_look_ahead_within_or_across_series(name, params):
     data = {sid: random_walk(80, seed=seed) for sid, seed in (("A", 7), ("B", 8), ("C", 9))}
     split = WalkForward(test_size=12, folds=2, horizon=3)  # the last origin is 77
     prototypes = {name: models.get(name, **params)}
-    base = run_panel(panel_plans(data, split, prototypes)).forecasts.drop(columns="y_true")
+    base = run_plans(panel_plans(data, split, prototypes)).forecasts.drop(columns="y_true")
     future = {**data, "B": data["B"].where(np.arange(80) < 77, data["B"] + 50.0)}
-    moved = run_panel(panel_plans(future, split, prototypes)).forecasts.drop(columns="y_true")
+    moved = run_plans(panel_plans(future, split, prototypes)).forecasts.drop(columns="y_true")
     pd.testing.assert_frame_equal(base, moved)
     other = {**data, "B": data["B"] * 1.5}
-    changed = run_panel(panel_plans(other, split, prototypes)).forecasts.drop(columns="y_true")
+    changed = run_plans(panel_plans(other, split, prototypes)).forecasts.drop(columns="y_true")
     assert not changed[changed.series == "B"].y_pred.equals(base[base.series == "B"].y_pred)
     pd.testing.assert_frame_equal(base[base.series != "B"], changed[changed.series != "B"])
 

@@ -1,6 +1,7 @@
 """Models fitted on many series at once: the global AR against a hand computation, its windows
 kept inside each series' training part, no look-ahead within a panel, and the harness running
-a PanelForecaster as one job per fold (forecasts, status, progress, failures, cache, workers)."""
+a CollectionForecaster as one job per fold (forecasts, status, progress, failures, cache,
+workers)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,18 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-import models
-from evaluation.cache import TaskCache
-from evaluation.executors import ExecutorSpec
-from evaluation.splits import WalkForward
-from evaluation.walk_forward import SeriesPlan, Tick, WalkForwardResult, run_panel
-from models.base import Forecast, ModelConfig
-from models.panel import PanelForecaster
+from forecast_bench import models
+from forecast_bench.evaluation.harness.cache import TaskCache
+from forecast_bench.evaluation.harness.executors import ExecutorSpec
+from forecast_bench.evaluation.harness.splits import WalkForward
+from forecast_bench.evaluation.harness.walk_forward import (
+    SeriesPlan,
+    Tick,
+    WalkForwardResult,
+    run_plans,
+)
+from forecast_bench.models.base import Forecast, ModelConfig
+from forecast_bench.models.collection import CollectionForecaster
 from tests.conftest import random_walk
 
 PLAIN = ("naive", "drift")
@@ -45,15 +51,15 @@ def plans(data: dict[str, pd.Series], labels: tuple[str, ...] = (*PLAIN, "global
 
 def by_hand(data: dict[str, pd.Series], params: dict, levels: tuple[float, ...] = ()
             ) -> dict[tuple[str, int], Forecast]:
-    """fit_panel and forecast_panel called directly, one panel per fold index."""
+    """fit_collection and forecast_collection called directly, one panel per fold index."""
     folds = {sid: SPLIT.split(len(y)) for sid, y in data.items()}
     out = {}
     for index in range(SPLIT.folds):
         mine = {sid: f[index] for sid, f in folds.items()}
-        model = models.get("global_ar", **params).fit_panel(
+        model = models.get("global_ar", **params).fit_collection(
             [data[sid].to_numpy()[f.train_start:f.train_end] for sid, f in mine.items()],
             [12] * len(data))
-        forecasts = model.forecast_panel(
+        forecasts = model.forecast_collection(
             [data[sid].to_numpy()[f.train_start:f.test_end] for sid, f in mine.items()],
             [np.asarray(f.origins) - f.train_start for f in mine.values()], 3, levels)
         out.update({(sid, index): fc for sid, fc in zip(mine, forecasts, strict=True)})
@@ -72,7 +78,7 @@ def test_global_ar_equals_a_numpy_least_squares_computation():
               for seed, n in ((1, 30), (2, 41), (3, 25))]
     lags, alpha = 3, 0.5
     model = models.get("global_ar", lags=lags, alpha=alpha, deseasonalize="never")
-    model.fit_panel(series, [1, 1, 1])
+    model.fit_collection(series, [1, 1, 1])
     rows, targets = [], []
     for y in series:
         z = (y - y.mean()) / y.std()
@@ -83,7 +89,7 @@ def test_global_ar_equals_a_numpy_least_squares_computation():
     penalty = alpha * np.diag([0.0] + [1.0] * lags)
     coef = np.linalg.solve(x.T @ x + penalty, x.T @ target)
     np.testing.assert_allclose(model.coef_, coef, rtol=1e-9, atol=1e-12)
-    forecasts = model.forecast_panel(series, [[len(y)] for y in series], 4)
+    forecasts = model.forecast_collection(series, [[len(y)] for y in series], 4)
     for y, forecast in zip(series, forecasts, strict=True):
         path = list((y[-lags:] - y.mean()) / y.std())
         for _ in range(4):
@@ -111,16 +117,16 @@ def lines_then_noise(n: int = 40, test: int = 12) -> dict[str, pd.Series]:
 
 def test_training_windows_stay_inside_each_series_training_part():
     data = lines_then_noise()
-    fitted = models.get("global_ar", **LINEAR).fit_panel(
+    fitted = models.get("global_ar", **LINEAR).fit_collection(
         [y.to_numpy()[:28] for y in data.values()], [1, 1, 1])
     np.testing.assert_allclose(fitted.coef_, LINE, atol=1e-9)
-    crossing = models.get("global_ar", **LINEAR).fit_panel(
+    crossing = models.get("global_ar", **LINEAR).fit_collection(
         [np.concatenate([y.to_numpy()[:28] for y in data.values()])], [1])
     assert np.abs(crossing.coef_ - LINE).max() > 0.01  # the check can fail
     # through the harness (training parts: the lines; test parts: noise), every forecast is
     # the line through the two values before its origin
     split = WalkForward(test_size=12, folds=1, horizon=3)
-    result = run_panel([SeriesPlan(sid, y, split.split(len(y)), 3,
+    result = run_plans([SeriesPlan(sid, y, split.split(len(y)), 3,
                                    {"g": models.get("global_ar", **LINEAR)})
                         for sid, y in data.items()])
     assert (result.status.status == "ok").all(), result.status.reason.tolist()
@@ -134,12 +140,12 @@ def test_training_windows_stay_inside_each_series_training_part():
 
 def test_no_lookahead_within_a_panel_and_a_global_fit():
     data = panel()
-    base = run_panel(plans(data, ("global_ar",), levels=(80.0,))).forecasts
+    base = run_plans(plans(data, ("global_ar",), levels=(80.0,))).forecasts
     origins = sorted(set(SPLIT.split(len(data["B"]))[1].origins))
     for origin in (origins[0], origins[len(origins) // 2], origins[-1]):
         changed = dict(data)
         changed["B"] = data["B"].where(np.arange(len(data["B"])) < origin, data["B"] * 3 + 40)
-        again = run_panel(plans(changed, ("global_ar",), levels=(80.0,))).forecasts
+        again = run_plans(plans(changed, ("global_ar",), levels=(80.0,))).forecasts
         # B's forecasts from origins up to `origin` (their last value seen before it) and all
         # the other series' forecasts
         keep = (again.series != "B") | (again.origin <= data["B"].index[origin - 1])
@@ -147,7 +153,7 @@ def test_no_lookahead_within_a_panel_and_a_global_fit():
                                       base[keep].drop(columns="y_true"), check_exact=True)
     # a global model legitimately moves when another series' TRAINING part changes
     changed = dict(data, B=data["B"] + np.linspace(0, 300, len(data["B"])) ** 1.5)
-    again = run_panel(plans(changed, ("global_ar",), levels=(80.0,))).forecasts
+    again = run_plans(plans(changed, ("global_ar",), levels=(80.0,))).forecasts
     mine = again.series == "A"
     assert not np.allclose(again[mine].y_pred, base[mine].y_pred)
 
@@ -157,20 +163,20 @@ def test_no_lookahead_within_a_panel_and_a_global_fit():
 @dataclasses.dataclass(frozen=True)
 class BrokenConfig(ModelConfig):
     period: int | None = None
-    nan_series: int | None = None  # None: fit_panel raises; i: NaN forecasts for series i
+    nan_series: int | None = None  # None: fit_collection raises; i: NaN forecasts for series i
 
 
-class Broken(PanelForecaster):
+class Broken(CollectionForecaster):
     """A panel model that fails to fit, or forecasts NaN for one series."""
 
     config_class = BrokenConfig
     period_param = "period"
 
-    def _fit_panel(self, series, periods):
+    def _fit_collection(self, series, periods):
         if self.config.nan_series is None:
             raise RuntimeError("no panel today")
 
-    def _forecast_panel(self, series, origins, horizon):
+    def _forecast_collection(self, series, origins, horizon):
         return [Forecast.single(np.full((len(o), horizon), np.nan if i == self.config.nan_series
                                         else 1.0)) for i, o in enumerate(origins)]
 
@@ -178,7 +184,7 @@ class Broken(PanelForecaster):
 def test_run_panel_mixes_plain_and_panel_models_as_by_hand():
     data = panel()
     ticks: list[Tick] = []
-    result = run_panel(plans(data, levels=(80.0,)), progress=ticks.append)
+    result = run_plans(plans(data, levels=(80.0,)), progress=ticks.append)
     status = result.status
     assert len(status) == len(data) * 3 * SPLIT.folds  # one row per (series, model, fold)
     assert (status.status == "ok").all(), status.reason.tolist()
@@ -194,14 +200,14 @@ def test_run_panel_mixes_plain_and_panel_models_as_by_hand():
     assert panel_rows.fitted.str.startswith("global AR(12) on 4 series").all()
     assert (panel_rows.intervals == "conformal").all()
     assert panel_rows.groupby("fold").fit_seconds.nunique().eq(1).all()  # an equal share each
-    alone = run_panel(plans(data, PLAIN, levels=(80.0,)))  # the plain models are unaffected
+    alone = run_plans(plans(data, PLAIN, levels=(80.0,)))  # the plain models are unaffected
     plain = result.forecasts[result.forecasts.model.isin(PLAIN)].reset_index(drop=True)
     pd.testing.assert_frame_equal(plain, alone.forecasts, check_exact=True)
 
 
 def test_a_failing_panel_model_fails_its_tasks_only():
     data = panel()
-    result = run_panel(plans(data, ("naive",), {"broken": Broken(), "nan": Broken(nan_series=1)}))
+    result = run_plans(plans(data, ("naive",), {"broken": Broken(), "nan": Broken(nan_series=1)}))
     status = result.status.set_index(["model", "series", "fold"]).sort_index()
     assert (status.loc["broken", "status"] == "failed").all()
     assert (status.loc["broken", "reason"] == "RuntimeError: no panel today").all()
@@ -235,21 +241,21 @@ class Recording(TaskCache):
 def test_cache_keeps_a_job_whole(tmp_path):
     data = panel()
     cold = Recording(tmp_path)
-    first = run_panel(plans(data), cache=cold)
+    first = run_plans(plans(data), cache=cold)
     n_tasks, n_panel = len(first.status), len(data) * SPLIT.folds
     assert (cold.hits, cold.misses, len(cold.panel_keys)) == (0, n_tasks, n_panel)
     warm = Recording(tmp_path)
-    again = run_panel(plans(data), cache=warm)
+    again = run_plans(plans(data), cache=warm)
     assert (warm.hits, warm.misses) == (n_tasks, 0) and again.status.cached.all()
     pd.testing.assert_frame_equal(again.forecasts, first.forecasts, check_exact=True)
     # one entry of a job missing: the whole job reruns (its fold's four series)
-    partial = run_panel(plans(data), cache=Recording(tmp_path, forget=cold.panel_keys[0]))
+    partial = run_plans(plans(data), cache=Recording(tmp_path, forget=cold.panel_keys[0]))
     rerun = partial.status[~partial.status.cached]
     assert (rerun.model == "global_ar").all() and len(rerun) == len(data)
     assert rerun.fold.nunique() == 1
     # one series' first value changed: every global AR task reruns, and D's plain tasks
     changed = dict(data, D=data["D"].where(np.arange(len(data["D"])) > 0, 1.0))
-    third = run_panel(plans(changed), cache=Recording(tmp_path))
+    third = run_plans(plans(changed), cache=Recording(tmp_path))
     rerun = third.status[~third.status.cached]
     expected = {("global_ar", sid) for sid in data} | {(m, "D") for m in PLAIN}
     assert set(zip(rerun.model, rerun.series, strict=True)) == expected
@@ -257,31 +263,31 @@ def test_cache_keeps_a_job_whole(tmp_path):
     moved = forecasts_of(third, "global_ar", "A", 0).y_pred.to_numpy()
     assert not np.array_equal(moved, forecasts_of(first, "global_ar", "A", 0).y_pred)
     # a series left out: the others' global AR tasks are new jobs, their plain tasks hits
-    fewer = run_panel(plans({sid: data[sid] for sid in "ABC"}), cache=Recording(tmp_path))
+    fewer = run_plans(plans({sid: data[sid] for sid in "ABC"}), cache=Recording(tmp_path))
     rerun = fewer.status[~fewer.status.cached]
     assert (rerun.model == "global_ar").all() and len(rerun) == 3 * SPLIT.folds
 
 
 def test_worker_processes_give_the_serial_results():
     data = panel()
-    serial = run_panel(plans(data, levels=(80.0,)))
-    parallel = run_panel(plans(data, levels=(80.0,)), executor=ExecutorSpec("local", 2))
+    serial = run_plans(plans(data, levels=(80.0,)))
+    parallel = run_plans(plans(data, levels=(80.0,)), executor=ExecutorSpec("local", 2))
     pd.testing.assert_frame_equal(parallel.forecasts, serial.forecasts, check_exact=True)
     columns = ["series", "model", "fold", "status", "fitted"]
     pd.testing.assert_frame_equal(parallel.status[columns], serial.status[columns])
 
 
-class LastValue(PanelForecaster):
+class LastValue(CollectionForecaster):
     """Each series' last value, fitted on nothing: a panel model whose forecasts for a series
     do not depend on the others, so its panel intervals must equal its single-series ones."""
 
     config_class = BrokenConfig
     period_param = "period"
 
-    def _fit_panel(self, series, periods):
+    def _fit_collection(self, series, periods):
         pass
 
-    def _forecast_panel(self, series, origins, horizon):
+    def _forecast_collection(self, series, origins, horizon):
         return [Forecast.single(np.repeat(y[o - 1, None], horizon, axis=1))
                 for y, o in zip(series, origins, strict=True)]
 
@@ -291,9 +297,9 @@ def test_panel_intervals_pair_each_series_with_its_own_calibration_errors():
     series' conformal bounds equal those it gets alone (through the plain Forecaster path)."""
     data = [random_walk(40, seed=s).to_numpy() for s in (1, 2, 3)]
     origins = [np.array([1]), np.array([30, 35]), np.array([25])]
-    model = LastValue().fit_panel([y[:o[0]] for y, o in zip(data, origins, strict=True)],
-                                  [1, 1, 1])
-    got = model.forecast_panel(data, origins, 3, levels=(80,))
+    model = LastValue().fit_collection([y[:o[0]] for y, o in zip(data, origins, strict=True)],
+                                       [1, 1, 1])
+    got = model.forecast_collection(data, origins, 3, levels=(80,))
     for y, o, forecast in zip(data, origins, got, strict=True):
         alone = LastValue().fit(y[:o[0]]).forecast(y, o, 3, levels=(80,))
         np.testing.assert_array_equal(forecast.lower, alone.lower)

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from evaluation import metrics
-from evaluation import panel_stats as ps
-from evaluation.cd_diagram import cd_figure, plot_cd_diagram
-from evaluation.plots import plt
+from forecast_bench.evaluation.reporting.cd_diagram import cd_figure, plot_cd_diagram
+from forecast_bench.evaluation.reporting.plots import plt
+from forecast_bench.evaluation.scoring import collection_stats as ps
+from forecast_bench.evaluation.scoring import metrics
 
 # ---------------------------------------------------------------- per-series scores
 

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation import plots
-from models.errors import DataError
+from forecast_bench.evaluation.reporting import plots
+from forecast_bench.models.errors import DataError
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -100,7 +100,7 @@ def test_moving_average_figure_draws_the_trailing_means():
 
 def test_monthly_series_get_monthly_windows_and_words():
     series = pd.Series(np.arange(1.0, 61.0), index=pd.date_range("2010-01-01", periods=60,
-                                                                  freq="MS"))
+                                                                 freq="MS"))
     fig = plots._moving_averages_figure(series, "sales", "monthly")
     try:
         labels = [line.get_label() for line in fig.axes[0].get_lines()]

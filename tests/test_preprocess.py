@@ -9,10 +9,10 @@ import math
 import numpy as np
 import pytest
 
-from benchmarks.collection import load_collection
-from benchmarks.data import DataSpec
-from models.preprocess import Pipeline, Steps, cox_stuart
-from models.seasonality import BoxCox, Deseasonalizer
+from forecast_bench.benchmarks.data import DataSpec
+from forecast_bench.benchmarks.data.collection import load_collection
+from forecast_bench.models.preprocess import Pipeline, Steps, cox_stuart
+from forecast_bench.models.seasonality import BoxCox, Deseasonalizer
 
 N_TRAIN, PERIOD = 96, 12
 ALL_STEPS = [Steps(d, b, t, s) for d, b, t, s in itertools.product(

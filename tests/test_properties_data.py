@@ -10,8 +10,8 @@ import pandas as pd
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from benchmarks.data import FILLS, TRANSFORMS, Dataset, DataSpec, load
-from models.errors import DataError
+from forecast_bench.benchmarks.data import FILLS, TRANSFORMS, Dataset, DataSpec, load
+from forecast_bench.models.errors import DataError
 from tests.properties_common import FAST, one_line
 
 # --- CSV loading -------------------------------------------------------------------------------
@@ -101,7 +101,7 @@ def csv_texts(draw):
     return newline.join(lines) + draw(st.sampled_from(["", newline]))
 
 
-# REGRESSION EXAMPLES: real bugs hypothesis found in benchmarks/csv_input.py and data.py, fixed
+# REGRESSION EXAMPLES: real bugs hypothesis found in benchmarks/data/csv_input.py and data.py, fixed
 # 2026-11-24; the minimal inputs stay pinned:
 #   - header names are stripped after pandas de-duplicated them, so "Date" and " Date " (or
 #     "Close" and "Close ") become two columns with one name; frame[name] is then a DataFrame
@@ -135,7 +135,7 @@ def test_csv_text_loads_or_raises_data_error(text, spec):
 EXTREMES = [1.7e308, -1.7e308, 1e308, -1e308, 5e-324, -5e-324, 0.0]
 
 
-# REGRESSION (a real bug in benchmarks/data.py _clean, fixed 2026-11-24): fill =
+# REGRESSION (a real bug in benchmarks/data/__init__.py _clean, fixed 2026-11-24): fill =
 # "interpolate" between two huge values of opposite sign overflows, so the loaded series holds
 # inf (a Dataset that is not finite, although parse_values rejects inf cells).
 @example(values=["-1.7e+308", "", "1.7e+308"], fill="interpolate")
@@ -147,7 +147,7 @@ def test_well_formed_csv_with_missing_values(values, fill):
     """A valid date column and numeric cells with gaps: the cleaning must keep values finite."""
     dates = pd.date_range("2020-01-01", periods=len(values), freq="D")
     text = "date,Close\n" + "".join(f"{d.date()},{v}\n" for d, v in zip(dates, values,
-                                                                         strict=True))
+                                                                        strict=True))
     dataset = load_bytes(text.encode(), fill=fill, max_gap=len(values))
     if dataset is not None:
         assert set(dataset.series.index) <= set(dates)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from evaluation import metrics
+from forecast_bench.evaluation.scoring import metrics
 from tests.properties_common import FAST
 
 # --- metrics -----------------------------------------------------------------------------------
@@ -54,9 +54,9 @@ def test_rmse_and_mae_scale_with_the_data(pair, c):
     y, p = pair
     tol = rounding(y, p, factor=c)
     assert metrics.rmse(c * y, c * p) == pytest.approx(abs(c) * metrics.rmse(y, p), rel=1e-9,
-                                                      abs=tol)
+                                                       abs=tol)
     assert metrics.mae(c * y, c * p) == pytest.approx(abs(c) * metrics.mae(y, p), rel=1e-9,
-                                                     abs=tol)
+                                                      abs=tol)
 
 
 @FAST
@@ -109,10 +109,10 @@ def test_percentage_errors_do_not_depend_on_the_unit(pair, c):
     assert metrics.smape(c * y, c * p) == pytest.approx(metrics.smape(y, p), rel=1e-9, abs=1e-7)
     if np.all(y != 0):
         assert metrics.mape(c * y, c * p) == pytest.approx(metrics.mape(y, p), rel=1e-9,
-                                                          abs=1e-7)
+                                                           abs=1e-7)
 
 
-# REGRESSION (a real bug in evaluation/metrics.py, fixed 2026-11-24): the module
+# REGRESSION (a real bug in evaluation/scoring/metrics.py, fixed 2026-11-24): the module
 # promises "NaN, never inf", but mape divided by the actual value, so a tiny non-zero actual
 # gave inf: mape([5e-324], [1.0]) == inf. Now NaN.
 @example(pair=(np.array([5e-324]), np.array([1.0])), scale=1.0)

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-import models
-from evaluation.splits import WalkForward
-from evaluation.walk_forward import run_walk_forward
-from models.errors import ConfigError
+from forecast_bench import models
+from forecast_bench.evaluation.harness.splits import WalkForward
+from forecast_bench.evaluation.harness.walk_forward import run_walk_forward
+from forecast_bench.models.errors import ConfigError
 from tests.conftest import random_walk
 from tests.properties_common import FAST, one_line
 
@@ -92,7 +92,7 @@ ANY_VALUE = st.one_of(
 )
 
 
-# REGRESSION EXAMPLES: real bugs hypothesis found in evaluation/splits.py, fixed 2026-11-24;
+# REGRESSION EXAMPLES: real bugs hypothesis found in evaluation/harness/splits.py, fixed 2026-11-24;
 # the minimal inputs stay pinned so they are checked on every run:
 #   - a sliding window shorter than min_train is accepted (train_size 1 < min_train 2);
 #   - test_size=nan passes validation, then split() raises ValueError instead of ConfigError.

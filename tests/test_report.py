@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks import config, runner
-from benchmarks.compare import compare_runs
-from benchmarks.outputs import write_outputs
-from evaluation.record import load_run
-from evaluation.report import render_report
-from models.errors import DataError
+from forecast_bench.benchmarks import config
+from forecast_bench.benchmarks.compare import compare_runs
+from forecast_bench.benchmarks.run import runner
+from forecast_bench.benchmarks.run.outputs import write_outputs
+from forecast_bench.evaluation.reporting.report import render_report
+from forecast_bench.evaluation.run_folder.record import load_run
+from forecast_bench.models.errors import DataError
 
 SECTIONS = {"headline", "data", "folds", "summary", "ranks", "per-fold", "intervals", "dm",
             "forecasts", "training", "fitted", "failures", "manifest"}
@@ -157,7 +158,7 @@ def test_compare_reports_changes_and_tests_them(run_dir, tmp_path):
 
 
 def _analysis(record):
-    from evaluation.analysis import analyse
+    from forecast_bench.evaluation.scoring.analysis import analyse
 
     return analyse(record)
 

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks.cli import main
-from evaluation.headline import percent_higher, percent_lower
+from forecast_bench.benchmarks.cli import main
+from forecast_bench.evaluation.reporting.headline import percent_higher, percent_lower
 
 
 def test_lower_is_a_share_of_the_reference():

@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks import config, runner
-from evaluation import comparison_plots as cp
-from evaluation import path_plots
-from evaluation.tests import dm_shortfall
+from forecast_bench.benchmarks import config
+from forecast_bench.benchmarks.run import runner
+from forecast_bench.evaluation.reporting import comparison_plots as cp
+from forecast_bench.evaluation.reporting import path_plots
+from forecast_bench.evaluation.scoring.significance import dm_shortfall
 from tests.conftest import random_walk
 from tests.test_panel import write_long
 

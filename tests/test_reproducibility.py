@@ -7,7 +7,7 @@ never changes the kernel (OPENBLAS_CORETYPE), since some machines set it to comp
 
 from __future__ import annotations
 
-from benchmarks.speed.blas_kernels import MODELS, rerun
+from forecast_bench.benchmarks.speed.blas_kernels import MODELS, rerun
 
 
 def test_blas_thread_count_moves_no_forecast_by_a_bit():

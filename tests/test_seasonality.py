@@ -10,8 +10,8 @@ from scipy import stats
 from statsmodels.tsa.seasonal import seasonal_decompose
 from statsmodels.tsa.stattools import acf
 
-from benchmarks.collection import M3_FILE
-from models.seasonality import (
+from forecast_bench.benchmarks.data.collection import M3_FILE
+from forecast_bench.models.seasonality import (
     BoxCox,
     Deseasonalizer,
     additive_indices,

@@ -10,8 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import models
-from benchmarks.speed.zeros_statsforecast import FIXTURE_SERIES, beyond_a_line, collection, ours
+from forecast_bench import models
+from forecast_bench.benchmarks.speed.zeros_statsforecast import (
+    FIXTURE_SERIES,
+    beyond_a_line,
+    collection,
+    ours,
+)
 
 FIXTURE = Path(__file__).parent / "data" / "theta_zeros_statsforecast.csv"
 PERIOD, HORIZON = 12, 18

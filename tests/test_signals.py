@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # slow_naive marks that a worker started a task, then sleeps far longer than the test waits
 SLOW_RUN = """
 import os, sys, time
-from models.naive import Naive
-from models.registry import register
+from forecast_bench.models.naive import Naive
+from forecast_bench.models.registry import register
 
 @register("slow_naive")
 class SlowNaive(Naive):
@@ -36,7 +36,7 @@ class SlowNaive(Naive):
         return super()._fit(y)
 
 if __name__ == "__main__":
-    from benchmarks.cli import main
+    from forecast_bench.benchmarks.cli import main
     sys.exit(main(sys.argv[1:]))
 """
 

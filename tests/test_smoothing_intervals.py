@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
-import models
-from models.smoothing import Smoothing
+from forecast_bench import models
+from forecast_bench.models.smoothing import Smoothing
 from tests.test_seasonality import m3_series, seasonal_series
 
 KINDS = ("ses", "holt", "damped")

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation.splits import WalkForward, folds_frame
-from models.errors import ConfigError
+from forecast_bench.evaluation.harness.splits import WalkForward, folds_frame
+from forecast_bench.models.errors import ConfigError
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 from statsmodels.tsa.stattools import adfuller
 from statsmodels.tsa.stattools import kpss as sm_kpss
 
-from evaluation.stationarity import (
+from forecast_bench.evaluation.scoring.stationarity import (
     TABLE_COLUMNS,
     AdfResult,
     KpssResult,
@@ -19,7 +19,7 @@ from evaluation.stationarity import (
     kpss,
     stationarity_table,
 )
-from models.errors import DataError
+from forecast_bench.models.errors import DataError
 
 
 def random_walk(n: int = 1000, seed: int = 42) -> pd.Series:
@@ -158,6 +158,6 @@ def test_adf_passes_other_warnings_on(monkeypatch):
         warnings.warn("something else", UserWarning, stacklevel=1)
         return adfuller(*args, **kwargs)
 
-    monkeypatch.setattr("evaluation.stationarity.stattools.adfuller", warns)
+    monkeypatch.setattr("forecast_bench.evaluation.scoring.stationarity.stattools.adfuller", warns)
     with pytest.warns(UserWarning, match="something else"):
         adf(random_walk(60), name="walk")

@@ -9,8 +9,8 @@ from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.holtwinters import Holt, SimpleExpSmoothing
 from statsmodels.tsa.seasonal import seasonal_decompose
 
-import models
-from models.smoothing import Smoothing, fit_smoothing
+from forecast_bench import models
+from forecast_bench.models.smoothing import Smoothing, fit_smoothing
 from tests.test_seasonality import m3_series, seasonal_series
 
 SEASONAL_MODELS = ["naive2", "ses", "holt", "damped", "comb", "theta"]

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation import metrics, tables
-from evaluation.formats import render, render_frame
+from forecast_bench.evaluation.reporting import tables
+from forecast_bench.evaluation.reporting.formats import render, render_frame
+from forecast_bench.evaluation.scoring import metrics
 
 
 @pytest.fixture

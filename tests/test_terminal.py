@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks import cli
+from forecast_bench.benchmarks import cli
 from tests.conftest import random_walk
 
 WIDTH = 100
@@ -94,7 +94,7 @@ def joined_run(folder: Path, models: dict, horizon: int) -> tuple[str, Path]:
 
 
 def test_run_summary_says_why_the_dm_column_is_missing(tmp_path):
-    from evaluation.tests import dm_shortfall
+    from forecast_bench.evaluation.scoring.significance import dm_shortfall
 
     out, run = joined_run(tmp_path, {"naive": {}, "ses": {}}, horizon=4)
     header = next(line for line in out.splitlines() if line.startswith("| model"))
@@ -123,7 +123,8 @@ def test_collection_run_summary_fits_100_columns(tmp_path, monkeypatch):
 
 def small_run(folder: Path, models: dict, test_size: int = 40, folds: int = 2,
               protocol: str = "rolling") -> Path:
-    from benchmarks import config, runner
+    from forecast_bench.benchmarks import config
+    from forecast_bench.benchmarks.run import runner
 
     y = random_walk(200, seed=5)
     path = folder / "prices.csv"
@@ -139,8 +140,8 @@ def small_run(folder: Path, models: dict, test_size: int = 40, folds: int = 2,
 
 @pytest.fixture(scope="module")
 def compared(tmp_path_factory) -> dict[str, str]:
-    from benchmarks.compare import compare_runs
-    from evaluation.record import load_run
+    from forecast_bench.benchmarks.compare import compare_runs
+    from forecast_bench.evaluation.run_folder.record import load_run
 
     folder = tmp_path_factory.mktemp("compare")
     a = small_run(folder, {"naive": {}, "ses": {}})
@@ -186,8 +187,8 @@ def test_models_name_lists_parameters_defaults_and_meanings(capsys):
 
 
 def test_every_models_parameters_are_listed_within_100_columns():
-    from benchmarks.model_help import describe, parameter_rows
-    from models import available, get
+    from forecast_bench.benchmarks.model_help import describe, parameter_rows
+    from forecast_bench.models import available, get
 
     for name in available():
         text = describe(name)
@@ -204,7 +205,7 @@ def test_every_models_parameters_are_listed_within_100_columns():
 def test_a_config_without_source_has_empty_meanings():
     import dataclasses
 
-    from benchmarks.model_help import parameter_rows
+    from forecast_bench.benchmarks.model_help import parameter_rows
 
     made = dataclasses.make_dataclass("Made", [("lags", int, dataclasses.field(default=3))])
     assert parameter_rows(made) == [("lags", "3", "")]
@@ -233,10 +234,10 @@ def test_fan_chart_draws_the_actual_thin_and_dark_beneath_the_models():
     from matplotlib.collections import PolyCollection
     from matplotlib.colors import to_rgb
 
-    import models
-    from evaluation.interval_plots import fan_chart_figure
-    from evaluation.splits import WalkForward
-    from evaluation.walk_forward import run_walk_forward
+    from forecast_bench import models
+    from forecast_bench.evaluation.harness.splits import WalkForward
+    from forecast_bench.evaluation.harness.walk_forward import run_walk_forward
+    from forecast_bench.evaluation.reporting.interval_plots import fan_chart_figure
 
     y = random_walk(120, seed=4)
     folds = WalkForward(test_size=20, folds=1).split(len(y))

@@ -16,8 +16,8 @@ from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.forecasting.theta import ThetaModel, ThetaModelResults
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-import models
-from models.statistical import Theta
+from forecast_bench import models
+from forecast_bench.models.statistical import Theta
 from tests.test_seasonality import m3_series, seasonal_series
 from tests.test_smoothing_intervals import rescaled_bounds
 

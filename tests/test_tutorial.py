@@ -11,8 +11,10 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from benchmarks import tutorial
+from forecast_bench.benchmarks import tutorial
 from tests.test_cli import runs
+
+CLI = (sys.executable, "-m", "forecast_bench.benchmarks")  # the command line, this Python
 
 
 def test_tutorial_config_is_the_tutorial():
@@ -20,11 +22,11 @@ def test_tutorial_config_is_the_tutorial():
     assert raw["data"] == {"source": "msft", "column": "Close", "last": 1260, "fill": "ffill"}
     assert raw["split"] == {"test_size": 0.2, "folds": 1, "horizon": 1}
     assert raw["models"]["lstm_tutorial"] == {"model": "lstm", "scaler_fit": "all"}
-    from models.lstm import LstmConfig
+    from forecast_bench.models.lstm import LstmConfig
 
     preset = LstmConfig()  # the preset's defaults are the tutorial's network and training
     assert (preset.look_back, preset.units, preset.dense, preset.dropout) == (60, (50, 50),
-                                                                           (25,), 0.2)
+                                                                              (25,), 0.2)
     assert (preset.epochs, preset.batch_size, preset.cell) == (100, 32, "lstm")
 
 
@@ -74,7 +76,7 @@ def test_tutorial_command_writes_its_files(tmp_path, epochs):
     config = tmp_path / "tiny.toml"
     config.write_text(TINY)
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "tutorial", str(config), "--epochs", str(epochs),
+        [*CLI, "tutorial", str(config), "--epochs", str(epochs),
          "--out", str(tmp_path / "out"), "--quiet"],
         capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr

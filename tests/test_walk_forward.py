@@ -7,10 +7,10 @@ import warnings
 import numpy as np
 import pytest
 
-import models
-from evaluation.splits import WalkForward
-from evaluation.walk_forward import FORECAST_COLUMNS, run_walk_forward
-from models.base import Forecaster
+from forecast_bench import models
+from forecast_bench.evaluation.harness.splits import WalkForward
+from forecast_bench.evaluation.harness.walk_forward import FORECAST_COLUMNS, run_walk_forward
+from forecast_bench.models.base import Forecaster
 
 
 class _Raises(Forecaster):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models import windows
+from forecast_bench.models import windows
 
 ALL_FEATURES = ("close", "ma7", "ma50", "returns")
 

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.results import write_text
+from forecast_bench.evaluation.run_folder.results import write_text
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

@@ -36,18 +36,18 @@ import statsmodels
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 from tabulate import tabulate
 
-import models
-from benchmarks.config import DEFAULT_CONFIG, DataSpec, load_config
-from benchmarks.data import load
-from benchmarks.speed.common import (
+from forecast_bench import models
+from forecast_bench.benchmarks.config import DEFAULT_CONFIG, DataSpec, load_config
+from forecast_bench.benchmarks.data import load
+from forecast_bench.benchmarks.speed.common import (
     machine_lines,
     peer_python,
     run_peer,
     timed,
     write_report,
 )
-from evaluation.splits import Fold
-from evaluation.walk_forward import run_walk_forward
+from forecast_bench.evaluation.harness.splits import Fold
+from forecast_bench.evaluation.harness.walk_forward import run_walk_forward
 
 TOLERANCE = 1e-8
 M3_HORIZON, M3_PERIOD = 18, 12
@@ -139,7 +139,7 @@ def fitted_orders(values: np.ndarray, folds: list[Fold], **params: object) -> li
 def m3_lines(n: int, python: Path | None) -> list[str]:
     """Seconds per M3 monthly series (fit on the training part, forecast 18): the fast search,
     pmdarima's, statsforecast's; how often the first two choose the same orders."""
-    from benchmarks.collection import load_collection
+    from forecast_bench.benchmarks.data.collection import load_collection
 
     found = load_collection(DataSpec(source="m3:monthly", min_length=81 + M3_HORIZON,
                                      max_length=126 + M3_HORIZON))
@@ -267,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     changes = np.abs(auto["fast"][1] - auto["pmdarima"][1])
     ends = np.cumsum([len(f.origins) for f in folds])
     per_fold = [float(changes[end - len(f.origins):end].max()) for f, end in zip(folds, ends,
-                                                                              strict=True)]
+                                                                                 strict=True)]
     report = "\n".join([
         f"# ARIMA walk-forward speed, {dt.date.today().isoformat()}",
         "",

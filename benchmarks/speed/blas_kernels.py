@@ -31,8 +31,8 @@ MODELS = ("arima", "mlp", "hybrid", "hybrid_values", "ets", "theta")
 CHILD = f"""
 import json, sys, warnings
 import numpy as np
-from benchmarks.data import DataSpec, load
-from models import registry
+from forecast_bench.benchmarks.data import DataSpec, load
+from forecast_bench.models import registry
 from threadpoolctl import threadpool_info
 
 warnings.simplefilter("ignore")

@@ -3,7 +3,7 @@
 Usage: python benchmarks/speed/default_benchmark.py [--runs 3] [--add lstm_diff] [--out DIR]
        [--blas-threads 1] [--quick]
 
-Every row is `python -m benchmarks run [...] --quiet --out <temp folder>` in a fresh process,
+Every row is `forecast-bench run [...] --quiet --out <temp folder>` in a fresh process,
 run through peak_rss.py: wall time from spawn to exit (startup, data, every task, the report),
 and each process's peak memory. Rounds are interleaved: each round runs every row once, in new
 temporary folders (deleted after the round). --quick: a 300-day, 2-fold config of naive, drift
@@ -30,9 +30,11 @@ from typing import Any
 
 from tabulate import tabulate
 
-from benchmarks.config import DEFAULT_CONFIG, REFERENCE, load_config
-from benchmarks.runner import CACHE_DIR
-from benchmarks.speed.common import THREAD_VARS, machine_lines, write_report
+from forecast_bench.benchmarks.config import DEFAULT_CONFIG, REFERENCE, load_config
+from forecast_bench.benchmarks.run.runner import CACHE_DIR
+from forecast_bench.benchmarks.speed.common import THREAD_VARS, machine_lines, write_report
+
+CLI = (sys.executable, "-m", "forecast_bench.benchmarks")  # the command line, this Python
 
 ROOT = Path(__file__).resolve().parents[2]
 WRAPPER = Path(__file__).with_name("peak_rss.py")
@@ -119,11 +121,11 @@ def read_run(run_dir: Path, memory: dict[str, Any]) -> Run:
 
 
 def cli(args: list[str], out: Path, env: dict[str, str]) -> Run:
-    """Run `python -m benchmarks run ARGS --quiet --out OUT` through the memory wrapper."""
+    """Run `forecast-bench run ARGS --quiet --out OUT` through the memory wrapper."""
     before = set(out.iterdir()) if out.is_dir() else set()
     log = out.with_name(f"{out.name}-{len(before)}.log")
     log.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "benchmarks", "run", *args, "--quiet", "--out", str(out)]
+    command = [*CLI, "run", *args, "--quiet", "--out", str(out)]
     done = subprocess.run([sys.executable, str(WRAPPER), "--log", str(log), "--", *command],
                           cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode != 0:
@@ -245,7 +247,7 @@ def report(measured: dict[str, list[Run]], name: str, labels: list[str], add: st
         "",
         f"{name}: models {', '.join(labels)}; {len(reference.tasks)} models "
         f"x {tasks // max(len(reference.tasks), 1)} folds = {tasks} (model, fold) tasks, "
-        f"{n_forecasts} forecasts. Each row runs `python -m benchmarks run [...] --quiet --out "
+        f"{n_forecasts} forecasts. Each row runs `forecast-bench run [...] --quiet --out "
         "<temp>` in a fresh process, timed from spawn to exit (startup, data, tasks, tables, "
         f"plots, report.html); {len(j1)} interleaved round(s), every row once per round.",
         "",

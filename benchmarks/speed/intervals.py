@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/speed/intervals.py [--runs 3] [--sample 100] [--out DIR] [--quick]
 
-Two pairs of rows, each a fresh `python -m benchmarks run [...] --quiet --out <temp>` process
+Two pairs of rows, each a fresh `forecast-bench run [...] --quiet --out <temp>` process
 in a new, empty folder (cold), timed from spawn to exit, BLAS pinned to one thread: the default
 benchmark (its config's levels vs `--levels none`) and an M3 statistical run (m3:monthly, at
 least 99 values, --sample N series, 8 statistical models; `--levels 80,95` vs `none`). After an
@@ -27,9 +27,11 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from benchmarks.config import DEFAULT_CONFIG, load_config
-from benchmarks.runner import CACHE_DIR
-from benchmarks.speed.common import THREAD_VARS, machine_lines, write_report
+from forecast_bench.benchmarks.config import DEFAULT_CONFIG, load_config
+from forecast_bench.benchmarks.run.runner import CACHE_DIR
+from forecast_bench.benchmarks.speed.common import THREAD_VARS, machine_lines, write_report
+
+CLI = (sys.executable, "-m", "forecast_bench.benchmarks")  # the command line, this Python
 
 ROOT = Path(__file__).resolve().parents[2]
 GOALS = {"default": 1.30, "m3": 1.50}
@@ -42,7 +44,7 @@ def cold_run(args: list[str], out: Path) -> tuple[float, dict[tuple[str, ...], s
     """One cold CLI run into the empty folder `out`: wall seconds, y_pred text by forecast,
     and whether forecasts.csv has interval columns (lower_*/upper_*)."""
     env = {**os.environ, **{name: "1" for name in THREAD_VARS}}
-    command = [sys.executable, "-m", "benchmarks", "run", *args, "--quiet", "--out", str(out)]
+    command = [*CLI, "run", *args, "--quiet", "--out", str(out)]
     start = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -132,7 +134,7 @@ def report(measured: dict[str, list[tuple]], labels: dict[str, str], quick: bool
                          ("numpy", "pandas", "statsmodels", "pmdarima", "tensorflow-cpu"))
     text = "\n".join([
         "# Speed: what prediction intervals add to a cold run", "",
-        "Each row is `python -m benchmarks run [...] --quiet --out <empty temp folder>` in a "
+        "Each row is `forecast-bench run [...] --quiet --out <empty temp folder>` in a "
         "fresh process, timed from spawn to exit (startup, data, every task, tables, plots, "
         f"report); {len(measured['m3_on'])} interleaved round(s), every row once per round. "
         "With intervals, the models with their own forecast variance (naive, drift, seasonal "

@@ -27,12 +27,12 @@ from pathlib import Path
 import numpy as np
 from tabulate import tabulate
 
-import models
-from benchmarks.config import DEFAULT_CONFIG, load_config
-from benchmarks.data import load
-from benchmarks.speed.common import machine_lines, timed, write_report
-from models import windows
-from models.lstm import keras_module
+from forecast_bench import models
+from forecast_bench.benchmarks.config import DEFAULT_CONFIG, load_config
+from forecast_bench.benchmarks.data import load
+from forecast_bench.benchmarks.speed.common import machine_lines, timed, write_report
+from forecast_bench.models import windows
+from forecast_bench.models.lstm import keras_module
 
 # Relative to the forecast's size: a float32 network's output moves by a few float32 steps with
 # the batch's size (batch-dependent kernels), which is ~1e-5 in price units at $70.

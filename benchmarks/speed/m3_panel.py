@@ -25,7 +25,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.speed.common import THREAD_VARS, machine_lines, write_report
+from forecast_bench.benchmarks.speed.common import THREAD_VARS, machine_lines, write_report
+
+CLI = (sys.executable, "-m", "forecast_bench.benchmarks")  # the command line, this Python
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -36,7 +38,7 @@ MODELS = "naive,seasonal_naive,drift"
 def cli_run(source: str, out: Path, jobs: int = 1, models: str = MODELS,
             extra: tuple[str, ...] = ()) -> dict:
     """One CLI run through peak_rss.py: its JSON line plus the run folder's manifest facts."""
-    command = [sys.executable, str(WRAPPER), "--", sys.executable, "-m", "benchmarks", "run",
+    command = [sys.executable, str(WRAPPER), "--", *CLI, "run",
                "--data", source, "--models", models, "--out", str(out), "--quiet",
                "--jobs", str(jobs), *extra]
     env = {**os.environ, **{name: "1" for name in THREAD_VARS}}

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarks.speed.common import THREAD_VARS, machine_lines, write_report
+from forecast_bench.benchmarks.speed.common import THREAD_VARS, machine_lines, write_report
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

@@ -7,7 +7,7 @@ Usage: python benchmarks/speed/panel_networks.py [--runs 3] [--epochs 5] [--seri
 Data: the 1045 M3 monthly series of Makridakis et al. (2018) (total length >= 99; the first
 --series N of them), each trained on all but its last 18 values. Three ways to train them:
 - batched: `lstm_local` (models/local_nets.py), one small LSTM per series, every series'
-  network trained at once as one TensorFlow computation (`fit_panel`);
+  network trained at once as one TensorFlow computation (`fit_collection`);
 - loop: one Keras `lstm` fit per series (models/lstm.py: LSTM(units) -> Dense(1), no dropout,
   batch 32), timed on the first --loop-series series and extrapolated per series to all N.
   Its preprocessing differs: min-max scaling of the level only, no deseasonalisation, Box-Cox
@@ -91,7 +91,7 @@ def pin_threads(threads: int) -> None:
 def import_tensorflow(threads: int) -> tuple[Any, float]:
     """The project's Keras import (quiet logs, op determinism on), pools set to `threads` also
     through tf.config (the environment variables are read when TensorFlow starts); seconds."""
-    from models.lstm import keras_module
+    from forecast_bench.models.lstm import keras_module
 
     start = time.perf_counter()
     keras_module()
@@ -108,8 +108,8 @@ def import_tensorflow(threads: int) -> tuple[Any, float]:
 def load_parts(n_series: int | None) -> tuple[list[np.ndarray], list[int], int]:
     """The training parts and periods of the first n_series M3 monthly series (length >= 99),
     and how many the collection holds."""
-    from benchmarks.collection import load_collection
-    from benchmarks.data import DataSpec
+    from forecast_bench.benchmarks.data import DataSpec
+    from forecast_bench.benchmarks.data.collection import load_collection
 
     items = load_collection(DataSpec(source="m3:monthly", min_length=99)).items
     chosen = items[:n_series] if n_series else items
@@ -120,13 +120,13 @@ def load_parts(n_series: int | None) -> tuple[list[np.ndarray], list[int], int]:
 def fitters(shape: tuple[int, int], parts: list[np.ndarray], periods: list[int],
             loop_series: int) -> dict[str, Callable[[int], Any]]:
     """Each method at `shape`: a function fitting it for a number of epochs (seed 0)."""
-    import models
+    from forecast_bench import models
 
     look_back, units = shape
 
     def batched(epochs: int) -> Any:
         return models.get("lstm_local", look_back=look_back, units=units, epochs=epochs,
-                          seed=0).fit_panel(parts, periods)
+                          seed=0).fit_collection(parts, periods)
 
     def loop(epochs: int) -> Any:
         return [models.get("lstm", look_back=look_back, units=[units], dense=[], dropout=0.0,
@@ -135,7 +135,7 @@ def fitters(shape: tuple[int, int], parts: list[np.ndarray], periods: list[int],
 
     def pooled(epochs: int) -> Any:
         return models.get("lstm_global", look_back=look_back, units=[units], epochs=epochs,
-                          seed=0).fit_panel(parts, periods)
+                          seed=0).fit_collection(parts, periods)
 
     return {"batched": batched, "loop": loop, "global": pooled}
 
@@ -288,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import numpy as np
 
-    from benchmarks.speed.common import machine_lines, write_report
+    from forecast_bench.benchmarks.speed.common import machine_lines, write_report
 
     parts, periods, available = load_parts(args.series)
     n, loop_series = len(parts), min(args.loop_series, len(parts))

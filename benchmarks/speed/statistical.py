@@ -30,13 +30,18 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-import models
-from benchmarks.collection import load_collection
-from benchmarks.config import DataSpec
-from benchmarks.speed import common
-from benchmarks.speed.common import THREAD_VARS, machine_lines, peer_python, write_report
-from evaluation.metrics import smape
-from models.seasonality import Deseasonalizer
+from forecast_bench import models
+from forecast_bench.benchmarks.config import DataSpec
+from forecast_bench.benchmarks.data.collection import load_collection
+from forecast_bench.benchmarks.speed import common
+from forecast_bench.benchmarks.speed.common import (
+    THREAD_VARS,
+    machine_lines,
+    peer_python,
+    write_report,
+)
+from forecast_bench.evaluation.scoring.metrics import smape
+from forecast_bench.models.seasonality import Deseasonalizer
 
 HORIZON, PERIOD = 18, 12
 FAST = ("naive2", "ses", "holt", "damped", "comb", "theta")

@@ -30,13 +30,13 @@ from pathlib import Path
 
 import numpy as np
 
-import models
-from benchmarks.collection import load_collection
-from benchmarks.config import DataSpec
-from benchmarks.results import write_text
-from benchmarks.speed import common
-from benchmarks.speed.common import machine_lines, peer_python, write_report
-from models.seasonality import is_seasonal
+from forecast_bench import models
+from forecast_bench.benchmarks.config import DataSpec
+from forecast_bench.benchmarks.data.collection import load_collection
+from forecast_bench.benchmarks.speed import common
+from forecast_bench.benchmarks.speed.common import machine_lines, peer_python, write_report
+from forecast_bench.evaluation.run_folder.results import write_text
+from forecast_bench.models.seasonality import is_seasonal
 
 HORIZON, PERIOD = 18, 12
 ZERO_POSITIONS = (7, 30, 53)  # training values set to 0
@@ -123,7 +123,7 @@ def beyond_a_line(ours_theta: np.ndarray, peer_theta: list, sd_scales: np.ndarra
     difference = (ours_theta - np.asarray(peer_theta)) / sd_scales
     steps = np.arange(len(difference))
     return float(np.max(np.abs(difference - np.polyval(np.polyfit(steps, difference, 1),
-                                                      steps))))
+                                                       steps))))
 
 
 def largest(a: np.ndarray | None, b: list | None) -> float | None:

@@ -1,0 +1,1 @@
+"""Developer checks run from a checkout (not shipped in the wheel)."""

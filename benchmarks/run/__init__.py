@@ -1,0 +1,1 @@
+"""One benchmark run: plan, run every model, write the run folder."""

@@ -1,0 +1,173 @@
+"""Everything a run derives from its forecasts: tables in four formats, plots, summary.md and
+report.html. Used at the end of `forecast-bench run` and by `forecast-bench report RUN_DIR`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from forecast_bench.benchmarks.data.frequency import infer_frequency
+from forecast_bench.evaluation.harness import gaps
+from forecast_bench.evaluation.reporting import formats, headline, tables
+from forecast_bench.evaluation.run_folder import results, run_files
+from forecast_bench.evaluation.run_folder.record import RunRecord
+from forecast_bench.evaluation.scoring import interval_metrics, significance
+from forecast_bench.evaluation.scoring.analysis import (
+    Analysis,
+    analyse,
+    interval_methods,
+    interval_view,
+)
+
+TABLES = ("summary", "folds", "steps", "ranks", "dm", "intervals")
+
+
+def write_outputs(record: RunRecord, run_dir: Path) -> Analysis:
+    """Write the derived files of `record` into run_dir (replacing earlier ones); return them."""
+    analysis = analyse(record)
+    results.write_csv(run_dir / "summary.csv", analysis.summary)
+    results.write_csv(run_dir / "metrics_by_fold.csv", analysis.by_fold)
+    results.write_csv(run_dir / "metrics_by_step.csv", analysis.by_step)
+    results.write_csv(run_dir / "ranks.csv", analysis.ranks)
+    results.write_csv(run_dir / "stationarity.csv", analysis.stationarity)
+    if len(analysis.intervals):
+        results.write_csv(run_dir / "intervals.csv", analysis.intervals)
+        results.write_csv(run_dir / "intervals_by_step.csv", analysis.interval_steps)
+    results.write_text(run_dir / "dm_pvalues.csv", analysis.dm_pvalues.to_csv(float_format="%.6g"))
+    results.write_text(run_dir / "dm_statistics.csv",
+                       analysis.dm_statistics.to_csv(float_format="%.6g"))
+    names = [name for name in TABLES if (name != "steps" or record.horizon > 1)
+             and (name != "intervals" or len(analysis.intervals))]
+    (run_dir / "tables").mkdir(exist_ok=True)
+    rendered = {fmt: {name: render_table(analysis, name, fmt, record.leaky) for name in names}
+                for fmt in ("md", "latex", "html")}  # each once: files, summary.md, report
+    for fmt, texts in rendered.items():
+        for name, text in texts.items():
+            results.write_text(run_dir / "tables" / f"{name}.{formats.EXTENSIONS[fmt]}", text)
+    images = write_plots(record, analysis, run_dir / "plots")
+    results.write_text(run_dir / run_files.SUMMARY_MD,
+                       summary_markdown(record, analysis, rendered["md"]))
+    from forecast_bench.evaluation.reporting.report import render_report
+
+    explain = sorted(str(p.relative_to(run_dir)) for p in (run_dir / "explain").glob("*")
+                     if p.suffix in (".md", ".csv", ".png"))
+    results.write_text(run_dir / run_files.REPORT,
+                       render_report(record, analysis, images, rendered["html"], explain))
+    return analysis
+
+
+def render_table(analysis: Analysis, name: str, fmt: str, leaky: frozenset[str]) -> str:
+    """One of TABLES as md|csv|latex|html (the summary with its bold best values)."""
+    if name == "summary":
+        return formats.render(analysis.summary, fmt)
+    if name in ("folds", "steps"):
+        scores, key = (analysis.by_fold, "fold") if name == "folds" else (analysis.by_step, "step")
+        return formats.render_frame(tables.wide_scores(scores, key, leaky=leaky), fmt,
+                                    best="row")
+    if name == "ranks":
+        ranks = analysis.ranks.assign(model=tables.marked(analysis.ranks.model, set(leaky)))
+        ranked = [c for c in ranks.columns if c != "model"]
+        return formats.render_frame(ranks, fmt, headers=tables.RANK_HEADERS, best="column",
+                                    lower_is_better=ranked, floatfmt=".2f")
+    if name == "dm":
+        return formats.render_frame(analysis.dm_pvalues.reset_index(names="model"), fmt,
+                                    bold_below=0.05, pvalues=analysis.dm_pvalues.columns)
+    if name == "intervals":
+        return formats.render_frame(interval_view(analysis.intervals), fmt, floatfmt=".3f")
+    raise ValueError(f"unknown table {name!r}; use one of {', '.join(TABLES)}")
+
+
+def write_plots(record: RunRecord, analysis: Analysis, folder: Path) -> dict[str, Path]:
+    """Every figure of the report as PNG in `folder`; returns name -> path of those written."""
+    from forecast_bench.evaluation.reporting import (
+        comparison_plots,
+        plots,  # matplotlib only when plots are written
+    )
+
+    written: dict[str, Path] = {}
+    column = str(record.series.name or "value")
+    frequency = infer_frequency(pd.DatetimeIndex(record.series.index))
+    for path in plots.plot_eda(record.series, folder, name=column, frequency=frequency):
+        written[path.stem] = path
+    written["folds_timeline"] = comparison_plots.plot_folds_timeline(
+        record.folds, folder / "folds_timeline.png", title=f"{record.name}: folds")
+    forecasts = record.forecasts
+    if len(forecasts):
+        shown = forecasts.assign(model=tables.marked(forecasts.model, set(record.leaky)))
+        if record.horizon > 1:
+            from forecast_bench.evaluation.reporting import path_plots
+
+            written["forecast_paths"] = path_plots.plot_forecast_paths(
+                shown, folder / "forecast_paths.png", title=record.name)
+        else:
+            written["actual_vs_predicted"] = plots.plot_actual_vs_predicted(
+                shown, folder / "actual_vs_predicted.png",
+                title=f"{record.name}: actual vs predicted")
+        written["error_by_fold"] = comparison_plots.plot_error_by_fold(
+            analysis.by_fold, folder / "error_by_fold.png", title=f"{record.name}: RMSE per fold")
+        models = set(forecasts.model)
+        if "naive" in models and len(models) > 1:
+            written["cumulative_loss_vs_naive"] = comparison_plots.plot_cumulative_loss_difference(
+                forecasts, folder / "cumulative_loss_vs_naive.png", step=record.horizon,
+                title=f"{record.name}: cumulative squared-error difference against naive")
+        if len(analysis.dm_pvalues) > 1:
+            written["dm_pvalues"] = comparison_plots.plot_dm_heatmap(
+                analysis.dm_pvalues, analysis.dm_statistics, folder / "dm_pvalues.png",
+                title=f"{record.name}: Diebold-Mariano p-values (row vs column)")
+    if len(analysis.intervals):
+        from forecast_bench.evaluation.reporting import interval_plots
+
+        fan = interval_plots.plot_fan_chart(
+            record.series, forecasts, folder / "fan_chart.png",
+            title=f"{record.name}: forecasts with prediction intervals (last fold)",
+            methods=interval_methods(record.status))
+        if fan is not None:
+            written["fan_chart"] = fan
+        written["coverage_by_step"] = interval_plots.plot_coverage_by_step(
+            analysis.interval_steps, folder / "coverage_by_step.png",
+            title=f"{record.name}: empirical coverage of the intervals")
+    curves = plots.plot_training_curves(record.histories, folder / "training_curves.png")
+    if curves is not None:
+        written["training_curves"] = curves
+    return written
+
+
+def summary_markdown(record: RunRecord, analysis: Analysis, markdown: dict[str, str]) -> str:
+    """summary.md: the run in Markdown (the report's tables without the images);
+    markdown: the TABLES already rendered as Markdown, by name."""
+    lines = headline.headline(record, analysis)
+    data = record.manifest.get("data", {})
+    parts = [
+        f"# forecast-bench run `{record.run_id}`",
+        "",
+        headline.markdown(lines),
+        "",
+        f"Data sha256: {str(data.get('sha256', ''))[:12]}.",
+        *(f"Data note: {note}" for note in data.get("notes", [])),
+        *filter(None, [gaps.summary_line(data)]),
+        "", "## Summary", "", analysis.text,
+        "", "## Ranks (1 = best)", "", markdown["ranks"],
+        "", "## RMSE per fold", "", markdown["folds"],
+    ]
+    if record.horizon > 1:
+        parts += ["", "## RMSE per horizon step", "", markdown["steps"]]
+    if "intervals" in markdown:
+        parts += ["", "## Prediction intervals", "", interval_metrics.table_note(), "",
+                  markdown["intervals"]]
+    parts += [
+        "", f"## Diebold-Mariano p-values, {record.horizon}-step forecasts", "",
+        "Two-sided, Harvey-Leybourne-Newbold corrected, squared loss, on the forecasts both "
+        "models made; below 0.05: the two models' accuracy differs by more than noise.", "",
+        markdown["dm"],
+    ]
+    shortfall = significance.dm_shortfall(record.forecasts, record.horizon)
+    if shortfall:
+        parts += ["", shortfall]
+    for title, table in (("Fitted models", tables.fitted_table(record.status)),
+                         ("Failures", tables.failures_table(record.status))):
+        if table:
+            parts += ["", f"## {title}", "", table]
+    parts += ["", "Full report with plots: `report.html`."]
+    return "\n".join(parts) + "\n"
+

@@ -1,0 +1,1 @@
+"""The walk-forward harness: splits, tasks, executors, the task cache."""

@@ -1,0 +1,1 @@
+"""What a run shows: tables, plots, the headline, summary.md and report.html."""

@@ -1,0 +1,1 @@
+"""The run folder's format: file names, atomic writes, the run record."""

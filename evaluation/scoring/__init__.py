@@ -1,0 +1,1 @@
+"""Scores: point and interval metrics, their reductions, significance tests."""

@@ -1,0 +1,126 @@
+"""Models fitted on many series at once: a global network trained on windows from every series,
+or many per-series networks trained as one batched computation.
+
+A `CollectionForecaster` is also a plain `Forecaster` (a panel of one series), so the conformance
+suite holds it to the same contract. The harness (evaluation.harness.walk_forward) gives it all the
+series of a run that use it in one call: `fit_collection` on every series' training part, then
+`forecast_collection` from every series' origins.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Sequence
+from typing import Self
+
+import numpy as np
+
+from forecast_bench.models.base import Forecast, Forecaster, as_values, check_horizon, check_origins
+from forecast_bench.models.errors import ModelError
+from forecast_bench.models.intervals import CALIBRATION_WINDOW, check_levels, conformal_bounds
+
+
+class CollectionForecaster(Forecaster):
+    """Fit once on the training parts of many series; forecast each from its own history.
+
+    Subclasses implement `_fit_collection` and `_forecast_collection`; the config should have a
+    `period` field (None: the series' seasonal period) named by `period_param`.
+    """
+
+    def period_of(self) -> int:
+        """This model's seasonal period (1 when it has none or leaves it unset)."""
+        value = getattr(self.config, self.period_param, None) if self.period_param else None
+        return int(value or 1)
+
+    def fit_collection(self, series: Sequence[np.ndarray], periods: Sequence[int]) -> Self:
+        """Learn the parameters from every series' training values (each with its seasonal
+        period); writes `n_series_` and, for a panel of one, `y_train_`."""
+        values = [as_values(y, f"series {i}") for i, y in enumerate(series)]
+        if not values or len(values) != len(periods):
+            raise ModelError(f"model '{self.name}' needs one period per series, got "
+                             f"{len(values)} series and {len(periods)} periods")
+        short = [i for i, y in enumerate(values) if len(y) < self.min_train_size]
+        if short:
+            raise ModelError(f"model '{self.name}' needs at least {self.min_train_size} training "
+                             f"values, series {short[0]} has {len(values[short[0]])}; use a "
+                             "longer training window")
+        self._fit_collection(values, [max(int(p), 1) for p in periods])
+        self.n_series_ = len(values)
+        self.y_train_ = values[0]
+        return self
+
+    def forecast_collection(self, series: Sequence[np.ndarray], origins: Sequence[Sequence[int]],
+                            horizon: int, levels: Sequence[float] = ()) -> list[Forecast]:
+        """Forecasts of series i (its values up to its fold's end) from its origins, for the
+        series the model was fitted on, in the same order; conformal intervals at `levels`."""
+        self._check_fitted()
+        horizon = check_horizon(horizon)
+        levels = check_levels(levels)
+        values = [as_values(y, f"series {i}") for i, y in enumerate(series)]
+        if len(values) != self.n_series_ or len(origins) != len(values):
+            raise ModelError(f"model '{self.name}' was fitted on {self.n_series_} series; got "
+                             f"{len(values)} series and {len(origins)} origin lists")
+        idx = [check_origins(o, len(y), self.min_train_size) for o, y in zip(origins, values,
+                                                                             strict=True)]
+        results = self._checked_panel(values, idx, horizon)
+        if not levels:
+            return results
+        calibration = [np.arange(max(self.min_train_size,
+                                     int(o.min()) - horizon - CALIBRATION_WINDOW + 1),
+                                 int(o.max())) for o in idx]
+        # one panel call for every series' calibration origins (a series with none forecasts
+        # from its own origins there, and its result is not used)
+        fitted = self._checked_panel(
+            values, [c if len(c) else o for c, o in zip(calibration, idx, strict=True)], horizon)
+        out = []
+        for result, y, o, c, past in zip(results, values, idx, calibration, fitted,
+                                         strict=True):
+            errors = np.full((len(c), horizon), np.nan)
+            if len(c):
+                targets = c[:, None] + np.arange(horizon)
+                known = targets < len(y)
+                errors[known] = y[targets[known]] - past.point[known]
+            lower, upper = conformal_bounds(result.point, o, c, errors, levels)
+            out.append(Forecast(result.point, result.members, levels, lower, upper,
+                                "conformal"))
+        return out
+
+    def _checked_panel(self, values: list[np.ndarray], idx: list[np.ndarray],
+                       horizon: int) -> list[Forecast]:
+        results = self._forecast_collection(values, idx, horizon)
+        if len(results) != len(values):
+            raise ModelError(f"model '{self.name}' returned {len(results)} forecasts for "
+                             f"{len(values)} series")
+        return [Forecast(self._checked(r.point, (len(o), horizon)), np.asarray(r.members))
+                for r, o in zip(results, idx, strict=True)]
+
+    # -- a panel of one: the plain Forecaster interface --
+
+    def fit(self, y: np.ndarray, leak: np.ndarray | None = None) -> Self:
+        if leak is not None:
+            raise ModelError(f"model '{self.name}' is not leaky; it must not be given test data")
+        return self.fit_collection([y], [self.period_of()])
+
+    def _fit(self, y: np.ndarray) -> None:
+        self._fit_collection([y], [self.period_of()])
+
+    def _predict(self, history: np.ndarray, horizon: int) -> np.ndarray:
+        return self._forecast(history, np.array([len(history)]), horizon).point[0]
+
+    def _forecast(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> Forecast:
+        if getattr(self, "n_series_", 1) != 1:
+            raise ModelError(f"model '{self.name}' was fitted on {self.n_series_} series; "
+                             "use forecast_collection")
+        return self._forecast_collection([y], [origins], horizon)[0]
+
+    # -- to implement --
+
+    @abstractmethod
+    def _fit_collection(self, series: list[np.ndarray], periods: list[int]) -> None:
+        """Learn from the training values of every series (float arrays, any lengths)."""
+
+    @abstractmethod
+    def _forecast_collection(self, series: list[np.ndarray], origins: list[np.ndarray],
+                             horizon: int) -> list[Forecast]:
+        """One Forecast (origins x horizon) per series, series i seeing only
+        series[i][:origin] for each of its origins."""
