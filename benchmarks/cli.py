@@ -139,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("run_dir", nargs="?", help="a run folder, e.g. results/<run-id>")
     source.add_argument("--config", help="a TOML config instead of a run (a new folder)")
     explain.add_argument("--model", help="label of the recurrent model (default: the first)")
+    explain.add_argument("--series", help="the series of a collection run (default: the only "
+                         "one); its explanation goes to RUN_DIR/explain/SERIES")
     explain.add_argument("--out", default="results", help="results folder for --config")
     explain.set_defaults(handler=_cmd_explain)
 
@@ -283,17 +285,16 @@ def _cmd_cache(args: argparse.Namespace) -> int:
 
 
 def _cmd_table(args: argparse.Namespace) -> int:
+    from forecast_bench.benchmarks.run.collection_outputs import table_of_run
     from forecast_bench.benchmarks.run.outputs import render_table
-    from forecast_bench.evaluation.run_folder.collection_record import is_collection_run
     from forecast_bench.evaluation.run_folder.record import load_run
     from forecast_bench.evaluation.scoring.analysis import analyse
 
-    if is_collection_run(Path(args.run_dir)):
-        from forecast_bench.benchmarks.run.collection_outputs import table_of_run
-
-        text = table_of_run(Path(args.run_dir), args.table, args.format)
+    run = load_run(Path(args.run_dir))
+    if not run.is_single:
+        text = table_of_run(run, Path(args.run_dir), args.table, args.format)
     else:
-        record = load_run(Path(args.run_dir))
+        record = run.one()
         if args.table == "steps" and record.horizon == 1:
             raise ConfigError(f"{args.run_dir} forecasts 1 step ahead: it has no per-step "
                               "table; use --table summary, folds, ranks or dm")
@@ -308,19 +309,10 @@ def _cmd_table(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from forecast_bench.benchmarks.run.outputs import write_outputs
-    from forecast_bench.evaluation.run_folder.collection_record import (
-        is_collection_run,
-        load_collection_run,
-    )
     from forecast_bench.evaluation.run_folder.record import load_run
 
     run_dir = Path(args.run_dir)
-    if is_collection_run(run_dir):
-        from forecast_bench.benchmarks.run.collection_outputs import write_collection_outputs
-
-        write_collection_outputs(load_collection_run(run_dir), run_dir)
-    else:
-        write_outputs(load_run(run_dir), run_dir)
+    write_outputs(load_run(run_dir), run_dir)
     print(f"report: {run_dir / 'report.html'}")
     return 0
 
@@ -339,9 +331,10 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     from forecast_bench.evaluation.run_folder import results
     from forecast_bench.evaluation.run_folder.record import load_run
 
-    record = load_run(Path(args.run_dir)) if args.run_dir else None
-    if record is not None:
-        run_dir = Path(args.run_dir)
+    run = load_run(Path(args.run_dir)) if args.run_dir else None
+    if run is not None:
+        record, run_dir = run.one(args.series), Path(args.run_dir)
+        folder = run_dir / "explain" if run.is_single else run_dir / "explain" / record.series.name
         cfg = config.from_dict(record.config, where=str(run_dir / "config.toml"))
         models, series = config.build_models(cfg), record.series
         last = record.folds.iloc[-1]
@@ -354,12 +347,13 @@ def _cmd_explain(args: argparse.Namespace) -> int:
                                                           for m in models.values()))[-1]
         start, end, test_end = fold.train_start, fold.train_end, fold.test_end
         run_dir = results.new_run_dir(Path(args.out), f"{cfg.name}-explain")
+        folder = run_dir / "explain"
     label, model = explain.recurrent_model(models, args.model)
     values = series.to_numpy(dtype=float)
     model.fit(values[start:end], leak=values[start:test_end] if model.leaky else None)
-    path = explain.write_explanation(model, values[start:end], run_dir / "explain")
-    if record is not None:
-        outputs.write_outputs(record, run_dir)  # the report now links explain.md
+    path = explain.write_explanation(model, values[start:end], folder)
+    if run is not None and run.is_single:
+        outputs.write_outputs(run, run_dir)  # the report now links explain.md
     print(f"{label}: {path}")
     return 0
 

@@ -16,14 +16,9 @@ from forecast_bench.benchmarks.run_diff import (
 )
 from forecast_bench.benchmarks.terminal import wrapped
 from forecast_bench.evaluation.reporting import formats
-from forecast_bench.evaluation.run_folder.collection_record import (
-    is_collection_run,
-    load_collection_run,
-)
-from forecast_bench.evaluation.run_folder.record import RunRecord, load_run
+from forecast_bench.evaluation.run_folder.record import SeriesRecord, load_run
 from forecast_bench.evaluation.scoring import significance
 from forecast_bench.evaluation.scoring.analysis import summarize
-from forecast_bench.models.errors import DataError
 
 SHARED = ["origin", "step", "target"]  # one forecast, whatever fold it belongs to
 DM_NOTE = ("DM p (B vs A): Diebold-Mariano test of the same model's forecasts in the two runs, on"
@@ -31,21 +26,16 @@ DM_NOTE = ("DM p (B vs A): Diebold-Mariano test of the same model's forecasts in
 
 
 def compare_folders(run_a: Path, run_b: Path) -> str:
-    """`forecast-bench compare`: two single-series runs or two collection runs; DataError (one
-    line) for a single-series run against a collection run."""
-    kinds = [is_collection_run(run) for run in (run_a, run_b)]
-    if kinds[0] != kinds[1]:
-        which = {True: "a collection run (many series)", False: "a single-series run"}
-        raise DataError(f"{run_a} is {which[kinds[0]]} and {run_b} is {which[kinds[1]]}: compare"
-                        " needs two runs of the same kind; compare the collection run with"
-                        " another collection run (e.g. the same series as long:/wide: data)")
-    if kinds[0]:
-        return compare_collections.compare_collection_runs(load_collection_run(run_a),
-                                                           load_collection_run(run_b))
-    return compare_runs(load_run(run_a), load_run(run_b))
+    """`forecast-bench compare`: two single-series runs side by side (scores, DM tests of B vs
+    A); any other pair, a collection run among them, as collections (aggregates, and the paired
+    per-series tests on the series both ran)."""
+    a, b = load_run(run_a), load_run(run_b)
+    if a.is_single and b.is_single:
+        return compare_runs(a.one(), b.one())
+    return compare_collections.compare_collection_runs(a, b)
 
 
-def compare_runs(a: RunRecord, b: RunRecord) -> str:
+def compare_runs(a: SeriesRecord, b: SeriesRecord) -> str:
     """Plain text: a warning when the test windows differ, then data, folds, config and versions
     that differ, then the scores side by side (changes in % only on the same windows)."""
     differ = window_differences(a, b)
@@ -55,7 +45,7 @@ def compare_runs(a: RunRecord, b: RunRecord) -> str:
     return "\n".join(lines)
 
 
-def scores_table(a: RunRecord, b: RunRecord, comparable: bool = True) -> str:
+def scores_table(a: SeriesRecord, b: SeriesRecord, comparable: bool = True) -> str:
     """One row per model in either run: RMSE and U2 in A and B, the change in % (only when
     `comparable`), DM p of B vs A; "-" where a run lacks the model or a value is undefined."""
     sa = summarize(a).set_index("model")
@@ -79,14 +69,14 @@ def scores_table(a: RunRecord, b: RunRecord, comparable: bool = True) -> str:
     return formats.render_frame(frame, "md", pvalues=("DM p (B vs A)",))
 
 
-def _absent(record: RunRecord, model: str, run: str, otherwise: str) -> str:
+def _absent(record: SeriesRecord, model: str, run: str, otherwise: str) -> str:
     """Why run `run` (A or B) lacks a model: its series was too short for it (manifest.json's
     per-model counts), or the model was not in its config."""
     counts = record.manifest.get("models", {}).get(model, {})
     return f" ({f'too short in {run}' if counts.get('n_too_short') else otherwise})"
 
 
-def _dm_between(a: RunRecord, b: RunRecord, model: str) -> float:
+def _dm_between(a: SeriesRecord, b: SeriesRecord, model: str) -> float:
     """p-value of B's errors against A's for one model on the forecasts both made from the same
     origin to the same target with the same actual value (NaN if too few)."""
     step = a.horizon

@@ -16,7 +16,7 @@ from forecast_bench.benchmarks.run_diff import (
 )
 from forecast_bench.benchmarks.terminal import wrapped
 from forecast_bench.evaluation.reporting import formats
-from forecast_bench.evaluation.run_folder.collection_record import CollectionRecord
+from forecast_bench.evaluation.run_folder.record import RunRecord
 from forecast_bench.evaluation.scoring import collection_stats
 from forecast_bench.evaluation.scoring.collection_analysis import analyse_collection
 
@@ -32,7 +32,7 @@ PAIRED_NOTE = ("Paired tests: per model, each series' score in A and in B on the
                " the series on which B's score is lower.")
 
 
-def compare_collection_runs(a: CollectionRecord, b: CollectionRecord) -> str:
+def compare_collection_runs(a: RunRecord, b: RunRecord) -> str:
     """Plain text: the window warning, data, folds, config and versions, the aggregate tables
     side by side, then the paired per-series tests (changes in % only on the same windows)."""
     differ = window_differences(a, b)
@@ -45,7 +45,7 @@ def compare_collection_runs(a: CollectionRecord, b: CollectionRecord) -> str:
     return "\n".join(lines)
 
 
-def aggregate_table(a: CollectionRecord, b: CollectionRecord) -> str:
+def aggregate_table(a: RunRecord, b: RunRecord) -> str:
     """How many common series each run has, then one row per model in either run: mean sMAPE,
     mean MASE and OWA in A and in B."""
     sa, sb = (analyse_collection(r).summary.set_index("model") for r in (a, b))
@@ -61,7 +61,7 @@ def aggregate_table(a: CollectionRecord, b: CollectionRecord) -> str:
     return title + "\n\n" + formats.render_frame(pd.DataFrame(rows), "md", floatfmt=".3f")
 
 
-def paired_table(a: CollectionRecord, b: CollectionRecord, metric: str,
+def paired_table(a: RunRecord, b: RunRecord, metric: str,
                  comparable: bool = True) -> str:
     """One row per model in both runs: the paired series, the mean of `metric` over them in A
     and B, the change in % (only when `comparable`), on how many B is lower, Wilcoxon p."""
@@ -82,7 +82,7 @@ def paired_table(a: CollectionRecord, b: CollectionRecord, metric: str,
     return formats.render_frame(frame, "md", pvalues=("Wilcoxon p",))
 
 
-def paired_scores(a: CollectionRecord, b: CollectionRecord, model: str,
+def paired_scores(a: RunRecord, b: RunRecord, model: str,
                   metric: str) -> tuple[np.ndarray, np.ndarray]:
     """`metric` per series of `model` in A and in B, each from the forecasts both runs made
     (collection_stats.series_scores with each run's own MASE scales), on the series where both are
@@ -93,7 +93,7 @@ def paired_scores(a: CollectionRecord, b: CollectionRecord, model: str,
     scores = [collection_stats.series_scores(part.merge(shared, on=PAIRED_KEYS),
                                              record.scales).set_index("series")[metric]
               for part, record in zip(rows, (a, b), strict=True)]
-    both = pd.concat(scores, axis=1, keys=["a", "b"]).dropna()
+    both = pd.concat(scores, axis=1, keys=["a", "b"]).astype(float).dropna()
     both = both[np.isfinite(both).all(axis=1)]
     return both["a"].to_numpy(dtype=float), both["b"].to_numpy(dtype=float)
 

@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from forecast_bench.evaluation.run_folder import run_files
-from forecast_bench.evaluation.run_folder.collection_record import CollectionRecord
+from forecast_bench.evaluation.run_folder.record import RunRecord
 from forecast_bench.evaluation.scoring import collection_stats
 
 # run label -> the paper's name for it
@@ -92,7 +92,7 @@ def relative_cost(status: pd.DataFrame, random_walk: str = "naive") -> pd.Series
     return per_model / per_model[random_walk]
 
 
-def paper_table(record: CollectionRecord, step_scores: pd.DataFrame, common: list[str],
+def paper_table(record: RunRecord, step_scores: pd.DataFrame, common: list[str],
                 mean_ranks: pd.Series, run_dir: Path) -> pd.DataFrame:
     """One row per model of the run: ours beside the paper's (NaN where it has no figure)."""
     table = band_scores(step_scores, common)

@@ -9,12 +9,11 @@ import numpy as np
 import pandas as pd
 
 from forecast_bench.benchmarks.terminal import wrapped
-from forecast_bench.evaluation.run_folder.collection_record import CollectionRecord
-from forecast_bench.evaluation.run_folder.record import RunRecord
+from forecast_bench.evaluation.run_folder.record import RunRecord, SeriesRecord
 from forecast_bench.models import registry
 from forecast_bench.models.errors import ForecastBenchError
 
-SavedRun = RunRecord | CollectionRecord
+SavedRun = SeriesRecord | RunRecord
 
 SPANS = ["test_start", "test_end", "n_test", "n_origins"]  # a fold's test window in folds.csv
 CHANGE_NOTE = ("change %: (B - A) / A x 100, negative where B's error is lower (more accurate)"
@@ -47,7 +46,7 @@ def change_percent(a: float, b: float) -> float:
 def window_differences(a: SavedRun, b: SavedRun) -> list[str]:
     """Why A's and B's scores are not on the same test windows ([] when they are): different
     series (collections), folds (test spans, origins, horizon), test dates or actual values."""
-    key = ["series"] if isinstance(a, CollectionRecord) else []
+    key = ["series"] if isinstance(a, RunRecord) else []
     reasons = []
     if key and set(a.info["id"]) != set(b.info["id"]):
         reasons.append("the series differ")
@@ -73,7 +72,7 @@ def _data_key(record: SavedRun) -> str:
 def _folds_key(record: SavedRun) -> str:
     """The folds in a few words (a collection's: over all its series)."""
     f = record.folds
-    if isinstance(record, CollectionRecord):
+    if isinstance(record, RunRecord):
         horizons = ", ".join(str(h) for h in sorted(set(_horizons(record).values())))
         return (f"{f.series.nunique()} series, {len(f)} fold(s), {int(f.n_test.sum())} test"
                 f" values, horizon {horizons}")
@@ -85,7 +84,7 @@ def _horizons(record: SavedRun) -> dict[str, int]:
     """The horizon of each series (a single-series run's under ""): the config's, or with
     split.horizon = "dataset" each series' own, from its folds (the last origin's targets end
     the fold; forecasts.csv's steps can stop short where the last targets were filled)."""
-    if not isinstance(record, CollectionRecord):
+    if not isinstance(record, RunRecord):
         return {"": record.horizon}
     split = record.config.get("split", {})
     folds = record.folds

@@ -84,7 +84,7 @@ def outcome_text(outcome: RunOutcome) -> str:
 def run_text(analysis: Analysis | CollectionAnalysis) -> str:
     """The summary of a finished run as the terminal shows it (every line <= WIDTH)."""
     if isinstance(analysis, CollectionAnalysis):
-        return _panel_text(analysis)
+        return _collection_text(analysis)
     return _single_text(analysis)
 
 
@@ -113,7 +113,7 @@ def _single_text(analysis: Analysis) -> str:
     return "\n\n".join([*parts, FILES])
 
 
-def _panel_text(analysis: CollectionAnalysis) -> str:
+def _collection_text(analysis: CollectionAnalysis) -> str:
     summary = analysis.summary
     shown = [c for c in PANEL if c in summary]
     column_notes = set(collection_stats.NOTES.values())

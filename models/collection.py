@@ -62,7 +62,7 @@ class CollectionForecaster(Forecaster):
                              f"{len(values)} series and {len(origins)} origin lists")
         idx = [check_origins(o, len(y), self.min_train_size) for o, y in zip(origins, values,
                                                                              strict=True)]
-        results = self._checked_panel(values, idx, horizon)
+        results = self._checked_collection(values, idx, horizon)
         if not levels:
             return results
         calibration = [np.arange(max(self.min_train_size,
@@ -70,7 +70,7 @@ class CollectionForecaster(Forecaster):
                                  int(o.max())) for o in idx]
         # one panel call for every series' calibration origins (a series with none forecasts
         # from its own origins there, and its result is not used)
-        fitted = self._checked_panel(
+        fitted = self._checked_collection(
             values, [c if len(c) else o for c, o in zip(calibration, idx, strict=True)], horizon)
         out = []
         for result, y, o, c, past in zip(results, values, idx, calibration, fitted,
@@ -85,8 +85,8 @@ class CollectionForecaster(Forecaster):
                                 "conformal"))
         return out
 
-    def _checked_panel(self, values: list[np.ndarray], idx: list[np.ndarray],
-                       horizon: int) -> list[Forecast]:
+    def _checked_collection(self, values: list[np.ndarray], idx: list[np.ndarray],
+                            horizon: int) -> list[Forecast]:
         results = self._forecast_collection(values, idx, horizon)
         if len(results) != len(values):
             raise ModelError(f"model '{self.name}' returned {len(results)} forecasts for "

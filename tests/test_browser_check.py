@@ -13,7 +13,7 @@ from forecast_bench.benchmarks import config
 from forecast_bench.benchmarks.dev import browser_check as bc
 from forecast_bench.benchmarks.run import runner
 from tests.conftest import random_walk
-from tests.test_panel import write_long
+from tests.test_collection_run import write_long
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "results" / "example"
 WIDE_TABLE = {"tag": "table", "id": "", "cls": "wide", "section": "summary",

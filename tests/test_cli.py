@@ -13,7 +13,8 @@ import pytest
 
 from tests.conftest import random_walk
 
-RUN_FILES = {"config.toml", "manifest.json", "series.csv", "folds.csv", "forecasts.csv",
+RUN_FILES = {"config.toml", "manifest.json", "series.csv", "series_info.csv", "skipped.csv",
+             "folds.csv", "forecasts.csv",
              "status.csv", "histories.json", "metrics_by_fold.csv", "metrics_by_step.csv",
              "ranks.csv", "stationarity.csv", "summary.csv", "summary.md", "report.html",
              "dm_pvalues.csv", "dm_statistics.csv", "tables", "plots",

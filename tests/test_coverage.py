@@ -16,11 +16,11 @@ from forecast_bench.benchmarks.data import DataSpec
 from forecast_bench.benchmarks.data.collection import load_collection
 from forecast_bench.benchmarks.run import runner
 from forecast_bench.benchmarks.run.collection_outputs import collection_summary
-from forecast_bench.evaluation.run_folder.collection_record import load_collection_run
+from forecast_bench.evaluation.run_folder.record import load_run
 from forecast_bench.evaluation.scoring.collection_analysis import analyse_collection
 from forecast_bench.models.errors import ConfigError, DataError, ModelError
 from tests.test_cli import cli, runs
-from tests.test_panel import write_long
+from tests.test_collection_run import write_long
 
 HORIZON = 6
 ARIMA = {"order": [6, 1, 0]}  # needs max(10, 2*6 + 1 + 1) = 14 training values
@@ -34,7 +34,7 @@ def yearly(n: int, seed: int) -> pd.Series:
     return pd.Series(100 + np.cumsum(steps), index=dates)
 
 
-def panel_config(source: str, model_table: dict) -> config.RunConfig:
+def collection_config(source: str, model_table: dict) -> config.RunConfig:
     return config.from_dict({"name": "cov", "reference": "naive", "data": {"source": source},
                              "split": {"protocol": "fixed", "horizon": HORIZON},
                              "models": model_table})
@@ -48,7 +48,7 @@ def coverage_run(tmp_path_factory):
     series["tiny"] = yearly(HORIZON, 30)  # nothing left to train on: the split fails
     series["flat"] = pd.Series(5.0, index=yearly(20, 0).index)  # constant: cleaning drops it
     path = write_long(root / "mixed.csv", series)
-    cfg = panel_config(f"long:{path}", {"naive": {}, "drift": {}, "arima": ARIMA})
+    cfg = collection_config(f"long:{path}", {"naive": {}, "drift": {}, "arima": ARIMA})
     outcome = runner.run(cfg, root / "runs", use_cache=False)
     return outcome, series, path
 
@@ -127,7 +127,7 @@ def test_each_model_is_scored_over_its_own_set_and_the_common_set(coverage_run):
 
 def test_the_report_rebuilt_from_the_folder_reads_the_same_coverage(coverage_run):
     outcome, _, _ = coverage_run
-    again = analyse_collection(load_collection_run(outcome.run_dir))
+    again = analyse_collection(load_run(outcome.run_dir))
     pd.testing.assert_frame_equal(again.summary.drop(columns="seconds"),
                                   outcome.analysis.summary.drop(columns="seconds"))
     assert again.notes == outcome.analysis.notes
@@ -135,7 +135,7 @@ def test_the_report_rebuilt_from_the_folder_reads_the_same_coverage(coverage_run
 
 def test_no_own_set_columns_when_every_model_covers_every_series(tmp_path):
     path = write_long(tmp_path / "long.csv", {sid: yearly(24, i) for i, sid in enumerate("AB")})
-    outcome = runner.run(panel_config(f"long:{path}", {"naive": {}, "drift": {}}), tmp_path,
+    outcome = runner.run(collection_config(f"long:{path}", {"naive": {}, "drift": {}}), tmp_path,
                          use_cache=False)
     assert "own_series" not in outcome.analysis.summary
     assert not (outcome.run_dir / "skipped.csv").read_text().strip().count("\n")
@@ -143,7 +143,7 @@ def test_no_own_set_columns_when_every_model_covers_every_series(tmp_path):
 
 def test_one_series_leaves_a_too_short_model_out_and_says_why(tmp_path):
     (tmp_path / "one.csv").write_text(yearly(16, 1).rename("y").rename_axis("date").to_csv())
-    cfg = panel_config(f"csv:{tmp_path / 'one.csv'}", {"naive": {}, "arima": ARIMA})
+    cfg = collection_config(f"csv:{tmp_path / 'one.csv'}", {"naive": {}, "arima": ARIMA})
     outcome = runner.run(cfg, tmp_path / "runs", use_cache=False)
     assert outcome.left_out == ("model 'arima' needs at least 14 training values, the first"
                                 " training part has 10",)
@@ -164,7 +164,7 @@ def test_a_series_is_skipped_whole_only_when_its_split_fails(tmp_path):
         runner.run(cfg, tmp_path / "runs", use_cache=False)
     path = write_long(tmp_path / "two.csv", {"A": yearly(HORIZON, 1), "B": yearly(HORIZON, 2)})
     with pytest.raises(DataError, match=r"no series of .* can be evaluated \(2 skipped\)"):
-        runner.run(panel_config(f"long:{path}", {"arima": ARIMA}), tmp_path / "runs",
+        runner.run(collection_config(f"long:{path}", {"arima": ARIMA}), tmp_path / "runs",
                    use_cache=False)
 
 

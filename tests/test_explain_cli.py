@@ -47,7 +47,7 @@ def test_explain_a_run_writes_its_files_and_the_report_links_them(run_dir, capsy
 def test_the_explained_network_is_the_one_the_run_trained(run_dir):
     """Refitting with the run's seed on the last fold's training part gives the run's own
     forecasts for that fold, so explain shows the network the run used."""
-    record = load_run(run_dir)
+    record = load_run(run_dir).one()
     model = config.build_models(config.from_dict(record.config))["net"]
     last = record.folds.iloc[-1]
     end = int(last.first_origin)
@@ -78,3 +78,24 @@ def test_explain_without_a_recurrent_model_is_a_one_line_error(tmp_path, capsys)
     assert len(error.splitlines()) == 1 and "no LSTM or GRU model" in error
     assert main(["explain", str(run), "--model", "drift"]) == 2
     assert "'drift' is not an LSTM or GRU" in capsys.readouterr().err
+
+
+def test_explain_works_on_a_collection_run_for_the_series_named(tmp_path, capsys):
+    """A collection run: without --series a one-line error naming the choice; with it, the
+    series' own explanation under explain/<series>/."""
+    csv = tmp_path / "two.csv"
+    dates = pd.date_range("2020-01-01", periods=80, freq="D")
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"date": dates, "a": 100 + rng.normal(size=80).cumsum(),
+                  "b": 50 + rng.normal(size=80).cumsum()}).to_csv(csv, index=False)
+    cfg = {"name": "two", "levels": [], "data": {"source": f"wide:{csv}"},
+           "split": {"test_size": 10, "folds": 1, "horizon": 1},
+           "models": {"net": {"model": "lstm", **TINY}}}
+    run = runner.run(config.from_dict(cfg), tmp_path / "r", use_cache=False).run_dir
+    assert main(["explain", str(run)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and "--series" in error
+    assert main(["explain", str(run), "--series", "b"]) == 0
+    assert (run / "explain" / "b" / "explain.md").is_file()
+    assert main(["explain", str(run), "--series", "zz"]) == 2
+    assert "no evaluated series 'zz'" in capsys.readouterr().err

@@ -23,7 +23,7 @@ N_TRAIN = [40, 55, 48]
 N_TEST = 12
 
 
-def make_panel() -> list[np.ndarray]:
+def make_collection() -> list[np.ndarray]:
     """Positive series (Box-Cox applies) with a season of 4, different levels and lengths."""
     rng = np.random.default_rng(3)
     out = []
@@ -34,7 +34,7 @@ def make_panel() -> list[np.ndarray]:
     return out
 
 
-PANEL = make_panel()
+PANEL = make_collection()
 TRAIN = [y[:n] for y, n in zip(PANEL, N_TRAIN, strict=True)]
 ORIGINS = [np.array([n, n + 4, n + 9]) for n in N_TRAIN]
 
@@ -171,7 +171,7 @@ def test_permuting_the_series_permutes_windows_and_forecasts_up_to_training_orde
     assert not all(np.array_equal(a, b) for a, b in zip(trained, trained_permuted, strict=True))
 
 
-def test_a_panel_of_one_is_the_plain_forecaster():
+def test_a_collection_of_one_is_the_plain_forecaster():
     y = PANEL[0]
     alone = models.get("mlp_global", **TINY, period=4).fit(TRAIN[0])
     panel = models.get("mlp_global", **TINY).fit_collection([TRAIN[0]], [4])

@@ -100,7 +100,7 @@ def test_the_graph_sees_imports_inside_functions() -> None:
     assert {f"{models}.arima", f"{models}.registry"} <= graph[models]
     assert models not in graph[f"{models}.arima"]  # `from ...models import arima_search`
     speed = "forecast_bench.benchmarks.speed"
-    assert f"{speed}.common" in graph[f"{speed}.panel_networks"]  # imported in a function
+    assert f"{speed}.common" in graph[f"{speed}.collection_networks"]  # imported in a function
 
 
 def test_no_import_cycle() -> None:

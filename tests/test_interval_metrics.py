@@ -257,7 +257,7 @@ def test_interval_scores_equal_the_array_functions_group_by_group(keys):
         assert table["msis"].notna().any()
 
 
-def test_interval_scores_order_groups_as_panel_stats():
+def test_interval_scores_order_groups_as_collection_stats():
     frame, scales = _random_table()
     table = im.interval_scores(frame, scales, ["series", "model"])
     pairs = list(dict.fromkeys(zip(table.series, table.model, strict=True)))

@@ -27,7 +27,7 @@ def fit(cell: str, series: list[np.ndarray], **params) -> models.Forecaster:
 
 
 @pytest.mark.parametrize("cell", CELLS)
-def test_a_series_in_a_panel_gets_the_network_it_gets_alone(cell):
+def test_a_series_in_a_collection_gets_the_network_it_gets_alone(cell):
     """Panel of three (61, 41 and 21 windows, so 8, 6 and 3 batches an epoch): series 0's
     weights and forecasts equal those of series 0 fitted alone with the same seed."""
     y = walk(140, 1)

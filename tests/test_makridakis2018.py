@@ -17,6 +17,7 @@ from forecast_bench.benchmarks import config, makridakis2018
 from forecast_bench.benchmarks.run import runner
 from forecast_bench.benchmarks.run.collection_outputs import table_of_run
 from forecast_bench.evaluation.run_folder import run_files
+from forecast_bench.evaluation.run_folder.record import load_run
 
 CONFIG = Path(__file__).parents[1] / "benchmarks" / "configs" / "m3_makridakis2018.toml"
 SERIES = ["N1402", "N1403", "N1404"]
@@ -69,7 +70,7 @@ def test_the_shipped_config_runs_in_miniature(miniature: Path) -> None:
 
 
 def test_paper_table_is_computed_from_the_run(miniature: Path) -> None:
-    text = table_of_run(miniature, "makridakis2018", "csv")
+    text = table_of_run(load_run(miniature), miniature, "makridakis2018", "csv")
     table = pd.read_csv(pd.io.common.StringIO(text)).set_index("model")
     forecasts = pd.read_csv(miniature / run_files.FORECASTS, dtype={"series": str})
     naive2 = forecasts[(forecasts["model"] == "naive2") & forecasts["step"].between(1, 6)]
@@ -128,7 +129,7 @@ def test_paired_table_against_scipy_and_hand_computations() -> None:
 
 
 def test_paired_table_of_the_miniature_run(miniature: Path) -> None:
-    text = table_of_run(miniature, "makridakis2018_pairs", "csv")
+    text = table_of_run(load_run(miniature), miniature, "makridakis2018_pairs", "csv")
     table = pd.read_csv(pd.io.common.StringIO(text))
     assert {"lstm_global", "hybrid_global"} <= set(table["model"])
     assert (table["series"] == 12).all()

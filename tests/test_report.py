@@ -112,7 +112,7 @@ def test_report_rebuilds_the_same_figures_from_saved_files(run_dir, tmp_path):
 
 
 def test_failures_and_incomplete_runs_are_shown(run_dir):
-    record = load_run(run_dir)
+    record = load_run(run_dir).one()
     status = record.status.copy()
     status.loc[status.model == "arima", ["status", "reason"]] = ["failed", "LinAlgError: boom"]
     broken = dataclasses.replace(record, status=status, manifest={})
@@ -140,7 +140,7 @@ def test_load_run_names_what_is_missing(tmp_path):
 def test_compare_reports_changes_and_tests_them(run_dir, tmp_path):
     other = make_run(tmp_path, models={"naive": {}, "arima": {"order": [2, 1, 0]},
                                        "seasonal_naive": {"period": 5}})
-    text = compare_runs(load_run(run_dir), load_run(other))
+    text = compare_runs(load_run(run_dir).one(), load_run(other).one())
     assert "data: same" in text and "folds: same" in text
     assert "models.arima.order: [1, 1, 0] -> [2, 1, 0]" in text
     assert "seasonal_naive (new in B)" in text and "drift (only in A)" in text
@@ -170,7 +170,7 @@ def test_committed_example_reloads_to_its_own_summary():
     """results/example (make example) is complete, small, and current with this code."""
     size = sum(p.stat().st_size for p in EXAMPLE.rglob("*") if p.is_file())
     assert size < 5 * 2**20  # 13 models since the statistical rows (3.5 MiB), was 6 (2 MiB)
-    record = load_run(EXAMPLE)
+    record = load_run(EXAMPLE).one()
     assert record.manifest["status"] == "complete"
     summary = _analysis(record).summary
     saved = pd.read_csv(EXAMPLE / "summary.csv")

@@ -19,7 +19,7 @@ from forecast_bench.evaluation.reporting import comparison_plots as cp
 from forecast_bench.evaluation.reporting import path_plots
 from forecast_bench.evaluation.scoring.significance import dm_shortfall
 from tests.conftest import random_walk
-from tests.test_panel import write_long
+from tests.test_collection_run import write_long
 
 MODELS = {"naive": {}, "ses": {}, "arima": {"order": [1, 1, 0]}}
 VOID = {"meta", "img", "br", "hr", "input", "link", "col", "source", "wbr"}

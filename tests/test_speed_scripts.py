@@ -121,9 +121,9 @@ def test_intervals_speed_script_smoke_run(tmp_path: Path) -> None:
         in text
 
 
-def test_panel_networks_speed_script_smoke_run(tmp_path: Path) -> None:
+def test_collection_networks_speed_script_smoke_run(tmp_path: Path) -> None:
     """8 M3 monthly series, the default shape, the loop on 1 series: a row per method."""
-    script = ROOT / "benchmarks" / "speed" / "panel_networks.py"
+    script = ROOT / "benchmarks" / "speed" / "collection_networks.py"
     done = subprocess.run([sys.executable, str(script), "--quick", "--series", "8",
                            "--loop-series", "1", "--shapes", "default", "--out", str(tmp_path)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)

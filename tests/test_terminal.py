@@ -148,8 +148,8 @@ def compared(tmp_path_factory) -> dict[str, str]:
     b = small_run(folder, {"naive": {}, "ses": {}, "drift": {},
                            "seasonal_naive": {"period": 5}})
     c = small_run(folder, {"naive": {}, "ses": {}}, test_size=30)
-    return {"same": compare_runs(load_run(a), load_run(b)),
-            "other": compare_runs(load_run(a), load_run(c))}
+    return {"same": compare_runs(load_run(a).one(), load_run(b).one()),
+            "other": compare_runs(load_run(a).one(), load_run(c).one())}
 
 
 def test_compare_shows_dashes_and_only_the_parameters_set_for_an_added_model(compared):

@@ -15,7 +15,7 @@ from forecast_bench.benchmarks.data.collection import Collection, SeriesData
 from forecast_bench.evaluation.harness import gaps
 from forecast_bench.evaluation.reporting import formats
 from forecast_bench.evaluation.run_folder import results, run_files
-from forecast_bench.evaluation.run_folder.collection_record import CollectionRecord
+from forecast_bench.evaluation.run_folder.record import RunRecord
 from forecast_bench.evaluation.scoring import interval_metrics
 from forecast_bench.evaluation.scoring.analysis import interval_methods, interval_view
 from forecast_bench.evaluation.scoring.collection_analysis import (
@@ -30,7 +30,7 @@ COLLECTION_TABLES = ("aggregate", "by_category", "by_step", "coverage", "interva
 FAN_CHARTS = 3  # series shown with their interval bands (the first of the common series)
 
 
-def panel_table(analysis: CollectionAnalysis, name: str, fmt: str) -> str | None:
+def collection_table(analysis: CollectionAnalysis, name: str, fmt: str) -> str | None:
     """One of COLLECTION_TABLES as md|csv|latex|html; None for an empty one (no categories)."""
     if name == "aggregate":
         return formats.render_frame(analysis.summary, fmt, headers=AGGREGATE_HEADERS,
@@ -52,7 +52,7 @@ def panel_table(analysis: CollectionAnalysis, name: str, fmt: str) -> str | None
     raise ValueError(f"unknown table {name!r}; use one of {', '.join(COLLECTION_TABLES)}")
 
 
-def write_collection_outputs(record: CollectionRecord, run_dir: Path) -> CollectionAnalysis:
+def write_collection_outputs(record: RunRecord, run_dir: Path) -> CollectionAnalysis:
     """Write the derived files of `record` into run_dir (replacing earlier ones); return them."""
     analysis = analyse_collection(record)
     results.write_csv(run_dir / run_files.SERIES_SCORES, analysis.series_scores)
@@ -70,7 +70,7 @@ def write_collection_outputs(record: CollectionRecord, run_dir: Path) -> Collect
     for fmt in ("md", "latex", "html"):
         rendered[fmt] = {}
         for name in COLLECTION_TABLES:
-            text = panel_table(analysis, name, fmt)
+            text = collection_table(analysis, name, fmt)
             if text is not None:
                 rendered[fmt][name] = text
                 path = run_dir / run_files.TABLES / f"{name}.{formats.EXTENSIONS[fmt]}"
@@ -85,7 +85,7 @@ def write_collection_outputs(record: CollectionRecord, run_dir: Path) -> Collect
     return analysis
 
 
-def write_collection_plots(record: CollectionRecord, analysis: CollectionAnalysis,
+def write_collection_plots(record: RunRecord, analysis: CollectionAnalysis,
                            folder: Path) -> dict[str, Path]:
     """Every figure of the report as PNG in `folder`; returns name -> path of those written."""
     from forecast_bench.evaluation.reporting import collection_plots
@@ -129,7 +129,7 @@ def write_collection_plots(record: CollectionRecord, analysis: CollectionAnalysi
     return written
 
 
-def collection_markdown(record: CollectionRecord, analysis: CollectionAnalysis,
+def collection_markdown(record: RunRecord, analysis: CollectionAnalysis,
                         markdown: dict[str, str]) -> str:
     """summary.md: the run's tables in Markdown."""
     data = record.manifest.get("data", {})
@@ -209,16 +209,13 @@ def collection_summary(collection: Collection) -> str:
     return text
 
 
-def table_of_run(run_dir: Path, table: str, fmt: str) -> str:
-    """`forecast-bench table` on a collection run folder."""
-    from forecast_bench.evaluation.run_folder.collection_record import load_collection_run
-
+def table_of_run(record: RunRecord, run_dir: Path, table: str, fmt: str) -> str:
+    """`forecast-bench table` on a collection run folder (`record`, read from run_dir)."""
     name = {"summary": "aggregate", "steps": "by_step", "categories": "by_category"}.get(
         table, table)
     if name in ("makridakis2018", "makridakis2018_pairs"):
         from forecast_bench.benchmarks.makridakis2018 import paired_table, paper_table
 
-        record = load_collection_run(run_dir)
         analysis = analyse_collection(record)
         if name == "makridakis2018":
             frame = paper_table(record, analysis.step_scores, analysis.common,
@@ -232,7 +229,7 @@ def table_of_run(run_dir: Path, table: str, fmt: str) -> str:
         raise ConfigError(f"{run_dir} is a collection run: its tables are summary, steps, "
                           "categories, coverage, intervals, makridakis2018 and "
                           "makridakis2018_pairs")
-    text = panel_table(analyse_collection(load_collection_run(run_dir)), name, fmt)
+    text = collection_table(analyse_collection(record), name, fmt)
     if text is None and name == "intervals":
         raise ConfigError(f"{run_dir} has no prediction intervals; rerun it with "
                           "--levels 80,95")

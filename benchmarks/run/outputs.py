@@ -8,10 +8,11 @@ from pathlib import Path
 import pandas as pd
 
 from forecast_bench.benchmarks.data.frequency import infer_frequency
+from forecast_bench.benchmarks.run.collection_outputs import write_collection_outputs
 from forecast_bench.evaluation.harness import gaps
 from forecast_bench.evaluation.reporting import formats, headline, tables
 from forecast_bench.evaluation.run_folder import results, run_files
-from forecast_bench.evaluation.run_folder.record import RunRecord
+from forecast_bench.evaluation.run_folder.record import RunRecord, SeriesRecord
 from forecast_bench.evaluation.scoring import interval_metrics, significance
 from forecast_bench.evaluation.scoring.analysis import (
     Analysis,
@@ -19,12 +20,23 @@ from forecast_bench.evaluation.scoring.analysis import (
     interval_methods,
     interval_view,
 )
+from forecast_bench.evaluation.scoring.collection_analysis import CollectionAnalysis
 
 TABLES = ("summary", "folds", "steps", "ranks", "dm", "intervals")
 
 
-def write_outputs(record: RunRecord, run_dir: Path) -> Analysis:
-    """Write the derived files of `record` into run_dir (replacing earlier ones); return them."""
+def write_outputs(record: RunRecord, run_dir: Path) -> Analysis | CollectionAnalysis:
+    """Write the derived files of `record` into run_dir (replacing earlier ones); return them.
+    The sections follow what the run has: one series gets the single-series report (EDA,
+    Diebold-Mariano tests, forecast plots), several the aggregates, ranks and the critical
+    difference diagram (collection_outputs)."""
+    if not record.is_single:
+        return write_collection_outputs(record, run_dir)
+    return write_series_outputs(record.one(), run_dir)
+
+
+def write_series_outputs(record: SeriesRecord, run_dir: Path) -> Analysis:
+    """The single-series run's derived files: tables, plots, summary.md and report.html."""
     analysis = analyse(record)
     results.write_csv(run_dir / "summary.csv", analysis.summary)
     results.write_csv(run_dir / "metrics_by_fold.csv", analysis.by_fold)
@@ -78,7 +90,7 @@ def render_table(analysis: Analysis, name: str, fmt: str, leaky: frozenset[str])
     raise ValueError(f"unknown table {name!r}; use one of {', '.join(TABLES)}")
 
 
-def write_plots(record: RunRecord, analysis: Analysis, folder: Path) -> dict[str, Path]:
+def write_plots(record: SeriesRecord, analysis: Analysis, folder: Path) -> dict[str, Path]:
     """Every figure of the report as PNG in `folder`; returns name -> path of those written."""
     from forecast_bench.evaluation.reporting import (
         comparison_plots,
@@ -133,7 +145,7 @@ def write_plots(record: RunRecord, analysis: Analysis, folder: Path) -> dict[str
     return written
 
 
-def summary_markdown(record: RunRecord, analysis: Analysis, markdown: dict[str, str]) -> str:
+def summary_markdown(record: SeriesRecord, analysis: Analysis, markdown: dict[str, str]) -> str:
     """summary.md: the run in Markdown (the report's tables without the images);
     markdown: the TABLES already rendered as Markdown, by name."""
     lines = headline.headline(record, analysis)

@@ -1,7 +1,5 @@
-"""The parts both kinds of run share (benchmarks.run.runner runs one series,
-benchmarks.run.collection_run a collection): a series' models and folds, skipped.csv, the extra
-forecast
-files, manifest.json and the finished run."""
+"""The runner's parts (benchmarks.run.runner): a series' models and folds, skipped.csv, the
+extra forecast files, manifest.json and the finished run."""
 
 from __future__ import annotations
 
@@ -21,7 +19,7 @@ from forecast_bench.evaluation.harness.executors import ExecutorSpec
 from forecast_bench.evaluation.harness.splits import DATASET, Fold
 from forecast_bench.evaluation.harness.walk_forward import SeriesPlan, WalkForwardResult
 from forecast_bench.evaluation.run_folder import results, run_files
-from forecast_bench.evaluation.run_folder.collection_record import SKIPPED_COLUMNS
+from forecast_bench.evaluation.run_folder.record import SKIPPED_COLUMNS
 from forecast_bench.evaluation.scoring.analysis import Analysis
 from forecast_bench.evaluation.scoring.collection_analysis import CollectionAnalysis
 from forecast_bench.models.base import Forecaster

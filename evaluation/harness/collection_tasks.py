@@ -1,5 +1,6 @@
-"""Panel jobs: the tasks of a model fitted on many series at once (a `CollectionForecaster`) run as
-one unit of work, fitted once on every series' training part and forecast for each series.
+"""Collection jobs: the tasks of a model fitted on many series at once (a
+`CollectionForecaster`) run as one unit of work, fitted once on every series' training part
+and forecast for each series.
 
 A job holds the tasks of one model label, fold index, horizon and levels, across series; it
 yields one TaskResult per task, as `run_task` does for a plain model, so the harness assembles

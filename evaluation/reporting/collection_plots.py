@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from forecast_bench.evaluation.reporting.plots import plt, save_figure
-from forecast_bench.evaluation.run_folder.collection_record import CollectionRecord
+from forecast_bench.evaluation.run_folder.record import RunRecord
 
 MAX_MODELS_SHOWN = 6  # rows of the example-series grid
 
@@ -76,7 +76,7 @@ def example_series(scores: pd.DataFrame, common: list[str]) -> list[tuple[str, s
     return picks
 
 
-def plot_examples(record: CollectionRecord, scores: pd.DataFrame, common: list[str], path: Path,
+def plot_examples(record: RunRecord, scores: pd.DataFrame, common: list[str], path: Path,
                   title: str) -> Path | None:
     """A grid: one row per model, its best / typical / worst series; each panel shows the end
     of the training data, the actual test values, that model's forecasts from the last origin
@@ -93,7 +93,7 @@ def plot_examples(record: CollectionRecord, scores: pd.DataFrame, common: list[s
     return save_figure(fig, path)
 
 
-def _example_panel(ax: plt.Axes, record: CollectionRecord, scores: pd.DataFrame, model: str,
+def _example_panel(ax: plt.Axes, record: RunRecord, scores: pd.DataFrame, model: str,
                    which: str, series_id: str) -> None:
     values = record.series(series_id)
     forecasts = record.forecasts[record.forecasts["series"] == series_id]

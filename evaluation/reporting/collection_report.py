@@ -14,7 +14,7 @@ from forecast_bench.evaluation.harness import gaps
 from forecast_bench.evaluation.reporting import formats
 from forecast_bench.evaluation.reporting.formats import p_text
 from forecast_bench.evaluation.reporting.report import facts_table, figure, notes_list, page, scroll
-from forecast_bench.evaluation.run_folder.collection_record import CollectionRecord
+from forecast_bench.evaluation.run_folder.record import RunRecord
 from forecast_bench.evaluation.scoring import collection_stats, interval_metrics
 from forecast_bench.evaluation.scoring.collection_analysis import (
     CollectionAnalysis,
@@ -24,7 +24,7 @@ from forecast_bench.evaluation.scoring.collection_analysis import (
 )
 
 
-def render_collection_report(record: CollectionRecord, analysis: CollectionAnalysis,
+def render_collection_report(record: RunRecord, analysis: CollectionAnalysis,
                              images: dict[str, Path],
                              tables: dict[str, str]) -> str:
     """The page; images: plot name -> PNG path (missing ones skipped); tables: name -> HTML."""
@@ -72,7 +72,7 @@ def render_collection_report(record: CollectionRecord, analysis: CollectionAnaly
     return page(record.run_id, record.manifest, sections)
 
 
-def _headline(record: CollectionRecord, analysis: CollectionAnalysis) -> str:
+def _headline(record: RunRecord, analysis: CollectionAnalysis) -> str:
     """What was compared, the best model by OWA, and whether its mean MASE rank differs from
     the next best's and the reference's by more than Nemenyi's critical difference."""
     summary, friedman = analysis.summary, analysis.friedman
@@ -111,7 +111,7 @@ def _rank_gap(friedman: collection_stats.FriedmanResult, model: str, other: str)
             f" {verdict} the Nemenyi critical difference {cd:.2f}).")
 
 
-def _failures(record: CollectionRecord) -> str:
+def _failures(record: RunRecord) -> str:
     failed = record.status[record.status.status != "ok"][["series", "model", "fold", "reason"]]
     parts = []
     for rows, what in ((record.skipped_series, "series skipped before any model ran"),
@@ -128,7 +128,7 @@ def _failures(record: CollectionRecord) -> str:
     return "".join(parts) or "<p>None: every model ran on every series.</p>"
 
 
-def _data(record: CollectionRecord) -> str:
+def _data(record: RunRecord) -> str:
     data = record.manifest.get("data", {})
     facts = [(key, value) for key, value in data.items() if not isinstance(value, dict | list)]
     per_series = "filled_or_dropped"  # counts per series: series_info.csv has them

@@ -11,7 +11,7 @@ import re
 import pandas as pd
 
 from forecast_bench.evaluation.reporting.formats import p_text
-from forecast_bench.evaluation.run_folder.record import RunRecord
+from forecast_bench.evaluation.run_folder.record import SeriesRecord
 from forecast_bench.evaluation.scoring.analysis import Analysis
 
 REFERENCE = "naive"
@@ -28,7 +28,7 @@ class Headline:
     verdict: int
 
 
-def data_text(record: RunRecord) -> str:
+def data_text(record: SeriesRecord) -> str:
     """One sentence: source, column, number of values and dates."""
     series = record.series
     source = record.manifest.get("data", {}).get("source", "?")
@@ -36,7 +36,7 @@ def data_text(record: RunRecord) -> str:
             f"{series.index[0].date()} .. {series.index[-1].date()}.")
 
 
-def split_text(record: RunRecord) -> str:
+def split_text(record: SeriesRecord) -> str:
     """One sentence: folds, window, test values, horizon, origin step and what is fitted."""
     folds, split = record.folds, record.config.get("split", {})
     window = split.get("window", "expanding")
@@ -69,7 +69,7 @@ def fitting_text(folds: pd.DataFrame) -> str:
             " those parameters (no refit)")
 
 
-def headline(record: RunRecord, analysis: Analysis) -> Headline:
+def headline(record: SeriesRecord, analysis: Analysis) -> Headline:
     """The headline of a single-series run, computed from `analysis`."""
     summary = analysis.summary
     names = ", ".join(f"**{m}**" for m in summary.model)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from forecast_bench.evaluation.harness import gaps
 from forecast_bench.evaluation.reporting import formats, headline
-from forecast_bench.evaluation.run_folder.record import RunRecord
+from forecast_bench.evaluation.run_folder.record import SeriesRecord
 from forecast_bench.evaluation.scoring import interval_metrics
 from forecast_bench.evaluation.scoring.analysis import Analysis
 
@@ -45,7 +45,7 @@ def image_tag(path: Path, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
-def render_report(record: RunRecord, analysis: Analysis, images: dict[str, Path],
+def render_report(record: SeriesRecord, analysis: Analysis, images: dict[str, Path],
                   tables: dict[str, str], explain: list[str] | None = None) -> str:
     """The page: the headline, the scores, the plots, the other tables, failures, then the data
     (EDA), the folds and the manifest.
@@ -142,7 +142,7 @@ def _frame_html(frame: pd.DataFrame) -> str:
     return scroll(formats.render_frame(frame, "html"))
 
 
-def _data_section(record: RunRecord, analysis: Analysis, images: dict[str, Path]) -> str:
+def _data_section(record: SeriesRecord, analysis: Analysis, images: dict[str, Path]) -> str:
     data = record.manifest.get("data", {})
     series = record.series
     facts = [
@@ -163,7 +163,7 @@ def _data_section(record: RunRecord, analysis: Analysis, images: dict[str, Path]
             "<h3>Stationarity (ADF: null = unit root; KPSS: null = stationary)</h3>\n" + tests)
 
 
-def _dm_text(record: RunRecord, analysis: Analysis) -> str:
+def _dm_text(record: SeriesRecord, analysis: Analysis) -> str:
     """How to read the DM table and heatmap, and why cells are empty when some are."""
     horizon = record.horizon
     at = "" if horizon == 1 else (f" (step {horizon} only: the DM test takes one forecast per"
@@ -195,7 +195,7 @@ def _failures(status: pd.DataFrame) -> str:
             + _frame_html(failed.reset_index(drop=True)))
 
 
-def _manifest(record: RunRecord) -> str:
+def _manifest(record: SeriesRecord) -> str:
     """Key facts (versions, data hash, seed, timings), then the full manifest and config."""
     manifest = record.manifest or {"status": "incomplete (no manifest.json)"}
     seconds = manifest.get("wall_seconds", {})

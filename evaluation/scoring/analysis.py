@@ -1,4 +1,4 @@
-"""Every figure a run reports, computed from its RunRecord: scores, ranks, DM tests, ADF/KPSS."""
+"""Every figure a run reports, computed from its SeriesRecord: scores, ranks, DM tests, ADF/KPSS."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import dataclasses
 import pandas as pd
 
 from forecast_bench.evaluation.reporting import formats, tables
-from forecast_bench.evaluation.run_folder.record import RunRecord
+from forecast_bench.evaluation.run_folder.record import SeriesRecord
 from forecast_bench.evaluation.scoring import interval_metrics, metrics, significance, stationarity
 from forecast_bench.models.errors import ForecastBenchError
 from forecast_bench.models.intervals import level_name
@@ -30,7 +30,7 @@ class Analysis:
     dm_shortfall: str = ""  # why DM p-values are missing (tests.dm_shortfall); "" if none is
 
 
-def analyse(record: RunRecord) -> Analysis:
+def analyse(record: SeriesRecord) -> Analysis:
     """All derived tables of a run; pure computation, nothing is written."""
     forecasts, scales, horizon = record.forecasts, record.scales, record.horizon
     summary = summarize(record)
@@ -59,7 +59,7 @@ def analyse(record: RunRecord) -> Analysis:
     )
 
 
-def interval_tables(record: RunRecord) -> tuple[pd.DataFrame, pd.DataFrame]:
+def interval_tables(record: SeriesRecord) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Interval scores per (model, level), with how the intervals were made, and per (model,
     step, level); two empty frames when the run asked for no intervals."""
     levels = interval_metrics.levels_in(record.forecasts)
@@ -89,7 +89,7 @@ def interval_view(intervals: pd.DataFrame) -> pd.DataFrame:
     return view.rename(columns={"coverage": "coverage %"})
 
 
-def summarize(record: RunRecord) -> pd.DataFrame:
+def summarize(record: SeriesRecord) -> pd.DataFrame:
     """The summary table alone: metrics.summarize plus each model's DM p-value vs naive."""
     summary = metrics.summarize(record.forecasts, record.status, members=record.members,
                                 scales=record.scales)

@@ -1,4 +1,4 @@
-"""Every figure a collection run reports, computed from its CollectionRecord: per-series scores,
+"""Every figure a collection run reports, computed from its RunRecord: per-series scores,
 the aggregate table against the reference, per category and horizon step, ranks and the
 Friedman / Nemenyi tests across series."""
 
@@ -10,7 +10,7 @@ import pandas as pd
 
 from forecast_bench.evaluation.reporting import formats
 from forecast_bench.evaluation.reporting.formats import p_text
-from forecast_bench.evaluation.run_folder.collection_record import CollectionRecord
+from forecast_bench.evaluation.run_folder.record import RunRecord
 from forecast_bench.evaluation.scoring import collection_stats, interval_metrics
 from forecast_bench.evaluation.scoring.analysis import interval_methods, interval_view
 from forecast_bench.models.errors import ModelError
@@ -44,7 +44,7 @@ class CollectionAnalysis:
     interval_steps: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
 
 
-def analyse_collection(record: CollectionRecord) -> CollectionAnalysis:
+def analyse_collection(record: RunRecord) -> CollectionAnalysis:
     """All derived tables of a collection run; pure computation, nothing is written."""
     scores = collection_stats.series_scores(record.forecasts, record.scales)
     step_scores = collection_stats.series_step_scores(record.forecasts, record.scales)
@@ -92,7 +92,7 @@ def analyse_collection(record: CollectionRecord) -> CollectionAnalysis:
     )
 
 
-def collection_interval_tables(record: CollectionRecord,
+def collection_interval_tables(record: RunRecord,
                                common: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Interval scores per series, averaged over the common series (M4's MSIS is such a
     mean): per (model, level) with the interval method, and per (model, step, level)."""
@@ -121,7 +121,7 @@ def periods_text(info: pd.DataFrame) -> str:
                                           for period, n in counts.items())
 
 
-def _task_facts(record: CollectionRecord) -> pd.DataFrame:
+def _task_facts(record: RunRecord) -> pd.DataFrame:
     """failed_tasks and seconds (fit + predict, summed over tasks) per model."""
     status = record.status
     seconds = status.fit_seconds.fillna(0) + status.predict_seconds.fillna(0)
@@ -130,7 +130,7 @@ def _task_facts(record: CollectionRecord) -> pd.DataFrame:
         failed_tasks=("failed", "sum"), seconds=("seconds", "sum")).reset_index()
 
 
-def coverage_words(record: CollectionRecord, coverage: pd.DataFrame) -> dict[str, str]:
+def coverage_words(record: RunRecord, coverage: pd.DataFrame) -> dict[str, str]:
     """model -> "arima on 32 of 49: 17 too short" for each model with scores on fewer series
     than were evaluated (the others failed, or lack MASE's scale: "failed or unscored")."""
     n_evaluated = record.n_evaluated
@@ -143,13 +143,13 @@ def coverage_words(record: CollectionRecord, coverage: pd.DataFrame) -> dict[str
     return words
 
 
-def common_words(record: CollectionRecord, common: list[str]) -> str:
+def common_words(record: RunRecord, common: list[str]) -> str:
     """Over which series the aggregates are taken, and how many were read."""
     return (f"the {len(common)} common series (every model has a score on them) of the "
             f"{record.n_read} read")
 
 
-def _notes(record: CollectionRecord, common: list[str], coverage: pd.DataFrame,
+def _notes(record: RunRecord, common: list[str], coverage: pd.DataFrame,
            friedman: collection_stats.FriedmanResult, failed: list[str], reference: str,
            own_shown: bool) -> list[str]:
     notes = [f"Scores over {common_words(record, common)}; reference: {reference}."]

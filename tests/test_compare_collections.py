@@ -1,6 +1,6 @@
 """`forecast-bench compare` on collection runs: the aggregates side by side, per-series
-Wilcoxon tests checked against scipy on scores computed by hand, the window warning, and a
-one-line error for a single-series run against a collection."""
+Wilcoxon tests checked against scipy on scores computed by hand, the window warning, and
+a single-series run against a collection, compared as collections."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from forecast_bench.benchmarks.cli import main
 from forecast_bench.benchmarks.compare_collections import paired_scores, wilcoxon_p
 from forecast_bench.benchmarks.run import runner
 from forecast_bench.benchmarks.run_diff import change_percent
-from forecast_bench.evaluation.run_folder.collection_record import load_collection_run
+from forecast_bench.evaluation.run_folder.record import load_run
 from tests.conftest import random_walk
-from tests.test_panel import write_long
+from tests.test_collection_run import write_long
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +99,7 @@ def test_collections_compare_side_by_side_with_wilcoxon(capsys, runs):
 
 def test_paired_scores_match_numpy_and_scipy(runs):
     first, second = runs
-    records = [load_collection_run(run) for run in runs]
+    records = [load_run(run) for run in runs]
     a, b = paired_scores(*records, "smooth", "mase")
     np.testing.assert_allclose(a, mase_by_hand(first, "smooth").to_numpy(), rtol=1e-9)
     np.testing.assert_allclose(b, mase_by_hand(second, "smooth").to_numpy(), rtol=1e-9)
@@ -122,16 +122,20 @@ def test_other_windows_warn_and_show_no_change(capsys, runs, source, tmp_path):
     assert "change %" not in out and "Wilcoxon p" in out
 
 
-def test_single_series_against_a_collection_is_a_one_line_error(capsys, runs, tmp_path):
+def test_a_single_series_run_compares_with_a_collection_as_collections(capsys, runs, tmp_path):
+    """Any two run folders compare: a one-series run against a collection is compared as two
+    collections, with the window warning (the series differ) and no paired series."""
     cfg = config.from_dict({"name": "one", "levels": [], "data": {"source": "msft", "last": 120},
                             "split": {"test_size": 10, "folds": 1, "horizon": 1},
                             "models": {"naive": {}}})
     single = runner.run(cfg, tmp_path, use_cache=False).run_dir
     for pair in ((single, runs[0]), (runs[0], single)):
         code, out, err = compare(capsys, *pair)
-        assert code == 2 and out == ""
-        assert len(err.strip().splitlines()) == 1 and "same kind" in err
-        assert "Traceback" not in err
+        assert code == 0 and err == ""
+        assert "WARNING: A and B were tested on different windows (the series differ" in out
+        assert "Aggregate scores" in out and "change %" not in out
+        paired = [line for line in out.splitlines() if line.startswith("| naive ")]
+        assert paired and all("0 of 0" in line for line in paired[1:])
 
 
 def test_filled_last_targets_leave_the_horizon_as_configured(tmp_path, capsys):

@@ -1,7 +1,7 @@
 """What per-series networks cost on M3 monthly: batched (`lstm_local`), a loop of Keras fits, and
 one global network (`lstm_global`), per epoch and one-off.
 
-Usage: python benchmarks/speed/panel_networks.py [--runs 3] [--epochs 5] [--series N]
+Usage: python benchmarks/speed/collection_networks.py [--runs 3] [--epochs 5] [--series N]
        [--loop-series 8] [--shapes default,reference] [--threads 2] [--out DIR] [--quick]
 
 Data: the 1045 M3 monthly series of Makridakis et al. (2018) (total length >= 99; the first

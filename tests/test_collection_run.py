@@ -21,7 +21,7 @@ from forecast_bench.benchmarks.data.collection import M3_FILE
 from forecast_bench.benchmarks.run import runner
 from forecast_bench.evaluation.harness.splits import WalkForward, fold_rows
 from forecast_bench.evaluation.harness.walk_forward import SeriesPlan, run_plans
-from forecast_bench.evaluation.run_folder.collection_record import SKIPPED_COLUMNS, CollectionRecord
+from forecast_bench.evaluation.run_folder.record import SKIPPED_COLUMNS, RunRecord
 from forecast_bench.evaluation.scoring.collection_analysis import analyse_collection
 from forecast_bench.models.base import Forecaster
 from tests.conftest import random_walk
@@ -48,7 +48,7 @@ def run_config(source: str, **data: object) -> config.RunConfig:
 
 
 @pytest.fixture(scope="module")
-def single_and_panel(tmp_path_factory):
+def single_and_collection(tmp_path_factory):
     """The same series run alone (a built-in-like CSV) and inside a long file of three."""
     root = tmp_path_factory.mktemp("panel")
     alone = random_walk(90, seed=1).rename("A")
@@ -64,8 +64,8 @@ def single_and_panel(tmp_path_factory):
     return single, one, many
 
 
-def test_a_collection_of_one_is_the_single_series_run(single_and_panel):
-    single, one, _ = single_and_panel
+def test_a_collection_of_one_is_the_single_series_run(single_and_collection):
+    single, one, _ = single_and_collection
     for name in ("forecasts.csv", "summary.csv", "metrics_by_fold.csv", "folds.csv"):
         timings = ["seconds"] if name == "summary.csv" else []  # wall-clock, never equal
         pd.testing.assert_frame_equal(pd.read_csv(single.run_dir / name).drop(columns=timings),
@@ -73,8 +73,8 @@ def test_a_collection_of_one_is_the_single_series_run(single_and_panel):
                                       check_exact=True)
 
 
-def test_a_series_in_a_panel_gets_its_single_series_forecasts_and_scores(single_and_panel):
-    single, _, many = single_and_panel
+def test_a_series_in_a_collection_gets_its_single_series_forecasts(single_and_collection):
+    single, _, many = single_and_collection
     alone = pd.read_csv(single.run_dir / "forecasts.csv")
     panel = pd.read_csv(many.run_dir / "forecasts.csv")
     mine = panel[panel.series == "A"].reset_index(drop=True)
@@ -88,8 +88,8 @@ def test_a_series_in_a_panel_gets_its_single_series_forecasts_and_scores(single_
         assert row.smape == pytest.approx(summary.loc[row.model, "smape"], rel=1e-9)
 
 
-def test_a_panel_run_writes_long_tables_and_the_aggregate(single_and_panel):
-    _, _, many = single_and_panel
+def test_a_collection_run_writes_long_tables_and_the_aggregate(single_and_collection):
+    _, _, many = single_and_collection
     folder = many.run_dir
     forecasts = pd.read_csv(folder / "forecasts.csv")
     assert list(forecasts.columns[:2]) == ["series", "model"]
@@ -241,8 +241,8 @@ class FailsOnB(Forecaster):
         return np.full(horizon, history[-1])
 
 
-def panel_plans(data: dict[str, pd.Series], split: WalkForward,
-                prototypes: dict[str, Forecaster]) -> list[SeriesPlan]:
+def collection_plans(data: dict[str, pd.Series], split: WalkForward,
+                     prototypes: dict[str, Forecaster]) -> list[SeriesPlan]:
     return [SeriesPlan(sid, s, split.split(len(s)), split.horizon, prototypes)
             for sid, s in data.items()]
 
@@ -251,19 +251,19 @@ def test_a_model_failing_on_one_series_is_recorded_and_left_out_of_the_aggregate
     data = {"A": random_walk(60, seed=4), "B": random_walk(60, seed=5, start=2000.0),
             "C": random_walk(60, seed=6)}
     split = WalkForward(test_size=10, folds=1, horizon=2)
-    result = run_plans(panel_plans(data, split, {"naive": models.get("naive"),
-                                                 "fails": FailsOnB(), "never": AlwaysFails()}))
+    result = run_plans(collection_plans(data, split, {"naive": models.get("naive"),
+                                                      "fails": FailsOnB(), "never": AlwaysFails()}))
     status = result.status.set_index(["series", "model"])
     assert status.loc[("B", "fails"), "status"] == "failed"
     assert (status.xs("never", level="model").status == "failed").all()
     assert (status.drop(("B", "fails")).drop("never", level="model").status == "ok").all()
     folds = pd.DataFrame([{"series": sid, **row} for sid, s in data.items()
                           for row in fold_rows(split.split(len(s)), s)])
-    record = CollectionRecord("r", 'name = "r"\n',
-                              pd.DataFrame(columns=["series", "date", "value"]),
-                              pd.DataFrame({"id": list(data)}),
-                              pd.DataFrame(columns=SKIPPED_COLUMNS),
-                              folds, result.forecasts, result.status, {})
+    record = RunRecord("r", 'name = "r"\n',
+                       pd.DataFrame(columns=["series", "date", "value"]),
+                       pd.DataFrame({"id": list(data)}),
+                       pd.DataFrame(columns=SKIPPED_COLUMNS),
+                       folds, result.forecasts, result.status, result.members, {}, {})
     analysis = analyse_collection(record)
     assert analysis.common == ["A", "C"]
     assert analysis.summary.set_index("model").n_series.eq(2).all()
@@ -281,12 +281,12 @@ def test_no_look_ahead_within_or_across_series(name, params):
     data = {sid: random_walk(80, seed=seed) for sid, seed in (("A", 7), ("B", 8), ("C", 9))}
     split = WalkForward(test_size=12, folds=2, horizon=3)  # the last origin is 77
     prototypes = {name: models.get(name, **params)}
-    base = run_plans(panel_plans(data, split, prototypes)).forecasts.drop(columns="y_true")
+    base = run_plans(collection_plans(data, split, prototypes)).forecasts.drop(columns="y_true")
     future = {**data, "B": data["B"].where(np.arange(80) < 77, data["B"] + 50.0)}
-    moved = run_plans(panel_plans(future, split, prototypes)).forecasts.drop(columns="y_true")
+    moved = run_plans(collection_plans(future, split, prototypes)).forecasts.drop(columns="y_true")
     pd.testing.assert_frame_equal(base, moved)
     other = {**data, "B": data["B"] * 1.5}
-    changed = run_plans(panel_plans(other, split, prototypes)).forecasts.drop(columns="y_true")
+    changed = run_plans(collection_plans(other, split, prototypes)).forecasts.drop(columns="y_true")
     assert not changed[changed.series == "B"].y_pred.equals(base[base.series == "B"].y_pred)
     pd.testing.assert_frame_equal(base[base.series != "B"], changed[changed.series != "B"])
 

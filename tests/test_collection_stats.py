@@ -1,4 +1,5 @@
-"""Panel statistics: per-series scores, OWA, ranks, coverage, Friedman / Nemenyi, CD diagram."""
+"""Collection statistics: per-series scores, OWA, ranks, coverage, Friedman / Nemenyi, CD
+diagram."""
 
 from __future__ import annotations
 

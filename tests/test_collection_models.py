@@ -138,7 +138,7 @@ def test_training_windows_stay_inside_each_series_training_part():
     np.testing.assert_allclose(table.y_pred, y1 + table.step * (y1 - y2), atol=1e-6)
 
 
-def test_no_lookahead_within_a_panel_and_a_global_fit():
+def test_no_lookahead_within_a_collection_and_a_global_fit():
     data = panel()
     base = run_plans(plans(data, ("global_ar",), levels=(80.0,))).forecasts
     origins = sorted(set(SPLIT.split(len(data["B"]))[1].origins))
@@ -181,7 +181,7 @@ class Broken(CollectionForecaster):
                                         else 1.0)) for i, o in enumerate(origins)]
 
 
-def test_run_panel_mixes_plain_and_panel_models_as_by_hand():
+def test_run_plans_mixes_plain_and_collection_models_as_by_hand():
     data = panel()
     ticks: list[Tick] = []
     result = run_plans(plans(data, levels=(80.0,)), progress=ticks.append)
@@ -196,16 +196,16 @@ def test_run_panel_mixes_plain_and_panel_models_as_by_hand():
         np.testing.assert_array_equal(mine.y_pred, forecast.point.reshape(-1))
         np.testing.assert_array_equal(mine.lower_80, forecast.lower[0].reshape(-1))
         np.testing.assert_array_equal(mine.upper_80, forecast.upper[0].reshape(-1))
-    panel_rows = status[status.model == "global_ar"]
-    assert panel_rows.fitted.str.startswith("global AR(12) on 4 series").all()
-    assert (panel_rows.intervals == "conformal").all()
-    assert panel_rows.groupby("fold").fit_seconds.nunique().eq(1).all()  # an equal share each
+    collection_rows = status[status.model == "global_ar"]
+    assert collection_rows.fitted.str.startswith("global AR(12) on 4 series").all()
+    assert (collection_rows.intervals == "conformal").all()
+    assert collection_rows.groupby("fold").fit_seconds.nunique().eq(1).all()  # an equal share each
     alone = run_plans(plans(data, PLAIN, levels=(80.0,)))  # the plain models are unaffected
     plain = result.forecasts[result.forecasts.model.isin(PLAIN)].reset_index(drop=True)
     pd.testing.assert_frame_equal(plain, alone.forecasts, check_exact=True)
 
 
-def test_a_failing_panel_model_fails_its_tasks_only():
+def test_a_failing_collection_model_fails_its_tasks_only():
     data = panel()
     result = run_plans(plans(data, ("naive",), {"broken": Broken(), "nan": Broken(nan_series=1)}))
     status = result.status.set_index(["model", "series", "fold"]).sort_index()
@@ -227,14 +227,14 @@ class Recording(TaskCache):
     def __init__(self, root, forget: str | None = None) -> None:
         super().__init__(root)
         self.forget = forget
-        self.panel_keys: list[str] = []
+        self.collection_keys: list[str] = []
 
     def get(self, key, *load):
         return None if key == self.forget else super().get(key, *load)
 
     def put(self, key, meta, arrays):
         if meta["row"]["fitted"].startswith("global AR"):
-            self.panel_keys.append(key)
+            self.collection_keys.append(key)
         super().put(key, meta, arrays)
 
 
@@ -242,14 +242,14 @@ def test_cache_keeps_a_job_whole(tmp_path):
     data = panel()
     cold = Recording(tmp_path)
     first = run_plans(plans(data), cache=cold)
-    n_tasks, n_panel = len(first.status), len(data) * SPLIT.folds
-    assert (cold.hits, cold.misses, len(cold.panel_keys)) == (0, n_tasks, n_panel)
+    n_tasks, n_collection = len(first.status), len(data) * SPLIT.folds
+    assert (cold.hits, cold.misses, len(cold.collection_keys)) == (0, n_tasks, n_collection)
     warm = Recording(tmp_path)
     again = run_plans(plans(data), cache=warm)
     assert (warm.hits, warm.misses) == (n_tasks, 0) and again.status.cached.all()
     pd.testing.assert_frame_equal(again.forecasts, first.forecasts, check_exact=True)
     # one entry of a job missing: the whole job reruns (its fold's four series)
-    partial = run_plans(plans(data), cache=Recording(tmp_path, forget=cold.panel_keys[0]))
+    partial = run_plans(plans(data), cache=Recording(tmp_path, forget=cold.collection_keys[0]))
     rerun = partial.status[~partial.status.cached]
     assert (rerun.model == "global_ar").all() and len(rerun) == len(data)
     assert rerun.fold.nunique() == 1
@@ -292,7 +292,7 @@ class LastValue(CollectionForecaster):
                 for y, o in zip(series, origins, strict=True)]
 
 
-def test_panel_intervals_pair_each_series_with_its_own_calibration_errors():
+def test_collection_intervals_pair_each_series_with_its_own_calibration_errors():
     """Series A has no origin before its first one to calibrate on; B and C have many: each
     series' conformal bounds equal those it gets alone (through the plain Forecaster path)."""
     data = [random_walk(40, seed=s).to_numpy() for s in (1, 2, 3)]
