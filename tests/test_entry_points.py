@@ -138,7 +138,7 @@ def test_forecast_bench_is_packaged():
     import tomllib
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    assert "forecast_bench*" in project["tool"]["setuptools"]["packages"]["find"]["include"]
+    assert "forecast_bench" in project["tool"]["setuptools"]["packages"]
 
 
 # -- the loading itself, in this process with faked entry points (fast) --
@@ -185,7 +185,8 @@ def test_a_class_entry_point_is_registered_once(fake_entry_points):
 
 def test_a_module_entry_point_registers_on_import(fake_entry_points, tmp_path, monkeypatch):
     (tmp_path / "fb_module_plugin.py").write_text(
-        "from models import register\nfrom models.naive import Naive\n\n\n"
+        "from forecast_bench.models import register\n"
+        "from forecast_bench.models.naive import Naive\n\n\n"
         '@register("naive_again")\nclass NaiveAgain(Naive):\n    """Naive, from a module."""\n'
     )
     monkeypatch.syspath_prepend(tmp_path)
@@ -200,7 +201,7 @@ def test_a_module_entry_point_registers_on_import(fake_entry_points, tmp_path, m
 @pytest.mark.parametrize(("value", "reason"), [
     ("fb_no_such_module_xyz:Model", "ModuleNotFoundError"),
     ("math:pi", "TypeError: expected a Forecaster subclass"),
-    ("models.naive:Drift", "ValueError: Drift is registered as 'drift', not 'bad'"),
+    ("forecast_bench.models.naive:Drift", "ValueError: Drift is registered as 'drift', not 'bad'"),
 ])
 def test_a_bad_plugin_is_skipped_with_a_warning(fake_entry_points, value, reason):
     fake_entry_points(("bad", value), ("const", f"{__name__}:_Const"))
