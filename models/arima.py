@@ -68,6 +68,7 @@ class Arima(Forecaster):
     """ARIMA (statsmodels SARIMAX), order fixed or auto-chosen by pmdarima on the training part."""
 
     config_class = ArimaConfig
+    config: ArimaConfig
     period_param = "seasonal_period"
     interval_method = "analytic"  # the Kalman filter's forecast error variance (Gaussian)
 

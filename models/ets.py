@@ -163,6 +163,7 @@ class Ets(Forecaster):
     """
 
     config_class = EtsConfig
+    config: EtsConfig
     period_param = "period"
     min_history = 10  # statsmodels' heuristic start needs 10 values
 

@@ -67,6 +67,7 @@ class Hybrid(Forecaster):
     """ARIMA + LSTM on ARIMA's residuals (Zhang 2003); both parts are configurable."""
 
     config_class = HybridConfig
+    config: HybridConfig
     period_param = "period"
 
     @classmethod

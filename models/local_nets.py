@@ -176,6 +176,7 @@ class _LocalNets(CollectionForecaster):
     """Shared code of the per-series networks (see the module docstring)."""
 
     config_class = LocalNetConfig
+    config: LocalNetConfig
     period_param = "period"
     batch_tolerance = 1e-5  # float32 networks: batch composition may move the last bits
     cell = "lstm"
