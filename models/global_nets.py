@@ -258,7 +258,7 @@ class HybridGlobal(CollectionForecaster):
         return [{"residual_params": TEST_NETWORK}]
 
     @property
-    def batch_tolerance(self) -> float:  # type: ignore[override]
+    def batch_tolerance(self) -> float:
         cfg = self.config
         return max(cfg.make_linear(1).batch_tolerance, cfg.make_residual().batch_tolerance)
 
