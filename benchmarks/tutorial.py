@@ -9,12 +9,12 @@ import pandas as pd
 
 from forecast_bench.benchmarks import terminal
 from forecast_bench.benchmarks.config import RunConfig
-from forecast_bench.benchmarks.data import Dataset
+from forecast_bench.benchmarks.data.collection import Collection
 from forecast_bench.benchmarks.run.runner import RunOutcome, run
 from forecast_bench.evaluation.reporting import formats
 from forecast_bench.evaluation.reporting.formats import p_text
 from forecast_bench.evaluation.run_folder import results
-from forecast_bench.evaluation.scoring.analysis import Analysis
+from forecast_bench.evaluation.scoring.collection_analysis import CollectionAnalysis
 
 TUTORIAL_CONFIG = Path(__file__).parent / "configs" / "tutorial.toml"
 
@@ -23,16 +23,23 @@ def run_tutorial(cfg: RunConfig, out_root: Path, **execution: Any) -> RunOutcome
     """The benchmark run (with its EDA plots and ADF/KPSS tests), plus tutorial.md;
     `execution`: runner.run's progress, executor and use_cache."""
     outcome = run(cfg, out_root, **execution)
-    text = explain(outcome.summary, _one_series(outcome)[1].stationarity, outcome)
+    text = explain(outcome.summary, _stationarity(outcome), outcome)
     results.write_text(outcome.run_dir / "tutorial.md", text)
     return outcome
 
 
-def _one_series(outcome: RunOutcome) -> tuple[Dataset, Analysis]:
-    """The run's series and analysis: the tutorial runs on one series (configs/tutorial.toml)."""
-    if not isinstance(outcome.dataset, Dataset) or not isinstance(outcome.analysis, Analysis):
+def _stationarity(outcome: RunOutcome) -> pd.DataFrame:
+    """The ADF/KPSS table: the tutorial runs on one series (configs/tutorial.toml)."""
+    if isinstance(outcome.analysis, CollectionAnalysis):
         raise TypeError("the tutorial runs on one series, not a collection")
-    return outcome.dataset, outcome.analysis
+    return outcome.analysis.stationarity
+
+
+def _days(outcome: RunOutcome) -> int:
+    """The length of the tutorial's one series."""
+    if isinstance(outcome.dataset, Collection):
+        raise TypeError("the tutorial runs on one series, not a collection")
+    return len(outcome.dataset.series)
 
 
 CORRECTIONS = (
@@ -57,7 +64,7 @@ def explain(summary: pd.DataFrame, tests: pd.DataFrame, outcome: RunOutcome) -> 
 def terminal_text(outcome: RunOutcome) -> str:
     """What `forecast-bench tutorial` prints: the findings and the run's summary, every line
     within terminal.WIDTH (tutorial.md keeps the wide tables)."""
-    lines = findings(outcome.summary, _one_series(outcome)[1].stationarity, outcome)
+    lines = findings(outcome.summary, _stationarity(outcome), outcome)
     return "\n".join([*(terminal.wrapped(line.replace("**", "")) if line else "" for line in lines),
                       "", terminal.run_text(outcome.analysis)])
 
@@ -71,7 +78,7 @@ def findings(summary: pd.DataFrame, tests: pd.DataFrame, outcome: RunOutcome) ->
     lines = []
     if base is not None:
         lines.append(f"- **The tutorial's set-up** (scaler fitted on all "
-                     f"{len(_one_series(outcome)[0].series)} days, one 80/20 split): LSTM RMSE "
+                     f"{_days(outcome)} days, one 80/20 split): LSTM RMSE "
                      f"**{base:.4f}** on the last {n_test} days.")
     if naive is not None:
         lines.append(f"- **A random walk** (tomorrow = today) scores **{naive:.4f}** on the "
