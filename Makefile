@@ -25,8 +25,11 @@ test: $(STAMP)
 		NPY_DISABLE_CPU_FEATURES="$$profile" $(BIN)/python -m pytest -n 2 -m numerics -q; \
 	fi
 
+# ruff, then mypy on the package as installed (forecast_bench.models, .evaluation, .benchmarks;
+# benchmarks/dev/typecheck.py): about 10 s with a cold cache (.mypy_cache/), under 1 s warm
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/python benchmarks/dev/typecheck.py
 
 # The speed benchmarks (ARIMA, LSTM, the default benchmark end to end: jobs, cache, memory),
 # 3 runs each, about 45 minutes on 2 CPUs: one combined report, results/speed/<date>.md

@@ -7,6 +7,7 @@ import dataclasses
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from forecast_bench.benchmarks.data import is_collection_source
 from forecast_bench.benchmarks.run import interrupts
@@ -181,7 +182,7 @@ def _file_options(parser: argparse.ArgumentParser) -> None:
                         "';'-separated file writes 1,5)")
 
 
-def _file_spec(args: argparse.Namespace) -> dict[str, object]:
+def _file_spec(args: argparse.Namespace) -> dict[str, Any]:
     """The DataSpec fields of _file_options (None: not given)."""
     return {"date_column": args.date_column, "id_column": args.id_column,
             "dayfirst": args.dayfirst, "date_format": args.date_format, "sep": args.sep,

@@ -52,7 +52,7 @@ def recurrent_model(models: Mapping[str, Forecaster], label: str | None = None
     return label, models[label]
 
 
-def last_window(forecaster: Forecaster, y_train: np.ndarray) -> np.ndarray:
+def last_window(forecaster: Lstm | Gru, y_train: np.ndarray) -> np.ndarray:
     """The scaled window (look_back, n_features) the forecaster reads to forecast the value
     after y_train: the same rows and scaling as Lstm._recursive."""
     cfg = forecaster.config

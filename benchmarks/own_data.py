@@ -78,7 +78,7 @@ def configure(source: str, data: dict[str, Any], split: dict[str, Any],
     cfg = dataclasses.replace(base, name=run_name(source), data=spec)
     cfg = config.with_overrides(cfg, {}, split, models, seed, reference, levels)
     rows = "" if any(key in options for key in ROW_OPTIONS) else "all "
-    if many:
+    if many or dataset is None:  # many includes dataset is None
         chose = f"{rows}rows of {len(collection)} series, {_collection_split(cfg, collection)}"
         notes = [note for item in collection for note in item.notes]
     else:

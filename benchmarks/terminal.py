@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from tabulate import tabulate
@@ -24,14 +24,14 @@ if TYPE_CHECKING:
 WIDTH = 100  # columns of the terminal the summary is made for
 NOTE_LINES = 3  # a longer note is cut with " ..."
 
-Formatter = Callable[[object], str]
+Formatter = Callable[[Any], str]  # a table cell
 
 
 def _fixed(digits: int) -> Formatter:
     return lambda value: "-" if pd.isna(value) else f"{float(value):.{digits}f}"
 
 
-def _pvalue(value: object) -> str:
+def _pvalue(value: Any) -> str:
     if pd.isna(value):
         return "-"
     return f"<{PVALUE_FLOOR:g}" if float(value) < PVALUE_FLOOR else f"{float(value):.4f}"

@@ -9,10 +9,12 @@ import pandas as pd
 
 from forecast_bench.benchmarks import terminal
 from forecast_bench.benchmarks.config import RunConfig
+from forecast_bench.benchmarks.data.collection import Collection
 from forecast_bench.benchmarks.run.runner import RunOutcome, run
 from forecast_bench.evaluation.reporting import formats
 from forecast_bench.evaluation.reporting.formats import p_text
 from forecast_bench.evaluation.run_folder import results
+from forecast_bench.evaluation.scoring.collection_analysis import CollectionAnalysis
 
 TUTORIAL_CONFIG = Path(__file__).parent / "configs" / "tutorial.toml"
 
@@ -21,9 +23,23 @@ def run_tutorial(cfg: RunConfig, out_root: Path, **execution: Any) -> RunOutcome
     """The benchmark run (with its EDA plots and ADF/KPSS tests), plus tutorial.md;
     `execution`: runner.run's progress, executor and use_cache."""
     outcome = run(cfg, out_root, **execution)
-    text = explain(outcome.summary, outcome.analysis.stationarity, outcome)
+    text = explain(outcome.summary, _stationarity(outcome), outcome)
     results.write_text(outcome.run_dir / "tutorial.md", text)
     return outcome
+
+
+def _stationarity(outcome: RunOutcome) -> pd.DataFrame:
+    """The ADF/KPSS table: the tutorial runs on one series (configs/tutorial.toml)."""
+    if isinstance(outcome.analysis, CollectionAnalysis):
+        raise TypeError("the tutorial runs on one series, not a collection")
+    return outcome.analysis.stationarity
+
+
+def _days(outcome: RunOutcome) -> int:
+    """The length of the tutorial's one series."""
+    if isinstance(outcome.dataset, Collection):
+        raise TypeError("the tutorial runs on one series, not a collection")
+    return len(outcome.dataset.series)
 
 
 CORRECTIONS = (
@@ -48,7 +64,7 @@ def explain(summary: pd.DataFrame, tests: pd.DataFrame, outcome: RunOutcome) -> 
 def terminal_text(outcome: RunOutcome) -> str:
     """What `forecast-bench tutorial` prints: the findings and the run's summary, every line
     within terminal.WIDTH (tutorial.md keeps the wide tables)."""
-    lines = findings(outcome.summary, outcome.analysis.stationarity, outcome)
+    lines = findings(outcome.summary, _stationarity(outcome), outcome)
     return "\n".join([*(terminal.wrapped(line.replace("**", "")) if line else "" for line in lines),
                       "", terminal.run_text(outcome.analysis)])
 
@@ -62,7 +78,7 @@ def findings(summary: pd.DataFrame, tests: pd.DataFrame, outcome: RunOutcome) ->
     lines = []
     if base is not None:
         lines.append(f"- **The tutorial's set-up** (scaler fitted on all "
-                     f"{len(outcome.dataset.series)} days, one 80/20 split): LSTM RMSE "
+                     f"{_days(outcome)} days, one 80/20 split): LSTM RMSE "
                      f"**{base:.4f}** on the last {n_test} days.")
     if naive is not None:
         lines.append(f"- **A random walk** (tomorrow = today) scores **{naive:.4f}** on the "

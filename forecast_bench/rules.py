@@ -13,6 +13,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -150,8 +151,8 @@ def intervals(case: Case) -> None:
     np.testing.assert_array_equal(forecast.point, model.predict_origins(y, origins, 3),
                                   err_msg="the point forecast changed with levels")
     lower, upper = forecast.lower, forecast.upper
-    expect(lower is not None and upper is not None
-           and lower.shape == upper.shape == (2, len(origins), 3), "bounds' shape")
+    if lower is None or upper is None or not lower.shape == upper.shape == (2, len(origins), 3):
+        raise AssertionError("bounds' shape")  # expect(), written out so that None is ruled out
     expect(np.isfinite(lower).all() and np.isfinite(upper).all(), "bounds must be finite")
     expect((lower[1] <= lower[0]).all() and (lower[0] <= forecast.point).all()
            and (forecast.point <= upper[0]).all() and (upper[0] <= upper[1]).all(),
@@ -162,6 +163,8 @@ def intervals(case: Case) -> None:
         changed[origin:] += rng.normal(0, 25, len(y) - origin) + 40
         again = model.forecast(changed, origins[: row + 1], 3, levels=[80, 95])
         for got, bound in ((again.lower, lower), (again.upper, upper)):
+            if got is None:
+                raise AssertionError(f"no bounds from origin {origin}")
             np.testing.assert_allclose(got[:, row], bound[:, row], rtol=0,
                                        atol=model.batch_tolerance,
                                        err_msg=f"bounds from origin {origin} saw later values")
@@ -192,7 +195,8 @@ def with_period(case: Case) -> None:
         expected[model.period_param] = 7
     expect(copy.params() == expected, f"with_period(7) gave {copy.params()}, not {expected}")
     expect(model.params() == case.make().params(), "with_period changed the original")
-    for bad in (0, -1, 2.5, True, None):
+    bad_periods: tuple[Any, ...] = (0, -1, 2.5, True, None)  # deliberately not all ints
+    for bad in bad_periods:
         error = raised(ConfigError, functools.partial(model.with_period, bad))
         expect(error and "period" in str(error), f"with_period({bad!r}) raised no ConfigError")
 

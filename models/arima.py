@@ -68,6 +68,7 @@ class Arima(Forecaster):
     """ARIMA (statsmodels SARIMAX), order fixed or auto-chosen by pmdarima on the training part."""
 
     config_class = ArimaConfig
+    config: ArimaConfig
     period_param = "seasonal_period"
     interval_method = "analytic"  # the Kalman filter's forecast error variance (Gaussian)
 
@@ -79,10 +80,10 @@ class Arima(Forecaster):
     @property
     def min_train_size(self) -> int:
         cfg = self.config
-        if cfg.order == "auto":
+        if isinstance(cfg.order, str):  # "auto", the one string validate() allows
             return auto_min_history(cfg.seasonal_period or 1, cfg.max_p, cfg.max_d, cfg.max_q)
-        p, d, q = self.config.order
-        big_p, big_d, big_q, s = self.config.seasonal_order
+        p, d, q = cfg.order
+        big_p, big_d, big_q, s = cfg.seasonal_order
         return max(10, 2 * (p + q + (big_p + big_q) * s) + d + big_d * s + 1)
 
     @property
@@ -121,7 +122,7 @@ class Arima(Forecaster):
         """Orders and trend of the final model, and the search's fit of it when that is the
         fit model.fit would make (None: fit it)."""
         cfg = self.config
-        if cfg.order != "auto":
+        if not isinstance(cfg.order, str):  # a fixed order, not "auto"
             integrated = cfg.order[1] + cfg.seasonal_order[1]
             default_trend = "c" if integrated == 0 else "n"
             return cfg.order, cfg.seasonal_order, cfg.trend or default_trend, None

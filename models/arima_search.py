@@ -207,9 +207,11 @@ def auto_order(y: np.ndarray, period: int, max_p: int, max_d: int, max_q: int, s
         start_p, start_q = min(start_p, max_p), min(start_q, max_q)
         big_d = nsdiffs(y, m=period, test="ocsb", max_D=MAX_SEASONAL_D) if seasonal else 0
         dx = difference(y, 0, big_d, period)
-        if d is None and len(dx):
+        if not len(dx):
+            return None
+        if d is None:
             d = ndiffs(dx, test="kpss", alpha=0.05, max_d=max_d)
-        if not len(dx) or is_constant(difference(dx, d or 0, 0, period)):
+        if is_constant(difference(dx, d, 0, period)):
             return None
         max_big = SEASONAL_MAX if seasonal else 0
         if seasonal:

@@ -94,12 +94,8 @@ class Forecaster(ABC):
     name: ClassVar[str] = ""
     config_class: ClassVar[type[ModelConfig]] = ModelConfig
     min_history: ClassVar[int] = 1  # fewest observations fit() and each forecast origin need
-    batch_tolerance: ClassVar[float] = 1e-8  # batched vs per-origin forecasts, absolute
     # the config field taking a seasonal period (None there: the series' period, see with_period)
     period_param: ClassVar[str | None] = None
-    # "analytic": Gaussian intervals from the model's own _forecast_sd; "conformal": from the
-    # model's errors on earlier origins (models.intervals), for any model
-    interval_method: ClassVar[str] = "conformal"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -153,6 +149,19 @@ class Forecaster(ABC):
         return type(self)(**params)
 
     @property
+    def batch_tolerance(self) -> float:
+        """Batched vs per-origin forecasts, absolute. A class attribute in most models; the
+        hybrids' depends on their parts."""
+        return 1e-8
+
+    @property
+    def interval_method(self) -> str:
+        """"analytic": Gaussian intervals from the model's own _forecast_sd; "conformal": from
+        the model's errors on earlier origins (models.intervals), for any model. Most models
+        set it as a class attribute; ETS's depends on its fit."""
+        return "conformal"
+
+    @property
     def leaky(self) -> bool:
         """True when an option deliberately lets fit() see the fold's test part (a known leak)."""
         return False
@@ -185,7 +194,8 @@ class Forecaster(ABC):
         if leak is None:
             self._fit(values)
         elif self.leaky:
-            self._fit(values, leak=as_values(leak, "leak"))
+            # a leaky model's _fit takes the keyword (models/lstm.py); the base declares none
+            self._fit(values, leak=as_values(leak, "leak"))  # type: ignore[call-arg]
         else:
             raise ModelError(f"model '{self.name}' is not leaky; it must not be given test data")
         self.y_train_ = values
@@ -200,7 +210,7 @@ class Forecaster(ABC):
         return self._checked(self._predict(values, horizon), (horizon,))
 
     def forecast(
-        self, y: pd.Series | np.ndarray, origins: Sequence[int], horizon: int,
+        self, y: pd.Series | np.ndarray, origins: Sequence[int] | np.ndarray, horizon: int,
         levels: Sequence[float] = (),
     ) -> Forecast:
         """Forecasts from many origins (point: len(origins) x horizon), each seeing only
@@ -234,7 +244,7 @@ class Forecaster(ABC):
         return Forecast(point, members, levels, lower, upper, self.interval_method)
 
     def predict_origins(
-        self, y: pd.Series | np.ndarray, origins: Sequence[int], horizon: int
+        self, y: pd.Series | np.ndarray, origins: Sequence[int] | np.ndarray, horizon: int
     ) -> np.ndarray:
         """Point forecasts from many origins (len(origins) x horizon), seeing only y[:origin]."""
         return self.forecast(y, origins, horizon).point
@@ -316,7 +326,7 @@ def check_horizon(horizon: int) -> int:
     return int(horizon)
 
 
-def check_origins(origins: Sequence[int], n: int, min_history: int) -> np.ndarray:
+def check_origins(origins: Sequence[int] | np.ndarray, n: int, min_history: int) -> np.ndarray:
     """Origins as an int array; each must leave at least `min_history` values before it."""
     idx = np.asarray(origins, dtype=int).reshape(-1)
     if idx.size == 0:

@@ -49,8 +49,9 @@ class CollectionForecaster(Forecaster):
         self.y_train_ = values[0]
         return self
 
-    def forecast_collection(self, series: Sequence[np.ndarray], origins: Sequence[Sequence[int]],
-                            horizon: int, levels: Sequence[float] = ()) -> list[Forecast]:
+    def forecast_collection(self, series: Sequence[np.ndarray],
+                            origins: Sequence[Sequence[int] | np.ndarray], horizon: int,
+                            levels: Sequence[float] = ()) -> list[Forecast]:
         """Forecasts of series i (its values up to its fold's end) from its origins, for the
         series the model was fitted on, in the same order; conformal intervals at `levels`."""
         self._check_fitted()

@@ -75,7 +75,7 @@ class EtsConfig(ModelConfig):
         if not isinstance(code, str) or len(code) != 3:
             raise ValueError(f"components must be three letters (error, trend, season) such as "
                              f"'ZZZ' or 'MAM', got {code!r}")
-        error, trend, season = code
+        error, trend, season = tuple(code)
         if trend == "M":
             raise ValueError(f"components {code!r}: multiplicative trends are not supported; "
                              "use trend N, A or Z")
@@ -106,7 +106,7 @@ def n_params(candidate: Candidate, period: int) -> int:
 
 def candidates(config: EtsConfig, y: np.ndarray, period: int) -> list[Candidate]:
     """The admissible candidates for the training values `y`, in a fixed order."""
-    error, trend, season = config.components
+    error, trend, season = tuple(config.components)
     n, positive = len(y), bool(np.all(y > 0))
     if season == "Z":
         auto_seasonal = 1 < period <= MAX_AUTO_PERIOD and n >= seasonal_min_size(period)
@@ -163,10 +163,11 @@ class Ets(Forecaster):
     """
 
     config_class = EtsConfig
+    config: EtsConfig
     period_param = "period"
     min_history = 10  # statsmodels' heuristic start needs 10 values
 
-    @property  # replaces the base class attribute: the method depends on the fitted model
+    @property  # the method depends on the fitted model
     def interval_method(self) -> str:
         """"analytic" when the fitted model is linear with additive errors, else "conformal"
         (also before fit)."""
@@ -216,7 +217,7 @@ class Ets(Forecaster):
                         else math.nan)
 
     def _why_no_candidate(self, y: np.ndarray) -> str:
-        error, _, season = self.config.components
+        error, _, season = tuple(self.config.components)
         if "M" in (error, season) and not np.all(y > 0):
             reason = "multiplicative components need every training value > 0"
         elif not candidates(self.config, y, self._period):

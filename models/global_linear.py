@@ -60,6 +60,7 @@ class GlobalAr(CollectionForecaster):
     """Global linear AR on the last `lags` values of every series (Montero-Manso & Hyndman)."""
 
     config_class = GlobalArConfig
+    config: GlobalArConfig
     period_param = "period"
 
     @classmethod

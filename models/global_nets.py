@@ -101,6 +101,7 @@ class _GlobalNet(CollectionForecaster):
     """Shared code of `lstm_global` and `mlp_global` (see the module docstring)."""
 
     config_class = GlobalNetConfig
+    config: GlobalNetConfig
     period_param = "period"
     batch_tolerance = 1e-5  # float32 networks: batch composition moves the last bits
 
@@ -249,6 +250,7 @@ class HybridGlobal(CollectionForecaster):
     """Per-series ETS (or any model) + one global network on all series' residuals."""
 
     config_class = HybridGlobalConfig
+    config: HybridGlobalConfig
     period_param = "period"
 
     @classmethod
@@ -256,7 +258,7 @@ class HybridGlobal(CollectionForecaster):
         return [{"residual_params": TEST_NETWORK}]
 
     @property
-    def batch_tolerance(self) -> float:  # type: ignore[override]
+    def batch_tolerance(self) -> float:
         cfg = self.config
         return max(cfg.make_linear(1).batch_tolerance, cfg.make_residual().batch_tolerance)
 

@@ -67,6 +67,7 @@ class Hybrid(Forecaster):
     """ARIMA + LSTM on ARIMA's residuals (Zhang 2003); both parts are configurable."""
 
     config_class = HybridConfig
+    config: HybridConfig
     period_param = "period"
 
     @classmethod
@@ -81,7 +82,7 @@ class Hybrid(Forecaster):
                  "residuals": "out_of_sample"}]
 
     @property
-    def batch_tolerance(self) -> float:  # type: ignore[override]
+    def batch_tolerance(self) -> float:
         """As exact as the looser of its two parts (a float32 network makes it 1e-5)."""
         cfg = self.config
         return max(cfg.make_linear().batch_tolerance, cfg.make_residual().batch_tolerance)
@@ -102,11 +103,15 @@ class Hybrid(Forecaster):
             residuals = self._residuals(self.linear_, y, first, len(y))
         else:
             first, residuals = self._out_of_sample_residuals(y)
+        residual = cfg.make_residual()
+        self.residual_: Forecaster | _ResidualsAndValues
         if cfg.value_lags:
-            learner = _ResidualsAndValues(cfg.make_residual().config, cfg.value_lags)
+            if not isinstance(residual.config, MlpConfig):  # validate() already ensures it
+                raise TypeError("value_lags needs residual = 'mlp'")
+            learner = _ResidualsAndValues(residual.config, cfg.value_lags)
             self.residual_ = learner.fit(residuals, y, first)
         else:
-            self.residual_ = cfg.make_residual().fit(residuals)
+            self.residual_ = residual.fit(residuals)
 
     def _out_of_sample_residuals(self, y: np.ndarray) -> tuple[int, np.ndarray]:
         """One-step errors over y's second half, each from a linear model fitted before it;
@@ -138,7 +143,7 @@ class Hybrid(Forecaster):
         start = self.residual_start_
         linear = self.linear_.predict_origins(y, origins, horizon)
         residuals = self._residuals(self.linear_, y, start, int(origins.max()))
-        if self.config.value_lags:
+        if isinstance(self.residual_, _ResidualsAndValues):  # value_lags > 0
             members = self.residual_.forecast(residuals, y, start, origins, linear)
             residual = members.mean(axis=0)
         else:

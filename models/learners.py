@@ -78,6 +78,7 @@ class WindowRegressor(Forecaster):
     """A scikit-learn regressor on the last `lags` values of the preprocessed series."""
 
     config_class = WindowConfig
+    config: WindowConfig
     period_param = "period"
 
     @abstractmethod
@@ -168,6 +169,7 @@ class Knn(WindowRegressor):
     """k-nearest-neighbour regression (the mean of the k closest windows' targets)."""
 
     config_class = KnnConfig
+    config: KnnConfig
 
     @classmethod
     def test_params(cls) -> list[dict[str, Any]]:
@@ -198,6 +200,7 @@ class Cart(WindowRegressor):
     """A regression tree (CART); the seed breaks ties between equally good splits."""
 
     config_class = CartConfig
+    config: CartConfig
 
     @classmethod
     def test_params(cls) -> list[dict[str, Any]]:
@@ -227,6 +230,7 @@ class Svr(WindowRegressor):
     """Support vector regression with an RBF kernel (gamma "scale"); deterministic."""
 
     config_class = SvrConfig
+    config: SvrConfig
 
     @classmethod
     def test_params(cls) -> list[dict[str, Any]]:
@@ -255,6 +259,7 @@ class Gpr(WindowRegressor):
     l -> 0, where no window informs another and every forecast is the training mean."""
 
     config_class = GprConfig
+    config: GprConfig
 
     @classmethod
     def test_params(cls) -> list[dict[str, Any]]:

@@ -158,7 +158,7 @@ def _trainer(cell: str, look_back: int) -> Any:
         active = count > 0  # a series without a batch this step keeps its weights and moments
         t = tf.where(active, t + 1.0, t)
         rate_t = rate * tf.sqrt(1.0 - BETA_2**t) / tf.maximum(1.0 - BETA_1**t, 1e-30)
-        out = ([], [], [])
+        out: tuple[list[Any], list[Any], list[Any]] = ([], [], [])  # new weights, m, v
         for w, g, m_w, v_w in zip(weights, grads, m, v, strict=True):
             shape = tf.concat([[-1], tf.ones(tf.rank(w) - 1, tf.int32)], 0)
             on, lr = tf.reshape(active, shape), tf.reshape(rate_t, shape)
@@ -176,6 +176,7 @@ class _LocalNets(CollectionForecaster):
     """Shared code of the per-series networks (see the module docstring)."""
 
     config_class = LocalNetConfig
+    config: LocalNetConfig
     period_param = "period"
     batch_tolerance = 1e-5  # float32 networks: batch composition may move the last bits
     cell = "lstm"
@@ -232,7 +233,7 @@ class _LocalNets(CollectionForecaster):
         rngs = {key: np.random.default_rng([key[0], 1]) for key in keys}
         for _ in range(cfg.epochs):
             orders = {key: rng.permutation(key[1]) for key, rng in rngs.items()}
-            idx = np.zeros((len(counts), n_steps * size), np.int32)
+            idx: np.ndarray = np.zeros((len(counts), n_steps * size), np.int32)
             for j, key in enumerate(keys):
                 idx[j, :key[1]] = orders[key]
             idx = idx.reshape(len(counts), n_steps, size).transpose(1, 0, 2)
@@ -260,7 +261,7 @@ class _LocalNets(CollectionForecaster):
             z = p.transform(y[:o.max()])
             paths[i, :len(o)] = z[o[:, None] - cfg.look_back + np.arange(cfg.look_back)]
         paths = np.tile(paths, (cfg.n_seeds, 1, 1))
-        z_out = np.empty((*paths.shape[:2], horizon))
+        z_out: np.ndarray = np.empty((*paths.shape[:2], horizon))
         for k in range(horizon):
             z_out[..., k] = self._run(paths)
             paths = np.concatenate([paths[..., 1:], z_out[..., k, None]], axis=-1)

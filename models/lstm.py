@@ -89,6 +89,7 @@ class _Recurrent(Forecaster):
     """Shared code of the `lstm` and `gru` forecasters (see the module docstring)."""
 
     config_class = LstmConfig
+    config: LstmConfig
     batch_tolerance = 1e-5  # float32 networks: batch composition moves the last bits
 
     @property
@@ -291,6 +292,7 @@ class Gru(_Recurrent):
     """The same network with GRU cells (Keras default reset_after=True)."""
 
     config_class = GruConfig
+    config: GruConfig
 
     @classmethod
     def test_params(cls) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ s is the logistic sigmoid. Everything here is computed in float64.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -31,8 +32,9 @@ def sigmoid(v: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * v))
 
 
-_ACTIVATIONS = {"linear": lambda v: v, "relu": lambda v: np.maximum(v, 0.0), "tanh": np.tanh,
-                "sigmoid": sigmoid}
+_ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "linear": lambda v: v, "relu": lambda v: np.maximum(v, 0.0), "tanh": np.tanh,
+    "sigmoid": sigmoid}
 
 
 def _prepare(x: np.ndarray, kernel: np.ndarray, recurrent_kernel: np.ndarray, blocks: int
@@ -141,7 +143,9 @@ def layer_outputs(network: Any, x: np.ndarray, trace: bool = False
         if kind in RECURRENT:
             _check_recurrent(layer, RECURRENT[kind])
             forward = lstm_forward if kind == "LSTM" else gru_forward
-            result = forward(out, *layer.get_weights(), return_sequences=True, trace=trace)
+            kernel, recurrent_kernel, bias = layer.get_weights()
+            result = forward(out, kernel, recurrent_kernel, bias, return_sequences=True,
+                             trace=trace)
             hs, record = result if trace else (result, None)
             out = hs if layer.return_sequences else hs[:, -1]
         elif kind == "Dense":

@@ -50,6 +50,7 @@ class Mlp(WindowRegressor):
     """Feed-forward network on the last `lags` values (scikit-learn MLPRegressor)."""
 
     config_class = MlpConfig
+    config: MlpConfig
 
     @classmethod
     def test_params(cls) -> list[dict[str, Any]]:

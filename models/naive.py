@@ -79,6 +79,7 @@ class SeasonalNaive(Forecaster):
     """
 
     config_class = SeasonalNaiveConfig
+    config: SeasonalNaiveConfig
     period_param = "period"
     interval_method = "analytic"
 

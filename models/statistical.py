@@ -43,6 +43,7 @@ class SeasonallyAdjusted(Forecaster):
     """A model of the seasonally adjusted series; subclasses fit and forecast that series."""
 
     config_class = AdjustedConfig
+    config: AdjustedConfig
     period_param = "period"
 
     def describe_fit(self) -> str:

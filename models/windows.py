@@ -47,7 +47,8 @@ def trailing_mean(x: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def training_windows(rows: np.ndarray, targets: np.ndarray, look_back: int):
+def training_windows(rows: np.ndarray, targets: np.ndarray,
+                     look_back: int) -> tuple[np.ndarray, np.ndarray]:
     """Windows of `look_back` consecutive feature rows and the target right after each.
 
     rows: (T, F) complete feature rows; targets: (T,) aligned with rows. Returns

@@ -1,7 +1,8 @@
-"""Style is part of the suite: ruff must be clean and modules stay small."""
+"""Style is part of the suite: ruff and mypy must be clean and modules stay small."""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,15 @@ def test_ruff_is_clean():
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
     assert ruff, "ruff is not installed; pip install -e '.[dev]'"
     done = subprocess.run([ruff, "check", str(ROOT)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_mypy_is_clean():
+    """mypy on the package as installed (benchmarks/dev/typecheck.py, as `make lint` runs it):
+    about 10 s with a cold cache, under 1 s warm."""
+    assert importlib.util.find_spec("mypy"), "mypy is not installed; pip install -e '.[dev]'"
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "dev" / "typecheck.py")],
+                          capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
 
 

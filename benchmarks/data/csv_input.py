@@ -11,6 +11,7 @@ import csv
 import re
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -239,14 +240,14 @@ def long_series(frame: pd.DataFrame, lines: np.ndarray, label: str, id_col: str,
 
     parsers = {date_col: dates_of, column: lambda cells, at: parse_values(cells, at, column,
                                                                           label)}
-    whole: dict[str, object] = {}
+    whole: dict[str, Any] = {}
     for name, parse in parsers.items():
         try:
             whole[name] = parse(frame[name], lines)
         except DataError:
             whole[name] = None  # parsed per series below: one bad cell spoils one series
 
-    def part(name: str, rows: np.ndarray) -> object:
+    def part(name: str, rows: np.ndarray) -> Any:
         if whole[name] is not None:
             return whole[name][rows]
         return parsers[name](frame[name].iloc[rows], lines[rows])
@@ -277,7 +278,7 @@ def wide_series(
     if not names:
         raise DataError(f"{label} has no value column besides {date_col!r}; add one")
     dates, note = parse_dates(frame[date_col], lines, date_col, label, form)
-    found = []
+    found: list[tuple[str, np.ndarray, str | None]] = []
     for name in names:
         try:
             found.append((name, parse_values(frame[name], lines, name, label), None))

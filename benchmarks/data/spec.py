@@ -84,7 +84,7 @@ class DataSpec:
             raise ConfigError(f"data.max_gap must be an integer >= 0; got {self.max_gap!r}")
         last = self.last
         is_int = isinstance(last, int | np.integer) and not isinstance(last, bool)
-        if not (last is None or last == "all" or (is_int and last > 0)):
+        if not (last is None or last == "all" or (is_int and int(last) > 0)):
             raise ConfigError(f"data.last must be a positive integer or 'all'; got {last!r}")
         csv_input.check_file_options(source, date_column=self.date_column,
                                      dayfirst=self.dayfirst, date_format=self.date_format,
@@ -96,8 +96,8 @@ class DataSpec:
             raise ConfigError(f"data.column does not apply to {source!r} (every M3 series is "
                               "its own column y); remove it, or pick series with data.series")
         _check_collection_fields(self)
-        bounds = {name: _parse_bound(name, getattr(self, name)) for name in ("start", "end")}
-        if None not in bounds.values() and bounds["start"] > bounds["end"]:
+        start, end = (_parse_bound(name, getattr(self, name)) for name in ("start", "end"))
+        if start is not None and end is not None and start > end:
             raise ConfigError(
                 f"data.start ({self.start}) is after data.end ({self.end}); swap them"
             )
@@ -126,7 +126,8 @@ def _check_collection_fields(spec: DataSpec) -> None:
         bad = isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low
         if (value is not None or name == "sample_seed") and bad:
             raise ConfigError(f"data.{name} must be an integer >= {low}; got {value!r}")
-    if None not in (spec.min_length, spec.max_length) and spec.min_length > spec.max_length:
+    shortest, longest = spec.min_length, spec.max_length
+    if shortest is not None and longest is not None and shortest > longest:
         raise ConfigError(f"data.min_length ({spec.min_length}) is above data.max_length "
                           f"({spec.max_length}); swap them")
     if spec.frequency is not None and spec.frequency not in FREQUENCIES:

@@ -115,9 +115,11 @@ def write_collection_plots(record: RunRecord, analysis: CollectionAnalysis,
     if len(analysis.intervals):
         from forecast_bench.evaluation.reporting import interval_plots
 
-        written["coverage_by_step"] = interval_plots.plot_coverage_by_step(
+        coverage = interval_plots.plot_coverage_by_step(
             analysis.interval_steps, folder / "coverage_by_step.png",
             title=f"{name}: coverage of the intervals, mean over series")
+        if coverage is not None:
+            written["coverage_by_step"] = coverage
         for index, series_id in enumerate(analysis.common[:FAN_CHARTS]):
             fan = interval_plots.plot_fan_chart(
                 record.series(series_id), record.forecasts[record.forecasts.series == series_id],

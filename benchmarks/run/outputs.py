@@ -136,9 +136,11 @@ def write_plots(record: SeriesRecord, analysis: Analysis, folder: Path) -> dict[
             methods=interval_methods(record.status))
         if fan is not None:
             written["fan_chart"] = fan
-        written["coverage_by_step"] = interval_plots.plot_coverage_by_step(
+        coverage = interval_plots.plot_coverage_by_step(
             analysis.interval_steps, folder / "coverage_by_step.png",
             title=f"{record.name}: empirical coverage of the intervals")
+        if coverage is not None:
+            written["coverage_by_step"] = coverage
     curves = plots.plot_training_curves(record.histories, folder / "training_curves.png")
     if curves is not None:
         written["training_curves"] = curves

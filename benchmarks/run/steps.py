@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -80,8 +81,10 @@ def split_series(cfg: RunConfig, item: SeriesData,
     was filled."""
     label = min(models, key=lambda name: models[name].min_train_size)
     min_train = models[label].min_train_size
-    split = cfg.split.resolved(item.horizon or M4_HORIZONS.get(item.frequency)
-                               or _no_horizon(cfg, item))
+    horizon = item.horizon or M4_HORIZONS.get(item.frequency)
+    if not horizon:
+        _no_horizon(cfg, item)  # raises where split.horizon is 'dataset'
+    split = cfg.split.resolved(horizon)
     try:
         folds = split.split(len(item.series), min_train=min_train)
     except ConfigError as exc:
@@ -123,7 +126,7 @@ def model_counts(labels: list[str], plans: list[SeriesPlan],
 
 def run_manifest(run_dir: Path, cfg: RunConfig, created: dt.datetime, started: float,
                  executor: ExecutorSpec, cache: TaskCache | None, status: pd.DataFrame,
-                 data: dict[str, object], n_folds: int) -> dict[str, object]:
+                 data: dict[str, object], n_folds: int) -> dict[str, Any]:
     """manifest.json's content: run facts, data provenance, execution, timings, versions."""
     seconds = status.groupby("model", sort=False)[["fit_seconds", "predict_seconds"]]
     return {

@@ -23,6 +23,7 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import argparse
 import datetime as dt
+import functools
 import statistics
 import sys
 import tempfile
@@ -48,6 +49,7 @@ from forecast_bench.benchmarks.speed.common import (
 )
 from forecast_bench.evaluation.harness.splits import Fold
 from forecast_bench.evaluation.harness.walk_forward import run_walk_forward
+from forecast_bench.models.arima import Arima
 
 TOLERANCE = 1e-8
 M3_HORIZON, M3_PERIOD = 18, 12
@@ -152,7 +154,7 @@ def m3_lines(n: int, python: Path | None) -> list[str]:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 start = time.perf_counter()
-                model = models.get("arima", search=search).with_period(M3_PERIOD).fit(y)
+                model = Arima(search=search).with_period(M3_PERIOD).fit(y)
                 forecast = model.predict(M3_HORIZON)
                 seconds.append(time.perf_counter() - start)
             fits.append((model.order_, model.seasonal_order_, model.trend_, forecast))
@@ -205,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     with warnings.catch_warnings():  # the trend the harness's model uses for this order
         warnings.simplefilter("ignore")
         first = folds[0]
-        trend = models.get("arima", order=list(args.order)).fit(
+        trend = Arima(order=list(args.order)).fit(
             values[first.train_start:first.train_end]).trend_
     order = tuple(args.order)
 
@@ -235,8 +237,8 @@ def main(argv: list[str] | None = None) -> int:
 
     auto = {}
     for search in ("fast", "pmdarima"):
-        seconds, (*_, pred) = timed(lambda s=search: harness(y, folds, order="auto", search=s),
-                                    args.runs)
+        seconds, (*_, pred) = timed(
+            functools.partial(harness, y, folds, order="auto", search=search), args.runs)
         auto[search] = (seconds, pred, fitted_orders(values, folds, order="auto", search=search))
         print(f"auto-ARIMA, search={search}: median {statistics.median(seconds):.3f} s",
               flush=True)

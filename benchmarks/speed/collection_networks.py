@@ -41,6 +41,7 @@ import argparse
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import os
 import resource
 import statistics
@@ -121,12 +122,14 @@ def fitters(shape: tuple[int, int], parts: list[np.ndarray], periods: list[int],
             loop_series: int) -> dict[str, Callable[[int], Any]]:
     """Each method at `shape`: a function fitting it for a number of epochs (seed 0)."""
     from forecast_bench import models
+    from forecast_bench.models.global_nets import LstmGlobal
+    from forecast_bench.models.local_nets import LstmLocal
 
     look_back, units = shape
 
     def batched(epochs: int) -> Any:
-        return models.get("lstm_local", look_back=look_back, units=units, epochs=epochs,
-                          seed=0).fit_collection(parts, periods)
+        return LstmLocal(look_back=look_back, units=units, epochs=epochs,
+                         seed=0).fit_collection(parts, periods)
 
     def loop(epochs: int) -> Any:
         return [models.get("lstm", look_back=look_back, units=[units], dense=[], dropout=0.0,
@@ -134,7 +137,7 @@ def fitters(shape: tuple[int, int], parts: list[np.ndarray], periods: list[int],
                 for part in parts[:loop_series]]
 
     def pooled(epochs: int) -> Any:
-        return models.get("lstm_global", look_back=look_back, units=[units], epochs=epochs,
+        return LstmGlobal(look_back=look_back, units=[units], epochs=epochs,
                           seed=0).fit_collection(parts, periods)
 
     return {"batched": batched, "loop": loop, "global": pooled}
@@ -159,14 +162,14 @@ def measure(fits: dict[tuple[str, str], Callable[[int], Any]], runs: int, epochs
     fitted: dict[tuple[str, str], Any] = {}
     for key, fit in fits.items():
         clear()
-        timings[key].first, _ = seconds(lambda fit=fit: fit(1))
+        timings[key].first, _ = seconds(functools.partial(fit, 1))
         print(f"warm-up {key[0]} shape, {key[1]}: {timings[key].first:.2f} s", flush=True)
     for run in range(runs):
         for key, fit in fits.items():
             clear()
-            one, _ = seconds(lambda fit=fit: fit(1))
+            one, _ = seconds(functools.partial(fit, 1))
             clear()
-            many, fitted[key] = seconds(lambda fit=fit: fit(epochs))
+            many, fitted[key] = seconds(functools.partial(fit, epochs))
             timings[key].one.append(one)
             timings[key].many.append(many)
             print(f"round {run + 1}/{runs}, {key[0]} shape, {key[1]}: 1 epoch {one:.2f} s, "

@@ -27,12 +27,11 @@ from pathlib import Path
 import numpy as np
 from tabulate import tabulate
 
-from forecast_bench import models
 from forecast_bench.benchmarks.config import DEFAULT_CONFIG, load_config
 from forecast_bench.benchmarks.data import load
 from forecast_bench.benchmarks.speed.common import machine_lines, timed, write_report
 from forecast_bench.models import windows
-from forecast_bench.models.lstm import keras_module
+from forecast_bench.models.lstm import Lstm, keras_module
 
 # Relative to the forecast's size: a float32 network's output moves by a few float32 steps with
 # the batch's size (batch-dependent kernels), which is ~1e-5 in price units at $70.
@@ -83,11 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     rss_after_tf = rss_mib()
 
     params = {"epochs": args.epochs, "seed": 0}
-    net_cfg = models.get("lstm", **params).config
+    net_cfg = Lstm(**params).config
     n_windows = train_end - windows.warmup(net_cfg.features) - net_cfg.look_back
     print(f"one fold: train {train_end}, {len(origins)} origins; lstm {params}, "
           f"{args.runs} runs each", flush=True)
-    fit_s, fitted = timed(lambda: models.get("lstm", **params).fit(train), args.runs)
+    fit_s, fitted = timed(lambda: Lstm(**params).fit(train), args.runs)
     print(f"fit: median {statistics.median(fit_s):.3f} s", flush=True)
     model = fitted[-1]
     losses = [f.histories_[0]["loss"][-1] for f in fitted]

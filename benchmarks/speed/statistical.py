@@ -103,7 +103,8 @@ def time_ours(name: str, series: list, ids: list[int], runs: int) -> tuple[list[
 def time_adjustment(series: list, runs: int) -> tuple[list[float], list[Deseasonalizer]]:
     """Seconds of each run of the seasonal adjustment alone (test, decomposition, adjusting the
     training part, re-seasonalising 18 forecasts) over all series, and the fitted adjusters."""
-    seconds, fitted = [], []
+    seconds: list[float] = []
+    fitted: list[Deseasonalizer] = []
     for _ in range(runs):
         start = time.perf_counter()
         fitted = []

@@ -30,13 +30,13 @@ from pathlib import Path
 
 import numpy as np
 
-from forecast_bench import models
 from forecast_bench.benchmarks.config import DataSpec
 from forecast_bench.benchmarks.data.collection import load_collection
 from forecast_bench.benchmarks.speed import common
 from forecast_bench.benchmarks.speed.common import machine_lines, peer_python, write_report
 from forecast_bench.evaluation.run_folder.results import write_text
 from forecast_bench.models.seasonality import is_seasonal
+from forecast_bench.models.statistical import Theta
 
 HORIZON, PERIOD = 18, 12
 ZERO_POSITIONS = (7, 30, 53)  # training values set to 0
@@ -106,7 +106,7 @@ def ours(y: np.ndarray) -> dict:
     forecasts."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = models.get("theta", period=PERIOD).fit(y)
+        model = Theta(period=PERIOD).fit(y)
     season = model.season_
     kind = "none" if not season.seasonal else "additive" if season.additive else (
         "multiplicative")
@@ -141,6 +141,8 @@ def row(name: str, y: np.ndarray, mine: dict, peer: dict) -> tuple[str, float]:
     line = beyond_a_line(mine["theta"], peer["theta"], mine["sd_scales"])
     scale = float(np.mean(np.abs(y)))
     cells = [f"{v:.2e}" if v is not None else "-" for v in (indices, adjusted, theta, line)]
+    if theta is None:
+        raise ValueError(f"{name}: no Theta forecasts to compare")
     return (f"| {name} | {int(np.sum(y == 0))} | {int(np.sum(y < 0))} | "
             f"{mine['decomposition']} | {peer['decomposition']} | {' | '.join(cells)} | "
             f"{100 * theta / scale:.3f} |"), theta / scale

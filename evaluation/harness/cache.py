@@ -75,7 +75,8 @@ def code_version(model: object) -> str:
     build on each other, e.g. the hybrid on ARIMA and LSTM), the harness's task code, and the
     model class's own module (a third-party model lives outside `models`). Computed once per
     model class and process: a collection run asks for it once per task."""
-    return _class_code_version(type(model))
+    kind: type = type(model)  # annotated: mypy takes a type[X] for unhashable
+    return _class_code_version(kind)
 
 
 @functools.cache

@@ -71,16 +71,23 @@ def run_item(item: Item) -> TaskResult | list[TaskResult]:
     return run_job(item) if isinstance(item, CollectionJob) else run_task(item)
 
 
+def _panel_model(task: Task) -> CollectionForecaster:
+    """A job's task's model: work_units puts only CollectionForecaster tasks in jobs."""
+    if not isinstance(task.model, CollectionForecaster):
+        raise TypeError(f"{type(task.model).__name__} is not a CollectionForecaster")
+    return task.model
+
+
 def run_job(job: CollectionJob) -> list[TaskResult]:
     """fit_collection on every task's training part, forecast_collection from every task's origins;
     never
     raises: a failing job fails each of its tasks with the one-line reason."""
     load_plugins()  # in a worker process, plugin classes get their registered names here
     tasks = job.tasks
-    model = tasks[0].model.clone()
+    model = _panel_model(tasks[0]).clone()
     info: dict[str, object] = {"leaky": model.leaky, "fitted": "", "fit_seconds": np.nan,
                                "predict_seconds": np.nan, "intervals": ""}
-    outcomes: list[Forecast] | list[Exception]
+    outcomes: Sequence[Forecast | Exception]
     one_steps: list[np.ndarray] = []
     # Each task is charged an equal share of the job's seconds, so that the cost per series
     # compares with a per-series model's.
@@ -90,7 +97,8 @@ def run_job(job: CollectionJob) -> list[TaskResult]:
         try:
             start = time.perf_counter()
             model.fit_collection([task.values[: task.fold.train_end - task.fold.train_start]
-                                  for task in tasks], [task.model.period_of() for task in tasks])
+                                  for task in tasks],
+                                 [_panel_model(task).period_of() for task in tasks])
             info["fit_seconds"] = (time.perf_counter() - start) / share
             info["fitted"] = model.describe_fit()
             start = time.perf_counter()

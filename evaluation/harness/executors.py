@@ -85,7 +85,7 @@ def _keep_loky_worker() -> None:
     """Stop loky from recycling this worker as 'leaking': importing TensorFlow adds ~440 MB
     after loky's first-task reference measurement, so every worker that trains a network would
     be killed and restarted, importing TensorFlow again (5 s each). No effect outside loky."""
-    process_executor = sys.modules.get("joblib.externals.loky.process_executor")
+    process_executor: Any = sys.modules.get("joblib.externals.loky.process_executor")
     if process_executor is not None and hasattr(process_executor, "_USE_PSUTIL"):
         process_executor._USE_PSUTIL = False
 

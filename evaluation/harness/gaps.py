@@ -8,7 +8,7 @@ forecast row whose target was filled, so forecasts.csv holds observed targets on
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -21,9 +21,12 @@ MAX_FILLED_TEST_SHARE = 0.5  # a series whose test part is filled beyond this sh
 class Cleaned(Protocol):
     """What this module reads from a cleaned series (benchmarks.data.collection.SeriesData)."""
 
-    id: str
-    n_filled: int
-    n_dropped: int
+    @property
+    def id(self) -> str: ...
+    @property
+    def n_filled(self) -> int: ...
+    @property
+    def n_dropped(self) -> int: ...
 
 
 def totals(items: Iterable[Cleaned]) -> dict[str, object]:
@@ -39,7 +42,7 @@ def totals(items: Iterable[Cleaned]) -> dict[str, object]:
     }
 
 
-def summary_line(data: Mapping[str, object]) -> str | None:
+def summary_line(data: Mapping[str, Any]) -> str | None:
     """'filled 32 values in 3 series (series_info.csv); dropped 2 missing values at series
     ends' from a manifest's data section; None when nothing was filled or dropped."""
     filled, dropped = int(data.get("n_filled") or 0), int(data.get("n_dropped") or 0)

@@ -93,7 +93,7 @@ class WalkForward:
         """The concrete split of one series: "dataset" replaced by its horizon, and the fixed
         protocol written as one fold with one origin (test_size = folds' span = horizon)."""
         horizon = self.horizon
-        if horizon == DATASET:
+        if isinstance(horizon, str):  # DATASET, the one string __post_init__ allows
             if dataset_horizon is None:
                 raise ConfigError("split.horizon = 'dataset' needs a dataset that gives a "
                                   "horizon (M3 does); set split.horizon to a number")
@@ -110,7 +110,8 @@ class WalkForward:
 
     def split(self, n: int, min_train: int = 2) -> list[Fold]:
         """The folds for a series of `n` observations; ConfigError if it is too short."""
-        if self.horizon == DATASET or self.protocol != "rolling":
+        horizon = self.horizon
+        if isinstance(horizon, str) or self.protocol != "rolling":  # str: DATASET
             return self.resolved(None).split(n, min_train)
         n_test = self.n_test(n)
         first_train_end = n - n_test
@@ -124,7 +125,7 @@ class WalkForward:
                 f"({n_test} to test + {needed - n_test} to train); lower split.test_size, "
                 f"shorten split.window, or load more data (data.last)"
             )
-        if n_test < self.folds * self.horizon:
+        if n_test < self.folds * horizon:
             raise ConfigError(
                 f"split.test_size ({n_test}) is too small for {self.folds} folds with horizon "
                 f"{self.horizon}; each fold needs at least {self.horizon} test values"
@@ -134,7 +135,7 @@ class WalkForward:
         for index, size in enumerate(sizes):
             test_end = train_end + size
             start = 0 if self.window == "expanding" else train_end - int(self.window)
-            origins = tuple(range(train_end, test_end - self.horizon + 1, self.step))
+            origins = tuple(range(train_end, test_end - horizon + 1, self.step))
             folds.append(Fold(index, start, train_end, test_end, origins))
             train_end = test_end
         return folds

@@ -150,10 +150,11 @@ def run_plans(
     for indices, item in units:  # a panel job reruns unless every one of its tasks is cached
         hits = ([cache.get(keys[i], functools.partial(TaskResult.from_entry, task=tasks[i]))
                  for i in indices] if cache is not None else [None])
-        if any(hit is None for hit in hits):
+        found = [hit for hit in hits if hit is not None]
+        if len(found) < len(hits):
             pending.append((indices, item))
         else:
-            for index, hit in zip(indices, hits, strict=True):
+            for index, hit in zip(indices, found, strict=True):
                 finished(index, hit, cached=True)
     if cache is not None:
         cache.warn_invalid()  # one line for every entry that failed its checksum or its task
@@ -182,9 +183,9 @@ def _assemble(tasks: list[Task], results: list[TaskResult], dates: Mapping[str, 
                             **result.row})
         mask = filled.get(task.series)
         if result.forecast is not None:
-            forecast_parts.append(_observed({**_long_columns(task, result.forecast,
-                                                             dates[task.series]),
-                                             **_bound_columns(task, result, levels)}, mask))
+            columns = {**_long_columns(task, result.forecast, dates[task.series]),
+                       **_bound_columns(task, result, result.forecast.size, levels)}
+            forecast_parts.append(_observed(columns, mask))
             for member, forecast in enumerate(result.members):
                 member_parts.append(_observed({**_long_columns(task, forecast,
                                                                dates[task.series]),
@@ -246,11 +247,10 @@ def _long_columns(task: Task, forecast: np.ndarray, dates: np.ndarray) -> dict[s
     }
 
 
-def _bound_columns(task: Task, result: TaskResult,
+def _bound_columns(task: Task, result: TaskResult, size: int,
                    levels: Sequence[float]) -> dict[str, np.ndarray]:
-    """lower_<level>/upper_<level> for every level of the run; NaN where this task has none
-    (called for tasks with a forecast)."""
-    size = result.forecast.size
+    """lower_<level>/upper_<level> for every level of the run, `size` values each (the
+    task's forecast's); NaN where this task has none."""
     out = {}
     for level in levels:
         for side, bounds in (("lower", result.lower), ("upper", result.upper)):

@@ -92,7 +92,8 @@ def _bold(names: list, values: list[list[float | None]], best: str | None, lower
         bold[j] = [x is not None and (x == goal or (below is not None and x < below))
                    for x in values[j]]
     for i in range(len(values[0]) if best == "row" and values else 0):
-        found = [values[j][i] for j in range(1, len(values)) if values[j][i] is not None]
+        row = [values[j][i] for j in range(1, len(values))]
+        found = [x for x in row if x is not None]
         for j in range(1, len(values)):
             bold[j][i] = bold[j][i] or (bool(found) and values[j][i] == min(found))
     return bold

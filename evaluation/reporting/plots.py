@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -171,11 +172,12 @@ def model_colors(models: list[str]) -> dict[str, str]:
     (so no two models share a colour up to 20)."""
     if len(models) <= 10:
         return {model: f"C{i}" for i, model in enumerate(models)}
-    palette = plt.get_cmap("tab20").colors
-    return {model: mcolors.to_hex(palette[i % 20]) for i, model in enumerate(models)}
+    tab20 = plt.get_cmap("tab20")  # a listed colormap: tab20(i) is its i-th colour
+    return {model: mcolors.to_hex(tab20(i % 20)) for i, model in enumerate(models)}
 
 
-ACTUAL = {"color": "0.15", "linewidth": 0.9, "zorder": 1}  # thin, dark, beneath the models
+# thin, dark, beneath the models
+ACTUAL: dict[str, Any] = {"color": "0.15", "linewidth": 0.9, "zorder": 1}
 MODEL_WIDTH = 1.4
 
 

@@ -112,7 +112,9 @@ def collection_interval_tables(record: RunRecord,
 def periods_text(info: pd.DataFrame) -> str:
     """The series' seasonal periods in words: "seasonal period 12 on every series", or
     "seasonal period 12 on 3 series, 4 on 2 series"; "" when `info` does not say."""
-    counts = info["period"].dropna().astype(int).value_counts() if "period" in info else []
+    if "period" not in info:
+        return ""
+    counts = info["period"].dropna().astype(int).value_counts()
     if len(counts) == 0:
         return ""
     if len(counts) == 1:
