@@ -48,7 +48,7 @@ def window_differences(a: SavedRun, b: SavedRun) -> list[str]:
     series (collections), folds (test spans, origins, horizon), test dates or actual values."""
     key = ["series"] if isinstance(a, RunRecord) else []
     reasons = []
-    if (isinstance(a, CollectionRecord) and isinstance(b, CollectionRecord)
+    if (isinstance(a, RunRecord) and isinstance(b, RunRecord)
             and set(a.info["id"]) != set(b.info["id"])):
         reasons.append("the series differ")
     fa, fb = (r.folds[[c for c in [*key, "fold", *SPANS] if c in r.folds]].astype(str)
