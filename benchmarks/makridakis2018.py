@@ -54,15 +54,14 @@ BANDS = {"1-6": (1, 6), "7-12": (7, 12), "13-18": (13, 18), "1-18": (1, 18)}
 
 
 def band_scores(step_scores: pd.DataFrame, common: list[str]) -> pd.DataFrame:
-    """sMAPE and MASE per model and horizon band, each series weighted equally (the mean of
-    a series' steps, then over the series, as the paper averages)."""
-    part = step_scores[step_scores["series"].isin(common)]
+    """sMAPE and MASE per model (index) and horizon band of BANDS, each series weighted
+    equally (collection_stats.by_band: the mean of a series' steps, then over the series, as
+    the paper averages)."""
+    long = collection_stats.by_band(step_scores, common, BANDS)
     out = {}
-    for band, (low, high) in BANDS.items():
-        inside = part[part["step"].between(low, high)]
-        per_series = inside.groupby(["model", "series"], sort=False)[["smape", "mase"]].mean()
-        means = per_series.groupby(level="model", sort=False).mean()
-        out[f"sMAPE {band}"], out[f"MASE {band}"] = means["smape"], means["mase"]
+    for band in BANDS:
+        means = long[long["band"] == band].set_index("model")
+        out[f"sMAPE {band}"], out[f"MASE {band}"] = means["smape_mean"], means["mase_mean"]
     return pd.DataFrame(out)
 
 

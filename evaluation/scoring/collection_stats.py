@@ -1,9 +1,10 @@
 """Accuracy across many series (a panel such as M3): per-series scores, M4's OWA, ranks and the
 Friedman / Nemenyi tests of Demsar (2006).
 
-Metrics follow `evaluation.scoring.metrics` exactly (rmse, mae, mape, smape, mase), vectorised over
-groups. Aggregates are computed only over the "common" series: those on which every model has
-a finite sMAPE and MASE, so that every model is judged on the same series.
+Per-series scores (rmse, mae, mape, smape, mase) come from `evaluation.scoring.reductions`, the
+same reducer as the single-series tables of `evaluation.scoring.metrics`. Aggregates are
+computed only over the "common" series: those on which every model has a finite sMAPE and
+MASE, so that every model is judged on the same series.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from forecast_bench.evaluation.scoring import reductions
+
 SCORE_COLUMNS = ["series", "model", "n", "rmse", "mae", "mape", "smape", "mase"]
 STEP_COLUMNS = ["series", "model", "step", "n", "smape", "mase"]
 COVERAGE_COLUMNS = ["model", "n_series", "n_common", "n_too_short", "left_out"]
@@ -23,6 +26,7 @@ AGGREGATE_COLUMNS = ["model", "n_series", "smape_mean", "smape_median", "mase_me
 OWN_COLUMNS = ["model", "own_series", "own_smape_mean", "own_mase_mean"]
 CATEGORY_COLUMNS = ["category", "model", "n_series", "smape_mean", "mase_mean", "owa"]
 BY_STEP_COLUMNS = ["model", "step", "smape_mean", "mase_mean"]
+BY_BAND_COLUMNS = ["model", "band", "smape_mean", "mase_mean"]
 UNCATEGORISED = "(none)"  # category of a series the categories mapping does not name
 LEFT_OUT_SHOWN = 10  # coverage's left_out lists at most this many series ids
 
@@ -78,84 +82,20 @@ NOTES: dict[str, str] = {
 }
 
 
-def _row_frame(forecasts: pd.DataFrame, scales: pd.DataFrame) -> pd.DataFrame:
-    """The forecasts with each row's MASE scale (NaN where its series' fold has none)."""
-    cols = ["series", "model", "fold", "step", "y_true", "y_pred"]
-    frame = forecasts[[c for c in cols if c in forecasts.columns]].reset_index(drop=True)
-    known = scales[["series", "fold", "scale"]]
-    if known.duplicated(["series", "fold"]).any():
-        raise ValueError("scales has several rows for one (series, fold)")
-    merged = frame.merge(known, on=["series", "fold"], how="left", sort=False)
-    return merged
-
-
-def _groups(frame: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(group of each row, first row of each group); groups ordered key by key, each key's
-    values in order of first appearance except step, ascending."""
-    code = np.zeros(len(frame), dtype=np.int64)
-    for key in keys:
-        codes, uniques = pd.factorize(frame[key], sort=key == "step", use_na_sentinel=False)
-        code = code * max(len(uniques), 1) + codes
-    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
-    return inverse.ravel(), first
-
-
-def _group_mean(values: np.ndarray, group: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Mean per group; a NaN anywhere in a group makes its mean NaN (as np.mean)."""
-    return np.bincount(group, weights=values, minlength=len(counts)) / counts
-
-
-def _group_any(flags: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
-    return np.bincount(group, weights=flags.astype(float), minlength=n_groups) > 0
-
-
-def _scored(forecasts: pd.DataFrame, scales: pd.DataFrame, keys: Sequence[str],
-            metrics: Sequence[str]) -> pd.DataFrame:
-    """Metrics per group of `keys`, each as `evaluation.scoring.metrics` defines it."""
-    frame = _row_frame(forecasts, scales)
-    if not len(frame):
-        return pd.DataFrame(columns=[*keys, "n", *metrics])
-    group, first = _groups(frame, keys)
-    counts = np.bincount(group).astype(float)
-    actual = frame["y_true"].to_numpy(dtype=float)
-    pred = frame["y_pred"].to_numpy(dtype=float)
-    scale = frame["scale"].to_numpy(dtype=float)
-    err = actual - pred
-    abs_err = np.abs(err)
-    out = frame.loc[first, list(keys)].reset_index(drop=True)
-    out["n"] = counts.astype(int)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        if "rmse" in metrics:
-            out["rmse"] = np.sqrt(_group_mean(err**2, group, counts))
-        if "mae" in metrics:
-            out["mae"] = _group_mean(abs_err, group, counts)
-        if "mape" in metrics:  # NaN if any actual is 0, or tiny actuals overflow
-            value = _group_mean(np.abs(err / actual), group, counts) * 100
-            zero = _group_any(actual == 0, group, len(counts))
-            out["mape"] = np.where(zero | ~np.isfinite(value), np.nan, value)
-        denom = np.abs(actual) + np.abs(pred)  # a 0-vs-0 term counts 0; NaN stays NaN
-        terms = np.where(denom != 0, 200 * abs_err / np.where(denom != 0, denom, 1.0), 0.0)
-        out["smape"] = _group_mean(terms, group, counts)
-        bad = _group_any(~np.isfinite(scale) | (scale <= 0), group, len(counts))
-        value = _group_mean(abs_err / np.where(np.isfinite(scale) & (scale > 0), scale, 1.0),
-                            group, counts)
-        out["mase"] = np.where(bad, np.nan, value)
-    return out[[*keys, "n", *metrics]]
-
-
 def series_scores(forecasts: pd.DataFrame, scales: pd.DataFrame) -> pd.DataFrame:
     """rmse, mae, mape, smape, mase per (series, model), pooled over folds, origins and steps.
 
     MASE divides each |error| by its own fold's scale (`scales`: series, fold, scale); NaN if
     any scale used is missing, not finite or <= 0. Series, then models, in first-seen order.
     """
-    return _scored(forecasts, scales, ["series", "model"],
-                   ["rmse", "mae", "mape", "smape", "mase"])
+    return reductions.grouped_scores(forecasts, reductions.row_scales(forecasts, scales),
+                                     ["series", "model"], SCORE_COLUMNS[3:])
 
 
 def series_step_scores(forecasts: pd.DataFrame, scales: pd.DataFrame) -> pd.DataFrame:
     """smape and mase per (series, model, step), pooled over folds and origins."""
-    return _scored(forecasts, scales, ["series", "model", "step"], ["smape", "mase"])
+    return reductions.grouped_scores(forecasts, reductions.row_scales(forecasts, scales),
+                                     ["series", "model", "step"], STEP_COLUMNS[4:])
 
 
 def _left_out(ids: list[str]) -> str:
@@ -295,6 +235,24 @@ def by_step(step_scores: pd.DataFrame, common: Sequence[str], reference: str) ->
     table = table.sort_values("step", kind="stable").sort_values(
         "model", key=lambda s: s.map(order), kind="stable")
     return table[BY_STEP_COLUMNS].reset_index(drop=True)
+
+
+def by_band(step_scores: pd.DataFrame, common: Sequence[str],
+            bands: Mapping[str, tuple[int, int]]) -> pd.DataFrame:
+    """Per (model, band): smape and mase of each common series averaged over the band's steps
+    (`bands`: name -> first and last step, inclusive; bands may overlap), then over the series
+    with equal weight, as Makridakis et al. (2018) average. Models first-seen, bands in order."""
+    part = step_scores[step_scores["series"].isin(list(common))]
+    tables = []
+    for band, (low, high) in bands.items():
+        inside = part[part["step"].between(low, high)]
+        per_series = inside.groupby(["model", "series"], sort=False)[["smape", "mase"]].mean()
+        means = per_series.groupby(level="model", sort=False).mean().reset_index()
+        means.insert(1, "band", band)
+        tables.append(means.rename(columns={"smape": "smape_mean", "mase": "mase_mean"}))
+    if not tables:
+        return pd.DataFrame(columns=BY_BAND_COLUMNS)
+    return pd.concat(tables, ignore_index=True)[BY_BAND_COLUMNS]
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,8 @@ pinball (quantile) loss of the bounds, for one level on arrays or per group of a
 An interval at level L (percent) has alpha = 1 - L/100. A point whose lower or upper bound is NaN
 (e.g. a conformal interval with too few calibration errors) is left out of that level's scores
 and counted as missing; a NaN actual among the scored points makes the scores NaN (as in
-`evaluation.scoring.metrics`). Groups follow `evaluation.scoring.collection_stats`' order (key by
-key, first-seen, step
-ascending); levels ascend within a group.
+`evaluation.scoring.metrics`). Groups follow `evaluation.scoring.reductions.groups`' order (key
+by key, first-seen, step ascending); levels ascend within a group.
 """
 
 from __future__ import annotations
@@ -16,8 +15,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from forecast_bench.evaluation.scoring import collection_stats, metrics
-from forecast_bench.evaluation.scoring.collection_stats import _groups
+from forecast_bench.evaluation.scoring import reductions
 from forecast_bench.models.intervals import level_name
 
 METRICS = ["coverage", "width", "msis", "winkler", "pinball"]
@@ -141,15 +139,6 @@ def levels_in(forecasts: pd.DataFrame) -> list[float]:
     return sorted(levels)
 
 
-def _row_scales(forecasts: pd.DataFrame,
-                scales: pd.DataFrame | Mapping[int, float] | None) -> np.ndarray:
-    """Each row's MASE scale, as the point metrics find it: from a (series, fold, scale)
-    frame (a collection) or a fold -> scale mapping (one series); NaN where unknown."""
-    if isinstance(scales, pd.DataFrame):
-        return collection_stats._row_frame(forecasts, scales)["scale"].to_numpy(dtype=float)
-    return metrics._row_scales(forecasts, scales)
-
-
 def interval_scores(forecasts: pd.DataFrame,
                     scales: pd.DataFrame | Mapping[int, float] | None,
                     keys: Sequence[str], levels: Sequence[float] | None = None) -> pd.DataFrame:
@@ -171,10 +160,10 @@ def interval_scores(forecasts: pd.DataFrame,
     if not len(forecasts) or not levels:
         return pd.DataFrame(columns=columns)
     frame = forecasts.reset_index(drop=True)
-    group, first = _groups(frame, keys)
+    group, first = reductions.groups(frame, keys)
     n_groups = len(first)
     y = frame["y_true"].to_numpy(dtype=float)
-    scale = _row_scales(frame, scales)
+    scale = reductions.row_scales(frame, scales)
     good_scale = np.isfinite(scale) & (scale > 0)
     safe_scale = np.where(good_scale, scale, 1.0)
     shape = (n_groups, len(levels))

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from forecast_bench.evaluation.scoring import reductions
 from forecast_bench.models.errors import DataError
 
 KEYS = ["fold", "origin", "step"]  # identify one forecast; shared by all models of a run
@@ -110,85 +111,57 @@ def scales_from_folds(folds: pd.DataFrame) -> dict[int, float]:
     return {int(f): float(s) for f, s in zip(folds["fold"], folds["naive_mae_train"], strict=True)}
 
 
-def _row_scales(forecasts: pd.DataFrame, scales: Mapping[int, float] | None) -> np.ndarray:
-    """Each forecast's MASE scale: its fold's training naive MAE (NaN when not known)."""
-    if scales is None or not len(forecasts):
-        return np.full(len(forecasts), np.nan)
-    known = {int(f): float(s) for f, s in scales.items()}
-    return np.array([known.get(int(f), np.nan) for f in forecasts["fold"]], dtype=float)
-
-
-def _scores(part: pd.DataFrame, scale: np.ndarray) -> dict[str, float]:
-    """Every metric of SCORES on one set of forecasts (scale: one MASE scale per row)."""
-    y_true, y_pred = part["y_true"], part["y_pred"]
-    direction = (directional_accuracy(part["y_origin"], y_true, y_pred)
-                 if "y_origin" in part.columns else float("nan"))
-    return {"n": len(part), "rmse": rmse(y_true, y_pred), "mae": mae(y_true, y_pred),
-            "mape": mape(y_true, y_pred), "smape": smape(y_true, y_pred),
-            "mase": mase(y_true, y_pred, scale), "directional_accuracy": direction}
-
-
 def scores_by_fold(
     forecasts: pd.DataFrame, scales: Mapping[int, float] | None = None
 ) -> pd.DataFrame:
-    """Every metric of each model on each fold (one row per model and fold).
+    """Every metric of each model on each fold (one row per model and fold, first-seen order).
 
     mase is NaN without `scales` (fold -> training naive MAE) or for a fold it lacks.
     """
-    forecasts = _reindexed(forecasts)
-    row_scales = _row_scales(forecasts, scales)
-    rows = [
-        {"model": model, "fold": fold, **_scores(part, row_scales[part.index.to_numpy()])}
-        for (model, fold), part in forecasts.groupby(["model", "fold"], sort=False)
-    ]
-    return pd.DataFrame(rows, columns=["model", "fold", *SCORES])
+    return reductions.grouped_scores(forecasts, reductions.row_scales(forecasts, scales),
+                                     ["model", "fold"], SCORES[1:], seen_order=True)
 
 
 def scores_by_step(
     forecasts: pd.DataFrame, scales: Mapping[int, float] | None = None,
     reference: str = "naive",
 ) -> pd.DataFrame:
-    """Every metric of each model at each horizon step, pooled over folds.
+    """Every metric of each model at each horizon step, pooled over folds (models first-seen,
+    steps ascending).
 
     rmse_vs_<reference>: Theil's U2 on the forecasts of that step both models made.
     """
-    forecasts = _reindexed(forecasts)
-    row_scales = _row_scales(forecasts, scales)
-    rows = []
-    for step in sorted(forecasts["step"].unique()):
-        at_step = forecasts[forecasts["step"] == step]
-        for model, part in at_step.groupby("model", sort=False):
-            rows.append({"model": model, "step": int(step),
-                         **_scores(part, row_scales[part.index.to_numpy()]),
-                         f"rmse_vs_{reference}": relative_rmse(at_step, model, reference)})
-    columns = ["model", "step", *SCORES, f"rmse_vs_{reference}"]
-    table = pd.DataFrame(rows, columns=columns)
-    order = {model: i for i, model in enumerate(dict.fromkeys(forecasts["model"]))}
-    table = table.sort_values("step", kind="stable")
-    return table.sort_values("model", key=lambda s: s.map(order), kind="stable").reset_index(
-        drop=True)
+    keys = ["model", "step"]
+    table = reductions.grouped_scores(forecasts, reductions.row_scales(forecasts, scales),
+                                      keys, SCORES[1:])
+    return _with_relative(table, forecasts, keys, reference)
 
 
-def _reindexed(forecasts: pd.DataFrame) -> pd.DataFrame:
-    """The forecasts with a fresh 0..n-1 index (rows then match positions)."""
-    return forecasts.reset_index(drop=True)
+def _with_relative(table: pd.DataFrame, forecasts: pd.DataFrame, keys: list[str],
+                   reference: str) -> pd.DataFrame:
+    """`table` (one row per group of `keys`) with rmse_vs_<reference> (NaN where undefined)."""
+    relative = reductions.relative_rmse_by(forecasts, keys, reference, KEYS)
+    name = f"rmse_vs_{reference}"
+    merged = table.merge(relative.rename(columns={"theil_u2": name}), on=keys, how="left",
+                         sort=False)
+    return merged[[*table.columns, name]]
 
 
 def relative_rmse(forecasts: pd.DataFrame, model: str, reference: str) -> float:
-    """Theil's U2 of `model` against `reference`, on the forecasts both of them made."""
-    mine = forecasts[forecasts.model == model]
-    ref = forecasts[forecasts.model == reference]
-    both = mine.merge(ref, on=[*KEYS, "y_true"], suffixes=("", "_ref"))
-    if both.empty:
-        return float("nan")
-    return theil_u2(both.y_true, both.y_pred, both.y_pred_ref)
+    """Theil's U2 of `model` against `reference`, on the forecasts both of them made (one
+    group of `reductions.relative_rmse_by`); NaN when they share none."""
+    both = forecasts[forecasts.model.isin([model, reference])]
+    table = reductions.relative_rmse_by(both, ["model"], reference, KEYS)
+    mine = table.loc[table.model == model, "theil_u2"]
+    return float(mine.iloc[0]) if len(mine) else float("nan")
 
 
 def seed_spread(members: pd.DataFrame, model: str) -> tuple[float, float]:
     """Mean and std (ddof=1) over ensemble members of each member's pooled RMSE (NaN, NaN
     without several members)."""
     mine = members[members.model == model]
-    scores = [rmse(part.y_true, part.y_pred) for _, part in mine.groupby("member")]
+    scores = reductions.grouped_scores(mine, None, ["member"], ["rmse"],
+                                       sorted_keys=["member"])["rmse"].to_numpy(dtype=float)
     if len(scores) < 2:
         return float("nan"), float("nan")
     return float(np.mean(scores)), float(np.std(scores, ddof=1))
@@ -207,34 +180,28 @@ def summarize(
     ddof=1; NaN for one fold; mase_fold_mean NaN if any fold's is). rmse_vs_<reference>:
     Theil's U2 on shared forecasts. rmse_seed_mean/_std: over the members' own RMSEs.
     """
-    forecasts = _reindexed(forecasts)
-    row_scales = _row_scales(forecasts, scales)
+    row_scales = reductions.row_scales(forecasts, scales)
+    pooled = _with_relative(reductions.grouped_scores(forecasts, row_scales, ["model"]),
+                            forecasts, ["model"], reference).set_index("model")
     by_fold = scores_by_fold(forecasts, scales)
     members = members if members is not None else pd.DataFrame(columns=["model", "member"])
     rows = []
     for model, runs in status.groupby("model", sort=False):
-        mine = forecasts[forecasts.model == model]
-        pooled = _scores(mine, row_scales[mine.index.to_numpy()])
+        mine = pooled.loc[model] if model in pooled.index else pd.Series(dtype=float)
         folds = by_fold[by_fold.model == model]
         seed_mean, seed_std = seed_spread(members, model)
         rows.append({
             "model": model,
             "leaky": bool(runs.get("leaky", pd.Series([False])).any()),
-            "rmse": pooled["rmse"],
-            "mse": pooled["rmse"] ** 2,
-            "mae": pooled["mae"],
-            "mape": pooled["mape"],
-            "smape": pooled["smape"],
-            "mase": pooled["mase"],
-            "directional_accuracy": pooled["directional_accuracy"],
+            **{metric: float(mine.get(metric, np.nan)) for metric in reductions.POINT_METRICS},
             "rmse_fold_mean": folds.rmse.mean(),
             "rmse_fold_std": folds.rmse.std(ddof=1),
             "mae_fold_mean": folds.mae.mean(),
             "mase_fold_mean": folds.mase.mean(skipna=False),
-            f"rmse_vs_{reference}": relative_rmse(forecasts, model, reference),
+            f"rmse_vs_{reference}": float(mine.get(f"rmse_vs_{reference}", np.nan)),
             "rmse_seed_mean": seed_mean,
             "rmse_seed_std": seed_std,
-            "n_forecasts": len(mine),
+            "n_forecasts": int(mine.get("n", 0)),
             "folds_ok": f"{(runs.status == 'ok').sum()}/{len(runs)}",
             "seconds": runs.fit_seconds.sum() + runs.predict_seconds.sum(),
         })
