@@ -20,7 +20,6 @@ from forecast_bench.evaluation.harness.executors import ExecutorSpec
 from forecast_bench.evaluation.harness.splits import DATASET, Fold
 from forecast_bench.evaluation.harness.walk_forward import SeriesPlan, WalkForwardResult
 from forecast_bench.evaluation.run_folder import results, run_files
-from forecast_bench.evaluation.run_folder.record import SKIPPED_COLUMNS
 from forecast_bench.evaluation.scoring.analysis import Analysis
 from forecast_bench.evaluation.scoring.collection_analysis import CollectionAnalysis
 from forecast_bench.models.base import Forecaster
@@ -113,7 +112,7 @@ def _no_horizon(cfg: RunConfig, item: SeriesData) -> None:
 
 def skipped_frame(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
     """skipped.csv: (series, model, reason); model empty where the whole series was left out."""
-    return pd.DataFrame(rows, columns=SKIPPED_COLUMNS)
+    return pd.DataFrame(rows, columns=run_files.SKIPPED_COLUMNS)
 
 
 def model_counts(labels: list[str], plans: list[SeriesPlan],

@@ -15,14 +15,11 @@ from forecast_bench.evaluation.harness.cache import TaskCache, code_version, tas
 from forecast_bench.evaluation.harness.executors import ExecutorSpec, run_all
 from forecast_bench.evaluation.harness.splits import Fold
 from forecast_bench.evaluation.harness.task import Task, TaskResult
+from forecast_bench.evaluation.run_folder import run_files
 from forecast_bench.models.base import Forecaster
 from forecast_bench.models.intervals import level_name
 
-# y_origin: the last value the forecast saw (for directional accuracy)
-FORECAST_COLUMNS = ["series", "model", "fold", "origin", "target", "step", "y_origin", "y_true",
-                    "y_pred"]
-STATUS_COLUMNS = ["series", "model", "fold", "status", "reason", "leaky", "fitted",
-                  "intervals", "fit_seconds", "predict_seconds", "warnings", "cached"]
+FORECAST_COLUMNS, STATUS_COLUMNS = run_files.FORECAST_COLUMNS, run_files.STATUS_COLUMNS
 
 
 def interval_columns(levels: Sequence[float]) -> list[str]:

@@ -27,9 +27,9 @@ REQUIRED = (run_files.CONFIG, run_files.SERIES, run_files.FOLDS, run_files.FOREC
             run_files.STATUS)
 FOLD_DATES = ("train_start", "train_end", "test_start", "test_end")
 # columns the tables and plots need (a run of one series may lack forecasts.csv's series column)
-FORECAST_COLUMNS = ("model", "fold", "origin", "target", "step", "y_origin", "y_true", "y_pred")
+FORECAST_COLUMNS = tuple(c for c in run_files.FORECAST_COLUMNS if c != "series")
 FOLD_SCALE = ("fold", "naive_mae_train")  # MASE's scale
-SKIPPED_COLUMNS = ["series", "model", "reason"]  # model: empty where the whole series was
+SKIPPED_COLUMNS = run_files.SKIPPED_COLUMNS
 _IDS = {"series": str, "id": str}
 
 

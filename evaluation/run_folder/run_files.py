@@ -1,4 +1,6 @@
-"""One home for the names of a run folder's files (results/<run-id>/...)."""
+"""The run folder's format in one place: its files' names (results/<run-id>/...) and the
+columns of the raw tables every run writes. The harness builds its tables with these columns,
+`results` writes them and `record` reads them back."""
 
 from __future__ import annotations
 
@@ -18,3 +20,10 @@ SUMMARY_MD = "summary.md"
 REPORT = "report.html"
 TABLES = "tables"  # folder: every table as .md, .tex and .html
 PLOTS = "plots"  # folder: every figure as .png
+
+# y_origin: the last value the forecast saw (for directional accuracy)
+FORECAST_COLUMNS = ["series", "model", "fold", "origin", "target", "step", "y_origin", "y_true",
+                    "y_pred"]  # then lower_<level>, upper_<level> per interval level
+STATUS_COLUMNS = ["series", "model", "fold", "status", "reason", "leaky", "fitted",
+                  "intervals", "fit_seconds", "predict_seconds", "warnings", "cached"]
+SKIPPED_COLUMNS = ["series", "model", "reason"]  # model: empty where the whole series was
