@@ -26,7 +26,7 @@ test: $(STAMP)
 	fi
 
 # ruff, then mypy on the package as installed (forecast_bench.models, .evaluation, .benchmarks;
-# benchmarks/dev/typecheck.py): about 10 s with a cold cache (.mypy_cache/), under 1 s warm
+# benchmarks/dev/typecheck.py): 10-15 s with a cold cache (.mypy_cache/), under 1 s warm
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python benchmarks/dev/typecheck.py

@@ -7,7 +7,7 @@ import dataclasses
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from forecast_bench.benchmarks.data import is_collection_source
 from forecast_bench.benchmarks.run import interrupts
@@ -21,7 +21,7 @@ SOURCES_HELP = ("msft, sunspots, lynx, csv:PATH, long:PATH, wide:PATH, m3, m3:ye
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors (exit 2) instead of usage dumps."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 

@@ -20,7 +20,7 @@ def test_ruff_is_clean():
 
 def test_mypy_is_clean():
     """mypy on the package as installed (benchmarks/dev/typecheck.py, as `make lint` runs it):
-    about 10 s with a cold cache, under 1 s warm."""
+    10-15 s with a cold cache, under 1 s warm."""
     assert importlib.util.find_spec("mypy"), "mypy is not installed; pip install -e '.[dev]'"
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "dev" / "typecheck.py")],
                           capture_output=True, text=True)

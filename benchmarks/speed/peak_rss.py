@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 
 def _read(path: str) -> str:
@@ -105,7 +106,7 @@ class Sampler(threading.Thread):
             self.done.wait(self.interval)
 
 
-def measure(command: list[str], log: Path | None, interval: float) -> dict[str, object]:
+def measure(command: list[str], log: Path | None, interval: float) -> dict[str, Any]:
     """Run `command` (output to `log`), sampling its tree; return the figures described above."""
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     try:
@@ -119,8 +120,8 @@ def measure(command: list[str], log: Path | None, interval: float) -> dict[str, 
         sampler.done.set()
         sampler.join()
     finally:
-        if log:
-            out.close()  # type: ignore[union-attr]
+        if not isinstance(out, int):  # the log file (subprocess.DEVNULL is an int)
+            out.close()
     workers = [{"pid": pid, "kind": sampler.kinds[pid], "hwm_kib": hwm}
                for pid, hwm in sampler.hwm.items() if pid != proc.pid]
     return {
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give the command to run after --")
     result = measure(command, args.log, args.interval)
     print(json.dumps(result), flush=True)
-    return int(result["returncode"])  # type: ignore[call-overload]
+    return int(result["returncode"])
 
 
 if __name__ == "__main__":
