@@ -127,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report", help="rebuild a run's tables, plots and report.html from its saved forecasts")
     report.add_argument("run_dir", help="a run folder, e.g. results/<run-id>")
+    report.add_argument("--series", help="also the single-series report (EDA, DM tests, forecast "
+                        "plots) of this series of a collection run, in RUN_DIR/series/SERIES/")
     report.set_defaults(handler=_cmd_report)
 
     compare = commands.add_parser("compare", help="print what changed between two runs")
@@ -309,12 +311,9 @@ def _cmd_table(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from forecast_bench.benchmarks.run.outputs import write_outputs
-    from forecast_bench.evaluation.run_folder.record import load_run
+    from forecast_bench.benchmarks.run.outputs import rebuild
 
-    run_dir = Path(args.run_dir)
-    write_outputs(load_run(run_dir), run_dir)
-    print(f"report: {run_dir / 'report.html'}")
+    print(f"report: {rebuild(Path(args.run_dir), args.series)}")
     return 0
 
 

@@ -4,6 +4,7 @@ a single-series run against a collection, compared as collections."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -157,3 +158,26 @@ def test_filled_last_targets_leave_the_horizon_as_configured(tmp_path, capsys):
     code, out, _ = compare(capsys, *runs)
     assert code == 0
     assert "horizon 14)" in out and "horizon 12" not in out and "differ" not in out
+
+
+def test_report_writes_one_series_sections_of_a_collection_run(capsys, runs, tmp_path):
+    """`report RUN --series ID` on a collection run: that series' single-series report (EDA,
+    Diebold-Mariano tests, forecast plots) in RUN/series/ID/, from its own forecasts; the run's
+    own report untouched; an unknown series is a one-line error."""
+    run = tmp_path / "run"
+    shutil.copytree(runs[0], run)
+    before = (run / "report.html").read_bytes()
+    assert main(["report", str(run), "--series", "s3"]) == 0
+    folder = run / "series" / "s3"
+    assert str(folder / "report.html") in capsys.readouterr().out
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "Diebold-Mariano" in html and (folder / "plots" / "eda_price.png").is_file()
+    summary = pd.read_csv(folder / "summary.csv").set_index("model")
+    forecasts = pd.read_csv(run / "forecasts.csv", dtype={"series": str})
+    mine = forecasts[(forecasts.series == "s3") & (forecasts.model == "drift")]
+    by_hand = float(np.sqrt(np.mean((mine.y_true - mine.y_pred) ** 2)))
+    assert summary.loc["drift", "rmse"] == pytest.approx(by_hand, rel=1e-9)
+    assert (run / "report.html").read_bytes() == before
+    assert main(["report", str(run), "--series", "nope"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and "no evaluated series 'nope'" in error

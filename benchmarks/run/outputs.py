@@ -12,7 +12,7 @@ from forecast_bench.benchmarks.run.collection_outputs import write_collection_ou
 from forecast_bench.evaluation.harness import gaps
 from forecast_bench.evaluation.reporting import formats, headline, tables
 from forecast_bench.evaluation.run_folder import results, run_files
-from forecast_bench.evaluation.run_folder.record import RunRecord, SeriesRecord
+from forecast_bench.evaluation.run_folder.record import RunRecord, SeriesRecord, load_run
 from forecast_bench.evaluation.scoring import interval_metrics, significance
 from forecast_bench.evaluation.scoring.analysis import (
     Analysis,
@@ -33,6 +33,21 @@ def write_outputs(record: RunRecord, run_dir: Path) -> Analysis | CollectionAnal
     if not record.is_single:
         return write_collection_outputs(record, run_dir)
     return write_series_outputs(record.one(), run_dir)
+
+
+def rebuild(run_dir: Path, series: str | None = None) -> Path:
+    """`forecast-bench report`: the run's derived files rebuilt from its saved forecasts; with
+    `series` on a collection run, that series' single-series report (EDA, DM tests, forecast
+    plots) in run_dir/series/<series>/. Returns the report written."""
+    run = load_run(run_dir)
+    if series is None or run.is_single:
+        write_outputs(run, run_dir)
+        return run_dir / run_files.REPORT
+    one = run.one(series)
+    folder = run_dir / "series" / str(one.series.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_series_outputs(one, folder)
+    return folder / run_files.REPORT
 
 
 def write_series_outputs(record: SeriesRecord, run_dir: Path) -> Analysis:
