@@ -52,6 +52,8 @@ def _levels(text: str) -> tuple[float, ...]:
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"--levels takes percentages separated by commas, e.g. 80,95, got {text!r}") from None
+
+
 _last = _int_or("all", "--last takes a count or 'all'")
 
 

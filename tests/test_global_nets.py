@@ -99,6 +99,7 @@ def test_each_series_is_preprocessed_on_its_own_training_part_only(spy):
     model = models.get("mlp_global", **TINY).fit_collection(TRAIN, PERIODS)
     other = models.get("mlp_global", **TINY).fit_collection([TRAIN[0], TRAIN[1] * 7 + 3, TRAIN[2]],
                                                             PERIODS)
+
     def same(pipe: Pipeline, y: np.ndarray, period: int) -> None:
         alone = Pipeline.fit(y, period, model.config.steps())
         assert dataclasses.replace(pipe, season=alone.season) == alone

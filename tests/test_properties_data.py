@@ -16,6 +16,7 @@ from tests.properties_common import FAST, one_line
 
 # --- CSV loading -------------------------------------------------------------------------------
 
+
 def load_bytes(content: bytes, **spec: object) -> Dataset | None:
     """Load `content` as a CSV file: a clean Dataset, or None after a one-line DataError.
 

@@ -170,7 +170,6 @@ def _float(value: float) -> float | None:
     return None if pd.isna(value) else float(value)
 
 
-
 def dataset_summary(dataset: Dataset, item: SeriesData | None = None) -> str:
     """One series in a few lines: its provenance, size, dates, figures and notes; with `item`
     (the series as a run reads it), its frequency and the seasonal period the models get."""

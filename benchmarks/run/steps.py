@@ -29,9 +29,12 @@ CACHE_DIR = ".cache"  # inside the results folder
 # split.horizon = "dataset" for a series whose dataset gives none: M4's horizon for its frequency
 M4_HORIZONS = {"yearly": 6, "quarterly": 8, "monthly": 18, "weekly": 13, "daily": 14,
                "business daily": 14}
+
+
 @dataclasses.dataclass(frozen=True)
 class RunOutcome:
-    """A finished run; a collection run has a Collection and a CollectionAnalysis."""
+    """A finished run: one series has its Dataset and an Analysis, a collection run its
+    Collection and a CollectionAnalysis."""
 
     run_dir: Path
     dataset: Dataset | Collection

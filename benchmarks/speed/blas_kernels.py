@@ -99,5 +99,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {label}{same} | " + " | ".join(cells) + " |")
     return 0
 
+
 if __name__ == "__main__":
     sys.exit(main())
