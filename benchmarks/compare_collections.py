@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from forecast_bench.benchmarks.run_diff import (
     CHANGE_NOTE,
@@ -19,9 +18,9 @@ from forecast_bench.evaluation.reporting import formats
 from forecast_bench.evaluation.run_folder.record import RunRecord
 from forecast_bench.evaluation.scoring import collection_stats
 from forecast_bench.evaluation.scoring.collection_analysis import analyse_collection
+from forecast_bench.evaluation.scoring.pairwise import wilcoxon_p
 
 PAIRED_KEYS = ["series", "origin", "target", "step", "y_true"]  # one forecast of one series
-MIN_SERIES = 2  # fewer paired series: no test
 AGGREGATE_NOTE = ("Aggregates: each run's own table (summary.csv), means over that run's common"
                   " series, OWA against that run's reference; a model added or dropped can"
                   " change the common series.")
@@ -96,16 +95,6 @@ def paired_scores(a: RunRecord, b: RunRecord, model: str,
     both = pd.concat(scores, axis=1, keys=["a", "b"]).astype(float).dropna()
     both = both[np.isfinite(both).all(axis=1)]
     return both["a"].to_numpy(dtype=float), both["b"].to_numpy(dtype=float)
-
-
-def wilcoxon_p(first: np.ndarray, second: np.ndarray) -> float:
-    """Two-sided Wilcoxon signed-rank p of second - first (zero differences dropped, scipy's
-    default); 1.0 when every pair is equal, NaN under MIN_SERIES pairs."""
-    if len(first) < MIN_SERIES:
-        return float("nan")
-    if np.array_equal(first, second):
-        return 1.0
-    return float(stats.wilcoxon(second, first).pvalue)
 
 
 def _labelled(model: str, in_a: pd.Index, in_b: pd.Index) -> str:

@@ -181,3 +181,18 @@ def test_report_writes_one_series_sections_of_a_collection_run(capsys, runs, tmp
     assert main(["report", str(run), "--series", "nope"]) == 2
     error = capsys.readouterr().err.strip()
     assert len(error.splitlines()) == 1 and "no evaluated series 'nope'" in error
+
+
+def test_a_collection_run_writes_the_pairwise_wilcoxon_holm_table(capsys, runs):
+    """wilcoxon_holm.csv: each pair of models, Wilcoxon on the per-series MASE of
+    series_scores.csv (scipy by hand), Holm over the three pairs; `table --table wilcoxon`."""
+    run = runs[0]
+    table = pd.read_csv(run / "wilcoxon_holm.csv").set_index(["model_a", "model_b"])
+    scores = pd.read_csv(run / "series_scores.csv", dtype={"series": str})
+    wide = scores.pivot(index="series", columns="model", values="mase")
+    assert len(table) == 3 and (table.series == len(wide)).all()
+    for (a, b), row in table.iterrows():
+        assert row.p == pytest.approx(stats.wilcoxon(wide[b], wide[a]).pvalue, rel=1e-9)
+    assert (table.p_holm >= table.p).all() and (table.p_holm <= 1).all()
+    assert main(["table", str(run), "--table", "wilcoxon"]) == 0
+    assert "Holm p" in capsys.readouterr().out

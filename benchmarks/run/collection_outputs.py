@@ -26,7 +26,10 @@ from forecast_bench.evaluation.scoring.collection_analysis import (
 )
 from forecast_bench.models.errors import ConfigError
 
-COLLECTION_TABLES = ("aggregate", "by_category", "by_step", "coverage", "intervals")
+COLLECTION_TABLES = ("aggregate", "by_category", "by_step", "coverage", "intervals", "wilcoxon")
+PAIRWISE_HEADERS = {"model_a": "A", "model_b": "B", "series": "series", "a_lower": "A lower",
+                    "b_lower": "B lower", "median_diff": "median A - B", "p": "Wilcoxon p",
+                    "p_holm": "Holm p", "differs": "differs"}
 FAN_CHARTS = 3  # series shown with their interval bands (the first of the common series)
 
 
@@ -45,6 +48,9 @@ def collection_table(analysis: CollectionAnalysis, name: str, fmt: str) -> str |
         return formats.render_frame(wide.reset_index(), fmt, best="row", floatfmt=".2f")
     if name == "coverage":
         return formats.render_frame(analysis.coverage, fmt)
+    if name == "wilcoxon":  # every pair of models, MASE over the common series
+        return formats.render_frame(analysis.pairwise, fmt, headers=PAIRWISE_HEADERS,
+                                    pvalues=("p", "p_holm"), floatfmt=".3g")
     if name == "intervals":
         if analysis.intervals.empty:
             return None
@@ -60,6 +66,7 @@ def write_collection_outputs(record: RunRecord, run_dir: Path) -> CollectionAnal
     results.write_csv(run_dir / "by_category.csv", analysis.by_category)
     results.write_csv(run_dir / "by_step.csv", analysis.by_step)
     results.write_csv(run_dir / "coverage.csv", analysis.coverage)
+    results.write_csv(run_dir / "wilcoxon_holm.csv", analysis.pairwise)
     if len(analysis.intervals):
         results.write_csv(run_dir / "intervals.csv", analysis.intervals)
         results.write_csv(run_dir / "intervals_by_step.csv", analysis.interval_steps)
@@ -226,9 +233,9 @@ def table_of_run(record: RunRecord, run_dir: Path, table: str, fmt: str) -> str:
         members = pd.read_csv(path, dtype={"series": str}) if path.is_file() else None
         frame = paired_table(analysis.series_scores, members, record.scales, analysis.common)
         return formats.render_frame(frame, fmt, floatfmt=".3g")
-    if name not in ("aggregate", "by_step", "by_category", "coverage", "intervals"):
+    if name not in COLLECTION_TABLES:
         raise ConfigError(f"{run_dir} is a collection run: its tables are summary, steps, "
-                          "categories, coverage, intervals, makridakis2018 and "
+                          "categories, coverage, intervals, wilcoxon, makridakis2018 and "
                           "makridakis2018_pairs")
     text = collection_table(analyse_collection(record), name, fmt)
     if text is None and name == "intervals":

@@ -11,7 +11,7 @@ import pandas as pd
 from forecast_bench.evaluation.reporting import formats
 from forecast_bench.evaluation.reporting.formats import p_text
 from forecast_bench.evaluation.run_folder.record import RunRecord
-from forecast_bench.evaluation.scoring import collection_stats, interval_metrics
+from forecast_bench.evaluation.scoring import collection_stats, interval_metrics, pairwise
 from forecast_bench.evaluation.scoring.analysis import interval_methods, interval_view
 from forecast_bench.models.errors import ModelError
 
@@ -36,6 +36,7 @@ class CollectionAnalysis:
     by_category: pd.DataFrame
     by_step: pd.DataFrame
     friedman: collection_stats.FriedmanResult
+    pairwise: pd.DataFrame  # every pair of models: Wilcoxon on MASE over the common series, Holm
     notes: list[str]
     text: str  # the aggregate table and its notes (summary.md)
     # interval scores averaged over the common series, per (model, level) and per (model,
@@ -85,6 +86,7 @@ def analyse_collection(record: RunRecord) -> CollectionAnalysis:
         by_category=collection_stats.by_category(scores, record.categories, reference),
         by_step=collection_stats.by_step(step_scores, common, reference),
         friedman=friedman,
+        pairwise=pairwise.wilcoxon_holm(scores, common, models, "mase"),
         notes=notes,
         text=text,
         intervals=intervals,
