@@ -20,7 +20,7 @@ from scipy import stats
 
 from forecast_bench.evaluation.run_folder import run_files
 from forecast_bench.evaluation.run_folder.record import RunRecord
-from forecast_bench.evaluation.scoring import collection_stats
+from forecast_bench.evaluation.scoring import collection_stats, pairwise
 
 # run label -> the paper's name for it
 PAPER_NAMES = {
@@ -100,10 +100,8 @@ def paper_table(record: RunRecord, step_scores: pd.DataFrame, common: list[str],
     published = names.map(lambda n: PUBLISHED_18.get(n, (np.nan,) * 3))
     table["paper sMAPE 1-18"] = [p[0] for p in published]
     table["paper MASE 1-18"] = [p[1] for p in published]
-    members_path = run_dir / run_files.MEMBERS
-    if members_path.is_file():
-        members = pd.read_csv(members_path, dtype={"series": str})
-        table = table.join(seed_spread(members, record.scales, common))
+    if len(record.members):  # members.csv, read with the run
+        table = table.join(seed_spread(record.members, record.scales, common))
     one_step_path = run_dir / run_files.ONE_STEP
     if one_step_path.is_file():
         one_step = pd.read_csv(one_step_path, dtype={"series": str})
@@ -162,9 +160,5 @@ def paired_table(series_scores: pd.DataFrame, members: pd.DataFrame | None,
         rows.append(row)
     table = pd.DataFrame(rows)
     if not table.empty:
-        order = np.argsort(table["p"].to_numpy())
-        adjusted = np.maximum.accumulate(
-            np.minimum(1.0, table["p"].to_numpy()[order] * (len(table) - np.arange(len(table)))))
-        table.loc[table.index[order], "p Holm"] = adjusted
-        table = table.drop(columns="p")
+        table["p Holm"] = pairwise.holm(table.pop("p").to_numpy())
     return table

@@ -72,16 +72,8 @@ def write_collection_outputs(record: RunRecord, run_dir: Path) -> CollectionAnal
         results.write_csv(run_dir / "intervals_by_step.csv", analysis.interval_steps)
     results.write_text(run_dir / "friedman.json", json.dumps(_friedman(analysis), indent=2)
                        + "\n")
-    (run_dir / run_files.TABLES).mkdir(exist_ok=True)
-    rendered: dict[str, dict[str, str]] = {}
-    for fmt in ("md", "latex", "html"):
-        rendered[fmt] = {}
-        for name in COLLECTION_TABLES:
-            text = collection_table(analysis, name, fmt)
-            if text is not None:
-                rendered[fmt][name] = text
-                path = run_dir / run_files.TABLES / f"{name}.{formats.EXTENSIONS[fmt]}"
-                results.write_text(path, text)
+    rendered = results.write_tables(
+        run_dir, COLLECTION_TABLES, lambda name, fmt: collection_table(analysis, name, fmt))
     images = write_collection_plots(record, analysis, run_dir / run_files.PLOTS)
     results.write_text(run_dir / run_files.SUMMARY_MD,
                        collection_markdown(record, analysis, rendered["md"]))
@@ -229,8 +221,7 @@ def table_of_run(record: RunRecord, run_dir: Path, table: str, fmt: str) -> str:
             frame = paper_table(record, analysis.step_scores, analysis.common,
                                 analysis.friedman.mean_ranks, run_dir)
             return formats.render_frame(frame, fmt, floatfmt=".2f")
-        path = run_dir / run_files.MEMBERS
-        members = pd.read_csv(path, dtype={"series": str}) if path.is_file() else None
+        members = record.members if len(record.members) else None
         frame = paired_table(analysis.series_scores, members, record.scales, analysis.common)
         return formats.render_frame(frame, fmt, floatfmt=".3g")
     if name not in COLLECTION_TABLES:

@@ -66,12 +66,8 @@ def write_series_outputs(record: SeriesRecord, run_dir: Path) -> Analysis:
                        analysis.dm_statistics.to_csv(float_format="%.6g"))
     names = [name for name in TABLES if (name != "steps" or record.horizon > 1)
              and (name != "intervals" or len(analysis.intervals))]
-    (run_dir / "tables").mkdir(exist_ok=True)
-    rendered = {fmt: {name: render_table(analysis, name, fmt, record.leaky) for name in names}
-                for fmt in ("md", "latex", "html")}  # each once: files, summary.md, report
-    for fmt, texts in rendered.items():
-        for name, text in texts.items():
-            results.write_text(run_dir / "tables" / f"{name}.{formats.EXTENSIONS[fmt]}", text)
+    rendered = results.write_tables(  # each once: files, summary.md, report
+        run_dir, names, lambda name, fmt: render_table(analysis, name, fmt, record.leaky))
     images = write_plots(record, analysis, run_dir / "plots")
     results.write_text(run_dir / run_files.SUMMARY_MD,
                        summary_markdown(record, analysis, rendered["md"]))

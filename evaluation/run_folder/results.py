@@ -8,13 +8,18 @@ import platform
 import secrets
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from forecast_bench.evaluation.harness.cache import installed_versions
+from forecast_bench.evaluation.reporting.formats import EXTENSIONS
+from forecast_bench.evaluation.run_folder import run_files
 from forecast_bench.evaluation.run_folder.atomic import write_atomic
 from forecast_bench.models.errors import ConfigError
+
+TABLE_FORMATS = ("md", "latex", "html")  # tables/ holds each table in these (CSV: table)
 
 PACKAGES = ("forecast-bench", "numpy", "pandas", "scikit-learn", "statsmodels", "pmdarima",
             "tensorflow-cpu", "keras", "matplotlib", "tabulate")
@@ -47,6 +52,23 @@ def write_csv(path: Path, frame: pd.DataFrame, float_format: str | None = "%.10g
 
 def write_json(path: Path, payload: dict) -> None:
     write_text(path, json.dumps(payload, indent=2, default=str) + "\n")
+
+
+def write_tables(run_dir: Path, names: Sequence[str],
+                 render: Callable[[str, str], str | None]) -> dict[str, dict[str, str]]:
+    """Each table of `names` rendered once per format of the folder (render(name, fmt); None:
+    that table is left out) and written to tables/<name>.<ext>; returns fmt -> name -> text,
+    for summary.md and report.html to reuse."""
+    (run_dir / run_files.TABLES).mkdir(exist_ok=True)
+    rendered: dict[str, dict[str, str]] = {}
+    for fmt in TABLE_FORMATS:
+        rendered[fmt] = {}
+        for name in names:
+            text = render(name, fmt)
+            if text is not None:
+                rendered[fmt][name] = text
+                write_text(run_dir / run_files.TABLES / f"{name}.{EXTENSIONS[fmt]}", text)
+    return rendered
 
 
 def package_versions() -> dict[str, str | None]:
