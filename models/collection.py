@@ -66,25 +66,30 @@ class CollectionForecaster(Forecaster):
         results = self._checked_collection(values, idx, horizon)
         if not levels:
             return results
-        calibration = [np.arange(max(self.min_train_size,
-                                     int(o.min()) - horizon - CALIBRATION_WINDOW + 1),
-                                 int(o.max())) for o in idx]
+        calibration = [calibration_origins(o, horizon, self.min_train_size) for o in idx]
         # one panel call for every series' calibration origins (a series with none forecasts
         # from its own origins there, and its result is not used)
         fitted = self._checked_collection(
             values, [c if len(c) else o for c, o in zip(calibration, idx, strict=True)], horizon)
-        out = []
-        for result, y, o, c, past in zip(results, values, idx, calibration, fitted,
-                                         strict=True):
-            errors = np.full((len(c), horizon), np.nan)
-            if len(c):
-                targets = c[:, None] + np.arange(horizon)
-                known = targets < len(y)
-                errors[known] = y[targets[known]] - past.point[known]
-            lower, upper = conformal_bounds(result.point, o, c, errors, levels)
-            out.append(Forecast(result.point, result.members, levels, lower, upper,
-                                "conformal"))
-        return out
+        return [conformal_forecast(result.point, result.members, y, o, c, past.point, levels)
+                for result, y, o, c, past in zip(results, values, idx, calibration, fitted,
+                                                 strict=True)]
+
+    # -- ensembles whose members the harness trains as separate, cached tasks --
+
+    def ensemble_size(self) -> int:
+        """How many independently trained members this model combines (1: the harness runs
+        it as one unit of work)."""
+        return 1
+
+    def member(self, index: int) -> CollectionForecaster:
+        """An unfitted model that trains member `index` alone, exactly as the whole ensemble
+        trains it (ensemble_size() > 1 only)."""
+        raise NotImplementedError(f"model '{self.name}' has no separable members")
+
+    def combine(self, members: np.ndarray) -> np.ndarray:
+        """The ensemble's point forecast from its members' (members first): their mean."""
+        return np.asarray(members, dtype=float).mean(axis=0)
 
     def _checked_collection(self, values: list[np.ndarray], idx: list[np.ndarray],
                             horizon: int) -> list[Forecast]:
@@ -125,3 +130,24 @@ class CollectionForecaster(Forecaster):
                              horizon: int) -> list[Forecast]:
         """One Forecast (origins x horizon) per series, series i seeing only
         series[i][:origin] for each of its origins."""
+
+
+def calibration_origins(origins: np.ndarray, horizon: int, min_train_size: int) -> np.ndarray:
+    """The earlier origins whose errors calibrate conformal bounds at `origins` (possibly none)."""
+    return np.arange(max(min_train_size, int(origins.min()) - horizon - CALIBRATION_WINDOW + 1),
+                     int(origins.max()))
+
+
+def conformal_forecast(point: np.ndarray, members: np.ndarray, y: np.ndarray,
+                       origins: np.ndarray, calibration: np.ndarray, past: np.ndarray,
+                       levels: tuple[float, ...]) -> Forecast:
+    """`point` with conformal bounds at `levels` from the errors of `past`, the same model's
+    forecasts from the `calibration` origins of series `y` (ignored when there are none)."""
+    horizon = point.shape[1]
+    errors = np.full((len(calibration), horizon), np.nan)
+    if len(calibration):
+        targets = calibration[:, None] + np.arange(horizon)
+        known = targets < len(y)
+        errors[known] = y[targets[known]] - past[known]
+    lower, upper = conformal_bounds(point, origins, calibration, errors, levels)
+    return Forecast(point, members, levels, lower, upper, "conformal")

@@ -5,6 +5,12 @@ and forecast for each series.
 A job holds the tasks of one model label, fold index, horizon and levels, across series; it
 yields one TaskResult per task, as `run_task` does for a plain model, so the harness assembles
 and caches them alike. Every other task is a unit of work alone.
+
+An ensemble whose members train independently (`ensemble_size() > 1`: N-BEATS, N-HiTS) makes one
+job per member, each cached on its own, so a run can be interrupted and resumed member by member
+and `--jobs 2` trains two members at once; `combine_members` then makes the ensemble's results
+(its point forecast, and conformal bounds from the combined calibration forecasts) exactly as the
+unsplit model would.
 """
 
 from __future__ import annotations
@@ -14,21 +20,27 @@ import hashlib
 import json
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from forecast_bench.evaluation.harness.task import Task, TaskResult, run_task, task_result
 from forecast_bench.models.base import Forecast
-from forecast_bench.models.collection import CollectionForecaster
+from forecast_bench.models.collection import (
+    CollectionForecaster,
+    calibration_origins,
+    conformal_forecast,
+)
 from forecast_bench.models.registry import load_plugins
 
 
 @dataclasses.dataclass(frozen=True)
 class CollectionJob:
-    """The tasks, one per series, that one fitted panel model serves."""
+    """The tasks, one per series, that one fitted panel model serves (or, with `member`, that
+    one member of its ensemble serves)."""
 
     tasks: tuple[Task, ...]
+    member: int | None = None
 
 
 Item = Task | CollectionJob
@@ -37,33 +49,51 @@ Unit = tuple[list[int], Item]  # the indices of its tasks in the run, and the it
 
 def work_units(tasks: Sequence[Task]) -> list[Unit]:
     """The run's units of work, in the order of their first task: the CollectionForecaster tasks
-    sharing a label, fold index, horizon and levels make one job; any other task runs alone."""
-    units: list[list[int]] = []
+    sharing a label, fold index, horizon and levels make one job (one per member for a separable
+    ensemble, all with the same task indices); any other task runs alone."""
+    groups: list[list[int]] = []
     jobs: dict[tuple[object, ...], list[int]] = {}
     for index, task in enumerate(tasks):
         if isinstance(task.model, CollectionForecaster):
             group = (task.label, task.fold.index, task.horizon, task.levels, task.one_step)
             if group not in jobs:
-                units.append(jobs.setdefault(group, []))
+                groups.append(jobs.setdefault(group, []))
             jobs[group].append(index)
         else:
-            units.append([index])
-    return [(indices, CollectionJob(tuple(tasks[i] for i in indices))
-             if isinstance(tasks[indices[0]].model, CollectionForecaster) else tasks[indices[0]])
-            for indices in units]
+            groups.append([index])
+    units: list[Unit] = []
+    for indices in groups:
+        model = tasks[indices[0]].model
+        if not isinstance(model, CollectionForecaster):
+            units.append((indices, tasks[indices[0]]))
+            continue
+        job = tuple(tasks[i] for i in indices)
+        size = model.ensemble_size()
+        units += ([(indices, CollectionJob(job, member)) for member in range(size)] if size > 1
+                  else [(indices, CollectionJob(job))])
+    return units
 
 
-def unit_keys(task_keys: Sequence[str], units: Sequence[Unit]) -> list[str]:
-    """Cache keys: a plain task keeps its own; a job's task gets the hash of all its job's task
-    keys (each covering the code, this module's included) with its position, so that a job's
-    results are found only for the same series, values, parameters and code."""
-    keys = list(task_keys)
+def unit_keys(tasks: Sequence[Task], units: Sequence[Unit],
+              key: Callable[[Task], str]) -> list[list[str]]:
+    """Cache keys of each unit's tasks: a plain task keeps its own `key`; a job's task gets the
+    hash of all its job's task keys (each covering the code, this module's included) with its
+    position, so that a job's results are found only for the same series, values, parameters
+    and code. A member job's keys are those of its member model: a larger ensemble of the same
+    members finds the members already trained."""
+    out = []
     for indices, item in units:
-        if isinstance(item, CollectionJob):
-            job = _sha256(json.dumps([task_keys[i] for i in indices]))
-            for position, index in enumerate(indices):
-                keys[index] = _sha256(f"{job}:{position}")
-    return keys
+        if not isinstance(item, CollectionJob):
+            out.append([key(tasks[indices[0]])])
+            continue
+        if item.member is None:
+            job = _sha256(json.dumps([key(task) for task in item.tasks]))
+        else:
+            member = panel_model(item.tasks[0]).member(item.member)
+            job = _sha256("member:" + json.dumps(
+                [key(dataclasses.replace(task, model=member)) for task in item.tasks]))
+        out.append([_sha256(f"{job}:{position}") for position in range(len(indices))])
+    return out
 
 
 def run_item(item: Item) -> TaskResult | list[TaskResult]:
@@ -71,7 +101,7 @@ def run_item(item: Item) -> TaskResult | list[TaskResult]:
     return run_job(item) if isinstance(item, CollectionJob) else run_task(item)
 
 
-def _panel_model(task: Task) -> CollectionForecaster:
+def panel_model(task: Task) -> CollectionForecaster:
     """A job's task's model: work_units puts only CollectionForecaster tasks in jobs."""
     if not isinstance(task.model, CollectionForecaster):
         raise TypeError(f"{type(task.model).__name__} is not a CollectionForecaster")
@@ -84,11 +114,14 @@ def run_job(job: CollectionJob) -> list[TaskResult]:
     raises: a failing job fails each of its tasks with the one-line reason."""
     load_plugins()  # in a worker process, plugin classes get their registered names here
     tasks = job.tasks
-    model = _panel_model(tasks[0]).clone()
+    prototype = panel_model(tasks[0])
+    model = prototype.clone() if job.member is None else prototype.member(job.member)
+    levels = tasks[0].levels if job.member is None else ()  # members: bounds when combined
     info: dict[str, object] = {"leaky": model.leaky, "fitted": "", "fit_seconds": np.nan,
                                "predict_seconds": np.nan, "intervals": ""}
     outcomes: Sequence[Forecast | Exception]
     one_steps: list[np.ndarray] = []
+    calibrations: list[np.ndarray] = []
     # Each task is charged an equal share of the job's seconds, so that the cost per series
     # compares with a per-series model's.
     share = len(tasks)
@@ -98,14 +131,16 @@ def run_job(job: CollectionJob) -> list[TaskResult]:
             start = time.perf_counter()
             model.fit_collection([task.values[: task.fold.train_end - task.fold.train_start]
                                   for task in tasks],
-                                 [_panel_model(task).period_of() for task in tasks])
+                                 [panel_model(task).period_of() for task in tasks])
             info["fit_seconds"] = (time.perf_counter() - start) / share
             info["fitted"] = model.describe_fit()
             start = time.perf_counter()
             values = [task.values for task in tasks]
-            outcomes = model.forecast_collection(
-                values, [np.asarray(task.fold.origins) - task.fold.train_start for task in tasks],
-                tasks[0].horizon, tasks[0].levels)
+            origins = [np.asarray(task.fold.origins) - task.fold.train_start for task in tasks]
+            outcomes = model.forecast_collection(values, origins, tasks[0].horizon, levels)
+            if job.member is not None and tasks[0].levels:
+                calibrations = _calibration_forecasts(model, prototype, values, origins,
+                                                      tasks[0].horizon)
             if tasks[0].one_step:
                 one_steps = [f.point[:, 0] for f in model.forecast_collection(
                     values, [task.test_origins for task in tasks], 1)]
@@ -113,9 +148,67 @@ def run_job(job: CollectionJob) -> list[TaskResult]:
         except Exception as exc:  # one model failing must not end the run
             outcomes = [exc] * len(tasks)
     histories = getattr(model, "histories_", [])  # one training curve per job: its first task's
-    return [task_result(outcome, info, caught, histories[0] if histories and i == 0 else None,
-                        one_steps[i] if one_steps else None)
-            for i, outcome in enumerate(outcomes)]
+    results = [task_result(outcome, info, caught,
+                           histories[0] if histories and i == 0 else None,
+                           one_steps[i] if one_steps else None)
+               for i, outcome in enumerate(outcomes)]
+    return [dataclasses.replace(result, calibration=calibrations[i])
+            if calibrations and result.forecast is not None else result
+            for i, result in enumerate(results)]
+
+
+def _calibration_forecasts(model: CollectionForecaster, prototype: CollectionForecaster,
+                           values: list[np.ndarray], origins: list[np.ndarray],
+                           horizon: int) -> list[np.ndarray]:
+    """A member's point forecasts from each series' calibration origins (the whole ensemble's:
+    `prototype` sets them), empty (0 x horizon) for a series with none."""
+    calibration = [calibration_origins(o, horizon, prototype.min_train_size) for o in origins]
+    past = model.forecast_collection(
+        values, [c if len(c) else o for c, o in zip(calibration, origins, strict=True)], horizon)
+    return [f.point if len(c) else np.empty((0, horizon))
+            for f, c in zip(past, calibration, strict=True)]
+
+
+def combine_members(job: CollectionJob, members: Sequence[list[TaskResult]]) -> list[TaskResult]:
+    """The ensemble's result for each of the job's tasks from its members' results (members
+    first, tasks second): the model's `combine` of their forecasts, conformal bounds from the
+    combined calibration forecasts, seconds summed. A failed member fails the task."""
+    prototype = panel_model(job.tasks[0])
+    out = []
+    for position, task in enumerate(job.tasks):
+        results = [member[position] for member in members]
+        failed = next((m for m, r in enumerate(results) if r.forecast is None), None)
+        if failed is not None:
+            row = results[failed].row
+            out.append(TaskResult({**row, "reason": f"member {failed}: {row['reason']}"}, None,
+                                  [], results[0].history))
+            continue
+        out.append(_combined(prototype, task, results))
+    return out
+
+
+def _combined(model: CollectionForecaster, task: Task, results: list[TaskResult]) -> TaskResult:
+    forecasts = np.stack([np.asarray(r.forecast) for r in results])
+    point = model.combine(forecasts)
+    lower = upper = None
+    if task.levels:
+        origins = np.asarray(task.fold.origins) - task.fold.train_start
+        calibration = calibration_origins(origins, task.horizon, model.min_train_size)
+        past = (model.combine(np.stack([np.asarray(r.calibration) for r in results]))
+                if len(calibration) else point)
+        bounded = conformal_forecast(point, forecasts, task.values, origins, calibration, past,
+                                     task.levels)
+        lower, upper = bounded.lower, bounded.upper
+    one_step = (model.combine(np.stack([np.asarray(r.one_step) for r in results]))
+                if task.one_step else None)
+    first = results[0].row
+    notes = sorted({note for r in results for note in str(r.row["warnings"]).split(" | ")
+                    if note})
+    row = {**first, "fitted": f"{len(results)} members combined; member 0: {first['fitted']}",
+           "warnings": " | ".join(notes), "intervals": "conformal" if task.levels else "",
+           **{name: float(np.sum([float(str(r.row[name])) for r in results]))
+              for name in first if name.endswith("seconds")}}
+    return TaskResult(row, point, list(forecasts), results[0].history, lower, upper, one_step)
 
 
 def _sha256(text: str) -> str:

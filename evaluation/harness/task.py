@@ -56,6 +56,9 @@ class TaskResult:
     lower: np.ndarray | None = None  # levels x origins x horizon, when levels were asked for
     upper: np.ndarray | None = None
     one_step: np.ndarray | None = None  # each test value's one-step forecast (task.one_step)
+    # an ensemble member's forecasts from the calibration origins of conformal intervals
+    # (models.collection.calibration_origins x horizon), combined with the other members'
+    calibration: np.ndarray | None = None
 
     def to_entry(self) -> tuple[dict[str, object], dict[str, np.ndarray]]:
         """As plain data for the cache: a JSON document and named arrays."""
@@ -66,6 +69,8 @@ class TaskResult:
             arrays["lower"], arrays["upper"] = self.lower, self.upper
         if self.one_step is not None:
             arrays["one_step"] = self.one_step
+        if self.calibration is not None:
+            arrays["calibration"] = self.calibration
         return {"row": self.row, "history": self.history}, arrays
 
     @classmethod
@@ -79,14 +84,17 @@ class TaskResult:
         expected = {"forecast": grid, "lower": (len(task.levels), *grid),
                     "upper": (len(task.levels), *grid), "one_step": (len(task.test_origins),)}
         for name, array in arrays.items():
-            shape = array.shape[1:] if name == "members" else array.shape  # members x grid
+            shape = array.shape[1:] if name in ("members", "calibration") else array.shape
+            if name == "calibration" and array.ndim == 2:  # calibration origins x horizon
+                shape = (grid[0], *shape)
             if shape != expected.get(name, grid):
                 raise ValueError(f"{name} has shape {array.shape}, not {expected.get(name)}")
         if (row["status"] == "ok") != ("forecast" in arrays):
             raise ValueError(f"status {row['status']!r} does not match its arrays")
         members = list(arrays["members"]) if "members" in arrays else []
         return cls(row, arrays.get("forecast"), members, meta.get("history"),
-                   arrays.get("lower"), arrays.get("upper"), arrays.get("one_step"))
+                   arrays.get("lower"), arrays.get("upper"), arrays.get("one_step"),
+                   arrays.get("calibration"))
 
 
 def run_task(task: Task) -> TaskResult:

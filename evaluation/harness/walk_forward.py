@@ -121,14 +121,13 @@ def run_plans(
     series_done = sum(count == 0 for count in left.values())
     results: dict[int, TaskResult] = {}
     units = collection_tasks.work_units(tasks)
-    keys = ([] if cache is None
-            else collection_tasks.unit_keys([_key(task) for task in tasks], units))
-    pending: list[collection_tasks.Unit] = []
+    keys = [] if cache is None else collection_tasks.unit_keys(tasks, units, _key)
+    members: dict[tuple[int, ...], dict[int, list[TaskResult]]] = {}  # ensembles' members so far
+    members_cached: dict[tuple[int, ...], bool] = {}
+    pending: list[int] = []
 
-    def finished(index: int, result: TaskResult, cached: bool = False) -> None:
+    def finished(index: int, result: TaskResult, cached: bool) -> None:
         nonlocal series_done
-        if cache is not None and not cached:
-            cache.put(keys[index], *result.to_entry())
         results[index] = dataclasses.replace(result, row={**result.row, "cached": cached})
         task = tasks[index]
         left[task.series] -= 1
@@ -138,24 +137,41 @@ def run_plans(
             progress(Tick(task.series, task.label, task.fold.index, status, len(results),
                           len(tasks), series_done, len(plans)))
 
-    def ran(unit: int, result: TaskResult | list[TaskResult]) -> None:
-        indices = pending[unit][0]
-        for index, one in zip(indices, result if isinstance(result, list) else [result],
-                              strict=True):
-            finished(index, one)
+    def delivered(unit: int, outcome: list[TaskResult], cached: bool) -> None:
+        """A unit's results: cached (unless read from the cache), then the tasks' results, or,
+        for an ensemble member, kept until every member of its job is in."""
+        indices, item = units[unit]
+        if cache is not None and not cached:
+            for key, result in zip(keys[unit], outcome, strict=True):
+                cache.put(key, *result.to_entry())
+        if not isinstance(item, collection_tasks.CollectionJob) or item.member is None:
+            for index, result in zip(indices, outcome, strict=True):
+                finished(index, result, cached)
+            return
+        group = tuple(indices)
+        members.setdefault(group, {})[item.member] = outcome
+        members_cached[group] = members_cached.get(group, True) and cached
+        size = collection_tasks.panel_model(item.tasks[0]).ensemble_size()
+        if len(members[group]) == size:
+            combined = collection_tasks.combine_members(
+                item, [members[group].pop(m) for m in range(size)])
+            for index, result in zip(indices, combined, strict=True):
+                finished(index, result, members_cached[group])
 
-    for indices, item in units:  # a panel job reruns unless every one of its tasks is cached
-        hits = ([cache.get(keys[i], functools.partial(TaskResult.from_entry, task=tasks[i]))
-                 for i in indices] if cache is not None else [None])
+    for unit, (indices, _) in enumerate(units):  # a job reruns unless all its tasks are cached
+        hits = ([cache.get(key, functools.partial(TaskResult.from_entry, task=tasks[i]))
+                 for key, i in zip(keys[unit], indices, strict=True)]
+                if cache is not None else [None])
         found = [hit for hit in hits if hit is not None]
         if len(found) < len(hits):
-            pending.append((indices, item))
+            pending.append(unit)
         else:
-            for index, hit in zip(indices, found, strict=True):
-                finished(index, hit, cached=True)
+            delivered(unit, found, cached=True)
     if cache is not None:
         cache.warn_invalid()  # one line for every entry that failed its checksum or its task
-    run_all(collection_tasks.run_item, [item for _, item in pending], ran, executor)
+    run_all(collection_tasks.run_item, [units[unit][1] for unit in pending],
+            lambda k, result: delivered(pending[k], result if isinstance(result, list)
+                                        else [result], cached=False), executor)
     dates = {plan.id: plan.series.index.to_numpy() for plan in plans}
     levels = sorted({level for plan in plans for level in plan.levels})
     filled = {plan.id: plan.filled for plan in plans if plan.filled is not None}
