@@ -116,11 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("--format", default="md", choices=("md", "csv", "latex", "html"))
     table.add_argument("--table", default="summary",
                        choices=("summary", "folds", "steps", "ranks", "dm", "intervals",
-                                "categories", "coverage", "wilcoxon", "makridakis2018",
+                                "cost", "categories", "coverage", "wilcoxon", "makridakis2018",
                                 "makridakis2018_pairs"),
                        help="summary (default), folds (RMSE per fold), steps (RMSE per horizon "
                             "step), ranks, dm (Diebold-Mariano p-values), intervals (coverage "
-                            "and scores of the prediction intervals); a collection run: "
+                            "and scores of the prediction intervals), cost (accuracy against "
+                            "seconds per series, Pareto front); a collection run: "
                             "summary, steps, categories, coverage, intervals, wilcoxon (every "
                             "pair of models: Wilcoxon on MASE across series, Holm-corrected), "
                             "makridakis2018 "

@@ -18,11 +18,12 @@ RUN_FILES = {"config.toml", "manifest.json", "series.csv", "series_info.csv", "s
              "status.csv", "histories.json", "metrics_by_fold.csv", "metrics_by_step.csv",
              "ranks.csv", "stationarity.csv", "summary.csv", "summary.md", "report.html",
              "dm_pvalues.csv", "dm_statistics.csv", "tables", "plots",
-             "intervals.csv", "intervals_by_step.csv"}  # the default config has levels
+             "intervals.csv", "intervals_by_step.csv",  # the default config has levels
+             "cost.csv"}
 PLOTS = {"eda_price.png", "eda_moving_averages.png", "eda_returns.png", "eda_boxplots.png",
          "folds_timeline.png", "actual_vs_predicted.png", "error_by_fold.png",
          "cumulative_loss_vs_naive.png", "dm_pvalues.png", "fan_chart.png",
-         "coverage_by_step.png"}
+         "coverage_by_step.png", "cost.png"}
 
 
 def runs(out: Path) -> list[Path]:

@@ -200,6 +200,7 @@ def test_run_plans_mixes_plain_and_collection_models_as_by_hand():
     assert collection_rows.fitted.str.startswith("global AR(12) on 4 series").all()
     assert (collection_rows.intervals == "conformal").all()
     assert collection_rows.groupby("fold").fit_seconds.nunique().eq(1).all()  # an equal share each
+    assert collection_rows.groupby("fold").fit_cpu_seconds.nunique().eq(1).all()  # CPU too
     alone = run_plans(plans(data, PLAIN, levels=(80.0,)))  # the plain models are unaffected
     plain = result.forecasts[result.forecasts.model.isin(PLAIN)].reset_index(drop=True)
     pd.testing.assert_frame_equal(plain, alone.forecasts, check_exact=True)

@@ -22,11 +22,11 @@ from forecast_bench.evaluation.run_folder.record import load_run
 from forecast_bench.models.errors import DataError
 
 SECTIONS = {"headline", "data", "folds", "summary", "ranks", "per-fold", "intervals", "dm",
-            "forecasts", "training", "fitted", "failures", "manifest"}
+            "forecasts", "training", "fitted", "failures", "manifest", "cost"}
 IMAGES = {"eda price", "eda moving averages", "eda returns", "eda boxplots",
           "train and test spans", "RMSE per fold", "DM p-value heatmap", "actual vs predicted",
           "cumulative squared-error difference against naive", "coverage by horizon step",
-          "forecasts with interval bands"}
+          "forecasts with interval bands", "accuracy against cost"}
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -86,13 +86,14 @@ def test_report_has_every_section_and_embedded_image(run_dir):
 
 
 def test_run_writes_tables_in_four_formats_and_plots(run_dir):
-    for name in ("summary", "folds", "ranks", "dm", "intervals"):
+    for name in ("summary", "folds", "ranks", "dm", "intervals", "cost"):
         for ext in ("md", "tex", "html"):
             assert (run_dir / "tables" / f"{name}.{ext}").stat().st_size > 50
     plots = {p.stem for p in (run_dir / "plots").iterdir()}
     assert plots == {"eda_price", "eda_moving_averages", "eda_returns", "eda_boxplots",
                      "folds_timeline", "actual_vs_predicted", "error_by_fold",
-                     "cumulative_loss_vs_naive", "dm_pvalues", "fan_chart", "coverage_by_step"}
+                     "cumulative_loss_vs_naive", "dm_pvalues", "fan_chart", "coverage_by_step",
+                     "cost"}
     stationarity = pd.read_csv(run_dir / "stationarity.csv")
     assert set(stationarity.test) == {"ADF", "KPSS"}
 

@@ -26,7 +26,8 @@ from forecast_bench.evaluation.scoring.collection_analysis import (
 )
 from forecast_bench.models.errors import ConfigError
 
-COLLECTION_TABLES = ("aggregate", "by_category", "by_step", "coverage", "intervals", "wilcoxon")
+COLLECTION_TABLES = ("aggregate", "by_category", "by_step", "coverage", "intervals", "wilcoxon",
+                     "cost")
 PAIRWISE_HEADERS = {"model_a": "A", "model_b": "B", "series": "series", "a_lower": "A lower",
                     "b_lower": "B lower", "median_diff": "median A - B", "p": "Wilcoxon p",
                     "p_holm": "Holm p", "differs": "differs"}
@@ -55,6 +56,8 @@ def collection_table(analysis: CollectionAnalysis, name: str, fmt: str) -> str |
         if analysis.intervals.empty:
             return None
         return formats.render_frame(interval_view(analysis.intervals), fmt, floatfmt=".3f")
+    if name == "cost" and analysis.cost is not None:  # accuracy against seconds per series
+        return analysis.cost.render(fmt)
     raise ValueError(f"unknown table {name!r}; use one of {', '.join(COLLECTION_TABLES)}")
 
 
@@ -67,6 +70,8 @@ def write_collection_outputs(record: RunRecord, run_dir: Path) -> CollectionAnal
     results.write_csv(run_dir / "by_step.csv", analysis.by_step)
     results.write_csv(run_dir / "coverage.csv", analysis.coverage)
     results.write_csv(run_dir / "wilcoxon_holm.csv", analysis.pairwise)
+    if analysis.cost is not None:
+        results.write_csv(run_dir / "cost.csv", analysis.cost.frame)
     if len(analysis.intervals):
         results.write_csv(run_dir / "intervals.csv", analysis.intervals)
         results.write_csv(run_dir / "intervals_by_step.csv", analysis.interval_steps)
@@ -111,6 +116,12 @@ def write_collection_plots(record: RunRecord, analysis: CollectionAnalysis,
                                                   title=f"{name}: example series")
         if examples is not None:
             written["examples"] = examples
+    if analysis.cost is not None:
+        from forecast_bench.evaluation.reporting.cost_plots import plot_cost
+
+        if (cost := plot_cost(analysis.cost, folder / "cost.png",
+                              title=f"{name}: accuracy against cost per series")) is not None:
+            written["cost"] = cost
     if len(analysis.intervals):
         from forecast_bench.evaluation.reporting import interval_plots
 
@@ -226,7 +237,7 @@ def table_of_run(record: RunRecord, run_dir: Path, table: str, fmt: str) -> str:
         return formats.render_frame(frame, fmt, floatfmt=".3g")
     if name not in COLLECTION_TABLES:
         raise ConfigError(f"{run_dir} is a collection run: its tables are summary, steps, "
-                          "categories, coverage, intervals, wilcoxon, makridakis2018 and "
+                          "categories, coverage, intervals, wilcoxon, cost, makridakis2018 and "
                           "makridakis2018_pairs")
     text = collection_table(analyse_collection(record), name, fmt)
     if text is None and name == "intervals":

@@ -22,7 +22,7 @@ from forecast_bench.evaluation.scoring.analysis import (
 )
 from forecast_bench.evaluation.scoring.collection_analysis import CollectionAnalysis
 
-TABLES = ("summary", "folds", "steps", "ranks", "dm", "intervals")
+TABLES = ("summary", "folds", "steps", "ranks", "dm", "intervals", "cost")
 
 
 def write_outputs(record: RunRecord, run_dir: Path) -> Analysis | CollectionAnalysis:
@@ -58,6 +58,8 @@ def write_series_outputs(record: SeriesRecord, run_dir: Path) -> Analysis:
     results.write_csv(run_dir / "metrics_by_step.csv", analysis.by_step)
     results.write_csv(run_dir / "ranks.csv", analysis.ranks)
     results.write_csv(run_dir / "stationarity.csv", analysis.stationarity)
+    if analysis.cost is not None:
+        results.write_csv(run_dir / "cost.csv", analysis.cost.frame)
     if len(analysis.intervals):
         results.write_csv(run_dir / "intervals.csv", analysis.intervals)
         results.write_csv(run_dir / "intervals_by_step.csv", analysis.interval_steps)
@@ -98,6 +100,8 @@ def render_table(analysis: Analysis, name: str, fmt: str, leaky: frozenset[str])
                                     bold_below=0.05, pvalues=analysis.dm_pvalues.columns)
     if name == "intervals":
         return formats.render_frame(interval_view(analysis.intervals), fmt, floatfmt=".3f")
+    if name == "cost" and analysis.cost is not None:
+        return analysis.cost.render(fmt)
     raise ValueError(f"unknown table {name!r}; use one of {', '.join(TABLES)}")
 
 
@@ -152,6 +156,13 @@ def write_plots(record: SeriesRecord, analysis: Analysis, folder: Path) -> dict[
             title=f"{record.name}: empirical coverage of the intervals")
         if coverage is not None:
             written["coverage_by_step"] = coverage
+    if analysis.cost is not None:
+        from forecast_bench.evaluation.reporting.cost_plots import plot_cost
+
+        cost = plot_cost(analysis.cost, folder / "cost.png",
+                         title=f"{record.name}: accuracy against cost")
+        if cost is not None:
+            written["cost"] = cost
     curves = plots.plot_training_curves(record.histories, folder / "training_curves.png")
     if curves is not None:
         written["training_curves"] = curves

@@ -131,6 +131,7 @@ def run_manifest(run_dir: Path, cfg: RunConfig, created: dt.datetime, started: f
                  data: dict[str, object], n_folds: int) -> dict[str, Any]:
     """manifest.json's content: run facts, data provenance, execution, timings, versions."""
     seconds = status.groupby("model", sort=False)[["fit_seconds", "predict_seconds"]]
+    cpu = status.groupby("model", sort=False)[["fit_cpu_seconds", "predict_cpu_seconds"]]
     return {
         "run_id": run_dir.name,
         "status": "complete",
@@ -147,6 +148,11 @@ def run_manifest(run_dir: Path, cfg: RunConfig, created: dt.datetime, started: f
         "wall_seconds": {
             "walk_forward": round(time.perf_counter() - started, 3),
             "models": {m: round(float(s), 3) for m, s in seconds.sum().sum(axis=1).items()},
+        },
+        "cpu_seconds": {  # fit and predict, per model (process_time; tasks cached by older
+            # versions did not record it); GPU seconds are not measured
+            "models": {m: round(float(s), 3) for m, s in
+                       cpu.sum(min_count=1).sum(axis=1, min_count=1).items() if s == s},
         },
         **results.environment(),
     }

@@ -18,13 +18,19 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import time
 import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from forecast_bench.evaluation.harness.task import Task, TaskResult, run_task, task_result
+from forecast_bench.evaluation.harness.task import (
+    UNTIMED,
+    Clock,
+    Task,
+    TaskResult,
+    run_task,
+    task_result,
+)
 from forecast_bench.models.base import Forecast
 from forecast_bench.models.collection import (
     CollectionForecaster,
@@ -109,32 +115,31 @@ def panel_model(task: Task) -> CollectionForecaster:
 
 
 def run_job(job: CollectionJob) -> list[TaskResult]:
-    """fit_collection on every task's training part, forecast_collection from every task's origins;
-    never
-    raises: a failing job fails each of its tasks with the one-line reason."""
+    """fit_collection on every task's training part, forecast_collection from every task's
+    origins (one member's, for a member job); never raises: a failing job fails each of its
+    tasks with the one-line reason."""
     load_plugins()  # in a worker process, plugin classes get their registered names here
     tasks = job.tasks
     prototype = panel_model(tasks[0])
     model = prototype.clone() if job.member is None else prototype.member(job.member)
     levels = tasks[0].levels if job.member is None else ()  # members: bounds when combined
-    info: dict[str, object] = {"leaky": model.leaky, "fitted": "", "fit_seconds": np.nan,
-                               "predict_seconds": np.nan, "intervals": ""}
+    info: dict[str, object] = {"leaky": model.leaky, "fitted": "", **UNTIMED, "intervals": ""}
     outcomes: Sequence[Forecast | Exception]
     one_steps: list[np.ndarray] = []
     calibrations: list[np.ndarray] = []
-    # Each task is charged an equal share of the job's seconds, so that the cost per series
-    # compares with a per-series model's.
+    # Each task is charged an equal share of the job's seconds (wall-clock and CPU), so that
+    # the cost per series compares with a per-series model's.
     share = len(tasks)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            start = time.perf_counter()
+            clock = Clock()
             model.fit_collection([task.values[: task.fold.train_end - task.fold.train_start]
                                   for task in tasks],
                                  [panel_model(task).period_of() for task in tasks])
-            info["fit_seconds"] = (time.perf_counter() - start) / share
+            info.update(clock.lap("fit", share))
             info["fitted"] = model.describe_fit()
-            start = time.perf_counter()
+            clock = Clock()  # describing the fit is neither fit nor predict
             values = [task.values for task in tasks]
             origins = [np.asarray(task.fold.origins) - task.fold.train_start for task in tasks]
             outcomes = model.forecast_collection(values, origins, tasks[0].horizon, levels)
@@ -144,7 +149,7 @@ def run_job(job: CollectionJob) -> list[TaskResult]:
             if tasks[0].one_step:
                 one_steps = [f.point[:, 0] for f in model.forecast_collection(
                     values, [task.test_origins for task in tasks], 1)]
-            info["predict_seconds"] = (time.perf_counter() - start) / share
+            info.update(clock.lap("predict", share))
         except Exception as exc:  # one model failing must not end the run
             outcomes = [exc] * len(tasks)
     histories = getattr(model, "histories_", [])  # one training curve per job: its first task's

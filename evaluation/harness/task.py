@@ -97,6 +97,28 @@ class TaskResult:
                    arrays.get("calibration"))
 
 
+# A task's timings (status.csv): wall-clock (perf_counter) and CPU (process_time: the whole
+# process's, every thread of TensorFlow and BLAS included) seconds of fit and of predict.
+TIMINGS = ("fit_seconds", "predict_seconds", "fit_cpu_seconds", "predict_cpu_seconds")
+UNTIMED: dict[str, object] = dict.fromkeys(TIMINGS, np.nan)  # a step that failed, or never ran
+
+
+class Clock:
+    """Wall-clock and CPU seconds since it was made, or since its last lap."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def lap(self, step: str, share: int = 1) -> dict[str, float]:
+        """<step>_seconds and <step>_cpu_seconds since the last lap, each divided by `share`
+        (a collection job's tasks each bear an equal share); starts the next lap."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        seconds = {f"{step}_seconds": (wall - self.wall) / share,
+                   f"{step}_cpu_seconds": (cpu - self.cpu) / share}
+        self.wall, self.cpu = wall, cpu
+        return seconds
+
+
 def run_task(task: Task) -> TaskResult:
     """Fit on the fold's training part, forecast from its origins; never raises (a failure is
     a result with a one-line reason)."""
@@ -104,23 +126,22 @@ def run_task(task: Task) -> TaskResult:
     fold = task.fold
     origins = np.asarray(fold.origins) - fold.train_start
     model = task.model.clone()
-    info = {"leaky": model.leaky, "fitted": "", "fit_seconds": np.nan, "predict_seconds": np.nan,
-            "intervals": ""}
+    info = {"leaky": model.leaky, "fitted": "", **UNTIMED, "intervals": ""}
     outcome: Forecast | Exception
     one_step = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            start = time.perf_counter()
+            clock = Clock()
             model.fit(task.values[: fold.train_end - fold.train_start],
                       leak=task.values if model.leaky else None)
-            info["fit_seconds"] = time.perf_counter() - start
+            info.update(clock.lap("fit"))
             info["fitted"] = model.describe_fit()
-            start = time.perf_counter()
+            clock = Clock()  # describing the fit is neither fit nor predict
             outcome = model.forecast(task.values, origins, task.horizon, task.levels)
             if task.one_step:
                 one_step = model.forecast(task.values, task.test_origins, 1).point[:, 0]
-            info["predict_seconds"] = time.perf_counter() - start
+            info.update(clock.lap("predict"))
         except Exception as exc:  # one model failing must not end the run
             outcome = exc
     histories = getattr(model, "histories_", [])

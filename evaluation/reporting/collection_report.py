@@ -13,7 +13,14 @@ import pandas as pd
 from forecast_bench.evaluation.harness import gaps
 from forecast_bench.evaluation.reporting import formats
 from forecast_bench.evaluation.reporting.formats import p_text
-from forecast_bench.evaluation.reporting.report import facts_table, figure, notes_list, page, scroll
+from forecast_bench.evaluation.reporting.report import (
+    cost_section,
+    facts_table,
+    figure,
+    notes_list,
+    page,
+    scroll,
+)
 from forecast_bench.evaluation.run_folder.record import RunRecord
 from forecast_bench.evaluation.scoring import collection_stats, interval_metrics
 from forecast_bench.evaluation.scoring.collection_analysis import (
@@ -62,6 +69,8 @@ def render_collection_report(record: RunRecord, analysis: CollectionAnalysis,
          "<p class='note'>For each model its best, typical (median) and worst series by MASE;"
          " the forecasts from the last origin against the reference's.</p>"
          + figure(images, "examples", "example series")),
+        *([cost_section(analysis.cost, images, tables["cost"])]
+          if "cost" in tables and analysis.cost is not None else []),
         ("coverage", "Coverage", scroll(tables["coverage"])),
         ("failures", "Failures and skipped series", _failures(record)),
         ("data", "Data", _data(record)),

@@ -14,6 +14,7 @@ from forecast_bench.evaluation.reporting import formats, headline
 from forecast_bench.evaluation.run_folder.record import SeriesRecord
 from forecast_bench.evaluation.scoring import interval_metrics
 from forecast_bench.evaluation.scoring.analysis import Analysis
+from forecast_bench.evaluation.scoring.cost import CostTable
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 1em auto; padding: 0 .8em;
@@ -73,6 +74,8 @@ def render_report(record: SeriesRecord, analysis: Analysis, images: dict[str, Pa
         ("ranks", "Ranks", "<p class='note'>1 = best on that metric (ties share the mean rank);"
          " mean rank over the metrics a model has.</p>" + scroll(tables["ranks"])),
     ]
+    if "cost" in tables and analysis.cost is not None:
+        sections.append(cost_section(analysis.cost, images, tables["cost"]))
     if "intervals" in tables:
         sections.append(("intervals", "Prediction intervals",
                          f"<p class='note'>{html.escape(interval_metrics.table_note())}</p>"
@@ -100,6 +103,12 @@ def render_report(record: SeriesRecord, analysis: Analysis, images: dict[str, Pa
 
 
 Section = tuple[str, str, str]  # (anchor, title, HTML content)
+
+
+def cost_section(cost: CostTable, images: dict[str, Path], table: str) -> Section:
+    """Accuracy against cost: the plot, the table and how its figures were taken."""
+    return ("cost", "Accuracy and cost", figure(images, "cost", "accuracy against cost")
+            + scroll(table) + notes_list(cost.notes()))
 
 
 def page(run_id: str, manifest: dict, sections: list[Section]) -> str:

@@ -198,7 +198,10 @@ def load_run(run_dir: Path) -> RunRecord:
         members = (_read_forecasts(members_path) if members_path.is_file()
                    else pd.DataFrame(columns=[*forecasts.columns, "member"]))
         status = pd.read_csv(run_dir / run_files.STATUS, dtype=_IDS, keep_default_na=False,
-                             na_values={c: [""] for c in ("fit_seconds", "predict_seconds")})
+                             na_values={c: [""] for c in run_files.TIMING_COLUMNS})
+        for column in run_files.TIMING_COLUMNS:  # CPU seconds: not measured before 2026-12
+            if column not in status:
+                status[column] = float("nan")
         if "leaky" in status:
             status["leaky"] = status.leaky.astype(str).str.lower() == "true"
         histories = _read_json(run_dir / run_files.HISTORIES)

@@ -24,6 +24,8 @@ PLOTS = "plots"  # folder: every figure as .png
 # y_origin: the last value the forecast saw (for directional accuracy)
 FORECAST_COLUMNS = ["series", "model", "fold", "origin", "target", "step", "y_origin", "y_true",
                     "y_pred"]  # then lower_<level>, upper_<level> per interval level
+# fit and predict seconds: wall-clock, then CPU (the process's; absent from runs before 2026-12)
+TIMING_COLUMNS = ["fit_seconds", "predict_seconds", "fit_cpu_seconds", "predict_cpu_seconds"]
 STATUS_COLUMNS = ["series", "model", "fold", "status", "reason", "leaky", "fitted",
-                  "intervals", "fit_seconds", "predict_seconds", "warnings", "cached"]
+                  "intervals", *TIMING_COLUMNS, "warnings", "cached"]
 SKIPPED_COLUMNS = ["series", "model", "reason"]  # model: empty where the whole series was

@@ -9,6 +9,7 @@ import pandas as pd
 from forecast_bench.evaluation.reporting import formats, tables
 from forecast_bench.evaluation.run_folder.record import SeriesRecord
 from forecast_bench.evaluation.scoring import interval_metrics, metrics, significance, stationarity
+from forecast_bench.evaluation.scoring.cost import CostTable, cost_table
 from forecast_bench.models.errors import ForecastBenchError
 from forecast_bench.models.intervals import level_name
 
@@ -28,6 +29,7 @@ class Analysis:
     intervals: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     interval_steps: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     dm_shortfall: str = ""  # why DM p-values are missing (tests.dm_shortfall); "" if none is
+    cost: CostTable | None = None  # accuracy (pooled RMSE) against seconds per model
 
 
 def analyse(record: SeriesRecord) -> Analysis:
@@ -56,6 +58,7 @@ def analyse(record: SeriesRecord) -> Analysis:
         intervals=intervals,
         interval_steps=interval_steps,
         dm_shortfall=significance.dm_shortfall(forecasts, horizon),
+        cost=cost_table(record.status, summary, "rmse", "RMSE (pooled)", "naive"),  # as U2
     )
 
 

@@ -13,6 +13,7 @@ from forecast_bench.evaluation.reporting.formats import p_text
 from forecast_bench.evaluation.run_folder.record import RunRecord
 from forecast_bench.evaluation.scoring import collection_stats, interval_metrics, pairwise
 from forecast_bench.evaluation.scoring.analysis import interval_methods, interval_view
+from forecast_bench.evaluation.scoring.cost import CostTable, cost_table
 from forecast_bench.models.errors import ModelError
 
 AGGREGATE_HEADERS = {
@@ -43,6 +44,7 @@ class CollectionAnalysis:
     # step, level); empty when the run asked for no intervals
     intervals: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
     interval_steps: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    cost: CostTable | None = None  # accuracy (OWA) against seconds per series, per model
 
 
 def analyse_collection(record: RunRecord) -> CollectionAnalysis:
@@ -91,6 +93,8 @@ def analyse_collection(record: RunRecord) -> CollectionAnalysis:
         text=text,
         intervals=intervals,
         interval_steps=interval_steps,
+        cost=cost_table(record.status, summary, "owa", "OWA", reference,
+                             dict(zip(coverage["model"], coverage["n_series"], strict=True))),
     )
 
 
