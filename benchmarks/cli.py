@@ -115,19 +115,19 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("run_dir", help="a run folder, e.g. results/<run-id>")
     table.add_argument("--format", default="md", choices=("md", "csv", "latex", "html"))
     table.add_argument("--table", default="summary",
-                       choices=("summary", "folds", "steps", "ranks", "dm", "intervals",
-                                "cost", "categories", "coverage", "wilcoxon", "makridakis2018",
-                                "makridakis2018_pairs"),
+                       choices=("summary", "folds", "steps", "ranks", "dm", "dm_holm", "mcs",
+                                "intervals", "cost", "categories", "coverage", "wilcoxon",
+                                "makridakis2018", "makridakis2018_pairs"),
                        help="summary (default), folds (RMSE per fold), steps (RMSE per horizon "
-                            "step), ranks, dm (Diebold-Mariano p-values), intervals (coverage "
-                            "and scores of the prediction intervals), cost (accuracy against "
-                            "seconds per series, Pareto front); a collection run: "
+                            "step), ranks, dm (Diebold-Mariano p-values), dm_holm (the same, Holm-"
+                            "corrected), mcs (model confidence set), intervals (coverage and "
+                            "scores of the prediction intervals), cost (accuracy against seconds "
+                            "per series, Pareto front); a collection run: "
                             "summary, steps, categories, coverage, intervals, wilcoxon (every "
                             "pair of models: Wilcoxon on MASE across series, Holm-corrected), "
-                            "makridakis2018 "
-                            "(beside the published figures of Makridakis et al. 2018), "
-                            "makridakis2018_pairs (global against per-series models, series "
-                            "by series)")
+                            "mcs (model confidence set on the per-series MASE), makridakis2018"
+                            " (beside the published figures of Makridakis et al. 2018), "
+                            "makridakis2018_pairs (global against per-series models)")
     table.set_defaults(handler=_cmd_table)
 
     report = commands.add_parser(
@@ -311,6 +311,8 @@ def _cmd_table(args: argparse.Namespace) -> int:
         if args.table == "intervals" and not len(analysis.intervals):
             raise ConfigError(f"{args.run_dir} has no prediction intervals; rerun it with "
                               "--levels 80,95 (or levels = [80, 95] in its config)")
+        if args.table == "mcs" and analysis.mcs.why:  # too few forecast origins
+            raise ConfigError(f"{args.run_dir}: {analysis.mcs.why}")
         text = render_table(analysis, args.table, args.format, record.leaky)
     print(text, end="" if text.endswith("\n") else "\n")
     return 0

@@ -17,7 +17,7 @@ RUN_FILES = {"config.toml", "manifest.json", "series.csv", "series_info.csv", "s
              "folds.csv", "forecasts.csv",
              "status.csv", "histories.json", "metrics_by_fold.csv", "metrics_by_step.csv",
              "ranks.csv", "stationarity.csv", "summary.csv", "summary.md", "report.html",
-             "dm_pvalues.csv", "dm_statistics.csv", "tables", "plots",
+             "dm_pvalues.csv", "dm_statistics.csv", "dm_holm.csv", "mcs.csv", "tables", "plots",
              "intervals.csv", "intervals_by_step.csv",  # the default config has levels
              "cost.csv"}
 PLOTS = {"eda_price.png", "eda_moving_averages.png", "eda_returns.png", "eda_boxplots.png",

@@ -196,3 +196,31 @@ def test_a_collection_run_writes_the_pairwise_wilcoxon_holm_table(capsys, runs):
     assert (table.p_holm >= table.p).all() and (table.p_holm <= 1).all()
     assert main(["table", str(run), "--table", "wilcoxon"]) == 0
     assert "Holm p" in capsys.readouterr().out
+
+
+def test_a_collection_run_writes_the_model_confidence_set_and_wilcoxon_diagram(capsys, runs):
+    """mcs.csv: arch's MCS on series_scores.csv's MASE (iid draws of series, the run's seed
+    0); the Wilcoxon-Holm diagram beside the CD diagram, both in the report; `table --table
+    mcs`."""
+    from arch.bootstrap import MCS
+
+    run = runs[0]
+    scores = pd.read_csv(run / "series_scores.csv", dtype={"series": str})
+    wide = scores.pivot(index="series", columns="model", values="mase")
+    direct = MCS(wide, size=0.1, reps=1000, block_size=1, method="R", seed=0)
+    direct.compute()
+    table = pd.read_csv(run / "mcs.csv").set_index("model")
+    assert set(table.index) == {"naive", "drift", "smooth"} and (table.n == 8).all()
+    np.testing.assert_allclose(table.loc[direct.pvalues.index, "mcs_p"],
+                               direct.pvalues["Pvalue"], rtol=1e-9)
+    np.testing.assert_allclose(table.loc[wide.columns, "loss_mean"], wide.mean(), rtol=1e-9)
+    assert set(table.index[table.in_set]) == set(direct.included)
+    for name in ("plots/wilcoxon_diagram.png", "plots/cd_diagram.png", "tables/mcs.md",
+                 "tables/mcs.tex", "tables/mcs.html"):
+        assert (run / name).is_file(), name
+    report = (run / "report.html").read_text(encoding="utf-8")
+    assert 'alt="Wilcoxon-Holm critical-difference diagram"' in report
+    assert "Model confidence set (Hansen, Lunde &amp; Nason 2011)" in report
+    assert main(["table", str(run), "--table", "mcs", "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("model,in set,MCS p") and len(out.strip().splitlines()) == 4

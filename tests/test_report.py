@@ -22,7 +22,7 @@ from forecast_bench.evaluation.run_folder.record import load_run
 from forecast_bench.models.errors import DataError
 
 SECTIONS = {"headline", "data", "folds", "summary", "ranks", "per-fold", "intervals", "dm",
-            "forecasts", "training", "fitted", "failures", "manifest", "cost"}
+            "forecasts", "training", "fitted", "failures", "manifest", "cost", "mcs"}
 IMAGES = {"eda price", "eda moving averages", "eda returns", "eda boxplots",
           "train and test spans", "RMSE per fold", "DM p-value heatmap", "actual vs predicted",
           "cumulative squared-error difference against naive", "coverage by horizon step",
@@ -96,6 +96,39 @@ def test_run_writes_tables_in_four_formats_and_plots(run_dir):
                      "cost"}
     stationarity = pd.read_csv(run_dir / "stationarity.csv")
     assert set(stationarity.test) == {"ADF", "KPSS"}
+
+
+def test_the_model_confidence_set_and_holm_over_the_dm_pairs(run_dir, capsys):
+    """mcs.csv: arch's MCS on the squared errors per origin computed here with numpy (block
+    max(h, n^(1/3)), the run's seed); dm_holm.csv: Holm over the three DM pairs;
+    `table --table mcs` and `--table dm_holm` print them."""
+    from arch.bootstrap import MCS
+    from statsmodels.stats.multitest import multipletests
+
+    from forecast_bench.benchmarks.cli import main
+
+    forecasts = pd.read_csv(run_dir / "forecasts.csv")
+    errors = forecasts.assign(se=(forecasts.y_true - forecasts.y_pred) ** 2)
+    wide = errors.pivot_table(index=["fold", "origin"], columns="model", values="se")
+    wide = wide[["naive", "drift", "arima"]]
+    table = pd.read_csv(run_dir / "mcs.csv").set_index("model")
+    assert (table.n == len(wide)).all() and len(wide) == 60  # one origin per test value
+    np.testing.assert_allclose(table.loc[wide.columns, "loss_mean"], wide.mean(), rtol=1e-9)
+    direct = MCS(wide.reset_index(drop=True), size=0.1, reps=1000, block_size=4, method="R",
+                 seed=0)  # horizon 1, 60 origins: ceil(60^(1/3)) = 4
+    direct.compute()
+    np.testing.assert_allclose(table.loc[direct.pvalues.index, "mcs_p"],
+                               direct.pvalues["Pvalue"], rtol=1e-9)
+    assert set(table.index[table.in_set]) == set(direct.included)
+    raw = pd.read_csv(run_dir / "dm_pvalues.csv", index_col=0)
+    holm = pd.read_csv(run_dir / "dm_holm.csv", index_col=0)
+    pairs = [("naive", "drift"), ("naive", "arima"), ("drift", "arima")]
+    expected = multipletests([raw.loc[a, b] for a, b in pairs], method="holm")[1]
+    np.testing.assert_allclose([holm.loc[a, b] for a, b in pairs], expected, rtol=1e-5)
+    for name, header in (("mcs", "MCS p"), ("dm_holm", "naive")):
+        assert main(["table", str(run_dir), "--table", name]) == 0
+        assert header in capsys.readouterr().out
+    assert "Model confidence set" in (run_dir / "summary.md").read_text()
 
 
 def test_report_rebuilds_the_same_figures_from_saved_files(run_dir, tmp_path):

@@ -16,7 +16,7 @@ from forecast_bench.evaluation.harness import gaps
 from forecast_bench.evaluation.reporting import formats
 from forecast_bench.evaluation.run_folder import results, run_files
 from forecast_bench.evaluation.run_folder.record import RunRecord
-from forecast_bench.evaluation.scoring import interval_metrics
+from forecast_bench.evaluation.scoring import confidence_set, interval_metrics
 from forecast_bench.evaluation.scoring.analysis import interval_methods, interval_view
 from forecast_bench.evaluation.scoring.collection_analysis import (
     AGGREGATE_HEADERS,
@@ -27,7 +27,7 @@ from forecast_bench.evaluation.scoring.collection_analysis import (
 from forecast_bench.models.errors import ConfigError
 
 COLLECTION_TABLES = ("aggregate", "by_category", "by_step", "coverage", "intervals", "wilcoxon",
-                     "cost")
+                     "cost", "mcs")
 PAIRWISE_HEADERS = {"model_a": "A", "model_b": "B", "series": "series", "a_lower": "A lower",
                     "b_lower": "B lower", "median_diff": "median A - B", "p": "Wilcoxon p",
                     "p_holm": "Holm p", "differs": "differs"}
@@ -52,6 +52,8 @@ def collection_table(analysis: CollectionAnalysis, name: str, fmt: str) -> str |
     if name == "wilcoxon":  # every pair of models, MASE over the common series
         return formats.render_frame(analysis.pairwise, fmt, headers=PAIRWISE_HEADERS,
                                     pvalues=("p", "p_holm"), floatfmt=".3g")
+    if name == "mcs":  # the model confidence set on the per-series MASE
+        return confidence_set.render(analysis.mcs, fmt)
     if name == "intervals":
         if analysis.intervals.empty:
             return None
@@ -72,6 +74,7 @@ def write_collection_outputs(record: RunRecord, run_dir: Path) -> CollectionAnal
     results.write_csv(run_dir / "wilcoxon_holm.csv", analysis.pairwise)
     if analysis.cost is not None:
         results.write_csv(run_dir / "cost.csv", analysis.cost.frame)
+    results.write_csv(run_dir / "mcs.csv", analysis.mcs.table)
     if len(analysis.intervals):
         results.write_csv(run_dir / "intervals.csv", analysis.intervals)
         results.write_csv(run_dir / "intervals_by_step.csv", analysis.interval_steps)
@@ -93,7 +96,10 @@ def write_collection_plots(record: RunRecord, analysis: CollectionAnalysis,
                            folder: Path) -> dict[str, Path]:
     """Every figure of the report as PNG in `folder`; returns name -> path of those written."""
     from forecast_bench.evaluation.reporting import collection_plots
-    from forecast_bench.evaluation.reporting.cd_diagram import plot_cd_diagram
+    from forecast_bench.evaluation.reporting.cd_diagram import (
+        plot_cd_diagram,
+        plot_wilcoxon_diagram,
+    )
 
     folder.mkdir(parents=True, exist_ok=True)
     name, written = record.name, {}
@@ -101,6 +107,9 @@ def write_collection_plots(record: RunRecord, analysis: CollectionAnalysis,
         written["cd_diagram"] = plot_cd_diagram(
             analysis.friedman, folder / "cd_diagram.png",
             title=f"{name}: mean MASE ranks over {analysis.friedman.n_series} series")
+        written["wilcoxon_diagram"] = plot_wilcoxon_diagram(
+            analysis.friedman, analysis.pairwise, folder / "wilcoxon_diagram.png",
+            title=f"{name}: mean MASE ranks, Wilcoxon-Holm cliques")
     if len(analysis.by_step):
         written["by_step"] = collection_plots.plot_by_step(
             analysis.by_step, folder / "by_step.png", title=f"{name}: accuracy by horizon step")
@@ -159,6 +168,8 @@ def collection_markdown(record: RunRecord, analysis: CollectionAnalysis,
     if "intervals" in markdown:
         parts += ["", "## Prediction intervals (mean over the common series)", "",
                   interval_metrics.table_note(), "", markdown["intervals"]]
+    if "mcs" in markdown:
+        parts += ["", "## Model confidence set", "", analysis.mcs.note(), "", markdown["mcs"]]
     parts += ["", "## Coverage", "", markdown["coverage"],
               "", "Full report with plots: `report.html`."]
     return "\n".join(parts) + "\n"
@@ -237,9 +248,12 @@ def table_of_run(record: RunRecord, run_dir: Path, table: str, fmt: str) -> str:
         return formats.render_frame(frame, fmt, floatfmt=".3g")
     if name not in COLLECTION_TABLES:
         raise ConfigError(f"{run_dir} is a collection run: its tables are summary, steps, "
-                          "categories, coverage, intervals, wilcoxon, cost, makridakis2018 and "
-                          "makridakis2018_pairs")
-    text = collection_table(analyse_collection(record), name, fmt)
+                          "categories, coverage, intervals, wilcoxon, cost, mcs, makridakis2018 "
+                          "and makridakis2018_pairs")
+    analysis = analyse_collection(record)
+    text = collection_table(analysis, name, fmt)
+    if text is None and name == "mcs":
+        raise ConfigError(f"{run_dir}: {analysis.mcs.why}")
     if text is None and name == "intervals":
         raise ConfigError(f"{run_dir} has no prediction intervals; rerun it with "
                           "--levels 80,95")

@@ -13,7 +13,7 @@ from forecast_bench.evaluation.harness import gaps
 from forecast_bench.evaluation.reporting import formats, headline, tables
 from forecast_bench.evaluation.run_folder import results, run_files
 from forecast_bench.evaluation.run_folder.record import RunRecord, SeriesRecord, load_run
-from forecast_bench.evaluation.scoring import interval_metrics, significance
+from forecast_bench.evaluation.scoring import confidence_set, interval_metrics, significance
 from forecast_bench.evaluation.scoring.analysis import (
     Analysis,
     analyse,
@@ -22,7 +22,7 @@ from forecast_bench.evaluation.scoring.analysis import (
 )
 from forecast_bench.evaluation.scoring.collection_analysis import CollectionAnalysis
 
-TABLES = ("summary", "folds", "steps", "ranks", "dm", "intervals", "cost")
+TABLES = ("summary", "folds", "steps", "ranks", "dm", "dm_holm", "mcs", "intervals", "cost")
 
 
 def write_outputs(record: RunRecord, run_dir: Path) -> Analysis | CollectionAnalysis:
@@ -66,8 +66,11 @@ def write_series_outputs(record: SeriesRecord, run_dir: Path) -> Analysis:
     results.write_text(run_dir / "dm_pvalues.csv", analysis.dm_pvalues.to_csv(float_format="%.6g"))
     results.write_text(run_dir / "dm_statistics.csv",
                        analysis.dm_statistics.to_csv(float_format="%.6g"))
+    results.write_text(run_dir / "dm_holm.csv", analysis.dm_holm.to_csv(float_format="%.6g"))
+    results.write_csv(run_dir / "mcs.csv", analysis.mcs.table)
     names = [name for name in TABLES if (name != "steps" or record.horizon > 1)
-             and (name != "intervals" or len(analysis.intervals))]
+             and (name != "intervals" or len(analysis.intervals))
+             and (name != "mcs" or len(analysis.mcs.table))]
     rendered = results.write_tables(  # each once: files, summary.md, report
         run_dir, names, lambda name, fmt: render_table(analysis, name, fmt, record.leaky))
     images = write_plots(record, analysis, run_dir / "plots")
@@ -98,6 +101,11 @@ def render_table(analysis: Analysis, name: str, fmt: str, leaky: frozenset[str])
     if name == "dm":
         return formats.render_frame(analysis.dm_pvalues.reset_index(names="model"), fmt,
                                     bold_below=0.05, pvalues=analysis.dm_pvalues.columns)
+    if name == "dm_holm":
+        return formats.render_frame(analysis.dm_holm.reset_index(names="model"), fmt,
+                                    bold_below=0.05, pvalues=analysis.dm_holm.columns)
+    if name == "mcs":
+        return confidence_set.render(analysis.mcs, fmt) or analysis.mcs.why
     if name == "intervals":
         return formats.render_frame(interval_view(analysis.intervals), fmt, floatfmt=".3f")
     if name == "cost" and analysis.cost is not None:
@@ -200,6 +208,10 @@ def summary_markdown(record: SeriesRecord, analysis: Analysis, markdown: dict[st
     shortfall = significance.dm_shortfall(record.forecasts, record.horizon)
     if shortfall:
         parts += ["", shortfall]
+    parts += ["", "Holm-corrected over the pairs:", "", markdown["dm_holm"],
+              "", "## Model confidence set", "", analysis.mcs.note()]
+    if "mcs" in markdown:
+        parts += ["", markdown["mcs"]]
     for title, table in (("Fitted models", tables.fitted_table(record.status)),
                          ("Failures", tables.failures_table(record.status))):
         if table:

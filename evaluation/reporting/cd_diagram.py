@@ -1,4 +1,6 @@
-"""Demsar (2006)'s critical-difference diagram of a Friedman / Nemenyi result, as a PNG."""
+"""Critical-difference diagrams as PNG: Demsar (2006)'s of a Friedman / Nemenyi result, and
+the Wilcoxon-Holm one of Benavoli, Corani & Mangili (2016) in Ismail Fawaz et al.'s style (the
+same mean-rank axis, bars joining the cliques of models no pairwise test tells apart)."""
 
 from __future__ import annotations
 
@@ -11,10 +13,12 @@ matplotlib.use("Agg")  # files only, no display; must precede the pyplot import
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 
 from forecast_bench.evaluation.run_folder.atomic import write_atomic
 from forecast_bench.evaluation.scoring.collection_stats import FriedmanResult, nemenyi_groups
+from forecast_bench.evaluation.scoring.pairwise import cliques
 
 DPI = 110
 WIDTH_IN = 9.0  # ~990 px at DPI
@@ -36,9 +40,25 @@ def _subtitle(result: FriedmanResult) -> str:
 
 def cd_figure(result: FriedmanResult, title: str) -> Figure:
     """The CD diagram as a Figure (not saved); see plot_cd_diagram."""
+    return rank_figure(result.mean_ranks.dropna(), nemenyi_groups(result), result.k,
+                       f"{title}\n{_subtitle(result)}", result.critical_difference)
+
+
+def wilcoxon_figure(result: FriedmanResult, pairwise: pd.DataFrame, title: str,
+                    alpha: float = 0.05) -> Figure:
+    """The Wilcoxon-Holm CD diagram as a Figure (not saved); see plot_wilcoxon_diagram."""
+    subtitle = (f"bars: no pair differs by Wilcoxon signed-rank, Holm p >= {alpha:g}"
+                f"  ({result.metric} ranks, N = {result.n_series} series, k = {result.k})")
     ranks = result.mean_ranks.dropna()
-    k = max(result.k, len(ranks), 1)
-    groups = nemenyi_groups(result)
+    return rank_figure(ranks, cliques(pairwise, ranks, alpha), result.k, f"{title}\n{subtitle}")
+
+
+def rank_figure(ranks: pd.Series, groups: list[list[str]], k: int, title: str,
+                cd: float = float("nan")) -> Figure:
+    """Models at their mean `ranks` (ascending) on an axis 1..k, each labelled with its rank,
+    thick bars under the axis joining each of `groups`, the critical difference `cd` above
+    the axis when it is finite."""
+    k = max(k, len(ranks), 1)
     n_left = math.ceil(len(ranks) / 2)
     bars_depth = (len(groups) + 1) * 0.5 * ROW
     depth = bars_depth + (max(n_left, len(ranks) - n_left) + 0.5) * ROW
@@ -47,7 +67,7 @@ def cd_figure(result: FriedmanResult, title: str) -> Figure:
     ax.set_axis_off()
     ax.set_xlim(0, 1)
     ax.set_ylim(depth + 0.3, -2.6)  # y grows downward; room above the axis for ticks and CD
-    fig.suptitle(f"{title}\n{_subtitle(result)}", fontsize=11, y=0.98)
+    fig.suptitle(title, fontsize=11, y=0.98)
     # the rank axis with integer and half ticks
     ax.plot([_x(1, k), _x(k, k)], [0, 0], color="black", lw=1.2)
     for tick in np.arange(1, k + 0.01, 0.5):
@@ -55,7 +75,6 @@ def cd_figure(result: FriedmanResult, title: str) -> Figure:
         ax.plot([_x(tick, k)] * 2, [0, -0.35 if major else -0.18], color="black", lw=1)
         if major:
             ax.text(_x(tick, k), -0.5, f"{int(tick)}", ha="center", va="bottom", fontsize=10)
-    cd = result.critical_difference
     if math.isfinite(cd) and k >= 2:
         start, end = _x(1, k), _x(min(1 + cd, k), k)
         ax.plot([start, end], [-1.7, -1.7], color="black", lw=1.5)
@@ -85,8 +104,19 @@ def plot_cd_diagram(result: FriedmanResult, path: Path, title: str) -> Path:
     """Draw the critical-difference diagram of `result` (mean ranks on an axis 1..k, each model
     labelled with its mean rank, bars joining the Nemenyi groups, the CD above the axis, the
     Friedman p-value under the title) to the PNG `path` (written atomically); returns path."""
+    return _save(cd_figure(result, title), path)
+
+
+def plot_wilcoxon_diagram(result: FriedmanResult, pairwise: pd.DataFrame, path: Path,
+                          title: str, alpha: float = 0.05) -> Path:
+    """Draw the Wilcoxon-Holm diagram: the mean ranks of `result` as in plot_cd_diagram, bars
+    joining the maximal cliques of models whose pairs `pairwise` (pairwise.wilcoxon_holm)
+    does not find different at `alpha`, to the PNG `path`; returns path."""
+    return _save(wilcoxon_figure(result, pairwise, title, alpha), path)
+
+
+def _save(fig: Figure, path: Path) -> Path:
     path = Path(path)
-    fig = cd_figure(result, title)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         return write_atomic(path, lambda handle: fig.savefig(handle, format="png", dpi=DPI))

@@ -46,7 +46,8 @@ def render_collection_report(record: RunRecord, analysis: CollectionAnalysis,
          f" series; Nemenyi critical difference ({friedman.alpha:g}):"
          f" {_num(friedman.critical_difference)}. Models joined by a bar do not differ"
          " significantly (Demsar 2006).</p>"
-         + figure(images, "cd_diagram", "critical-difference diagram")),
+         + figure(images, "cd_diagram", "critical-difference diagram")
+         + _wilcoxon(analysis, images, tables)),
         ("steps", "Accuracy per horizon step", figure(images, "by_step", "accuracy by step")
          + scroll(tables["by_step"])),
     ]
@@ -79,6 +80,24 @@ def render_collection_report(record: RunRecord, analysis: CollectionAnalysis,
          + f"<pre>{html.escape(str(record.manifest.get('wall_seconds', {})))}</pre>"),
     ]
     return page(record.run_id, record.manifest, sections)
+
+
+def _wilcoxon(analysis: CollectionAnalysis, images: dict[str, Path],
+              tables: dict[str, str]) -> str:
+    """The Wilcoxon-Holm diagram and table, then the model confidence set."""
+    parts = ["<p>Every pair of models by the Wilcoxon signed-rank test on their per-series"
+             " MASE, Holm-corrected over the pairs (Benavoli, Corani &amp; Mangili 2016): unlike"
+             " Nemenyi's, a pair's verdict does not depend on the other models compared. Models"
+             " joined by a bar form a clique that no pair test at 0.05 tells apart (a bar spans"
+             " its members' ranks, so a model inside its span need not belong to it).</p>",
+             figure(images, "wilcoxon_diagram", "Wilcoxon-Holm critical-difference diagram")]
+    if "wilcoxon" in tables:
+        parts.append("<details><summary>Every pair</summary>" + scroll(tables["wilcoxon"])
+                     + "</details>")
+    parts.append(f"<h3>Model confidence set</h3><p>{html.escape(analysis.mcs.note())}</p>")
+    if "mcs" in tables:
+        parts.append(scroll(tables["mcs"]))
+    return "".join(parts)
 
 
 def _headline(record: RunRecord, analysis: CollectionAnalysis) -> str:

@@ -70,7 +70,10 @@ def render_report(record: SeriesRecord, analysis: Analysis, images: dict[str, Pa
         sections.append(("per-step", "RMSE per horizon step", scroll(tables["steps"])))
     sections += [
         ("dm", "Diebold-Mariano tests", _dm_text(record, analysis)
-         + figure(images, "dm_pvalues", "DM p-value heatmap") + scroll(tables["dm"])),
+         + figure(images, "dm_pvalues", "DM p-value heatmap") + scroll(tables["dm"])
+         + _holm(tables)),
+        ("mcs", "Model confidence set", f"<p class='note'>{html.escape(analysis.mcs.note())}"
+         "</p>" + scroll(tables.get("mcs", ""))),
         ("ranks", "Ranks", "<p class='note'>1 = best on that metric (ties share the mean rank);"
          " mean rank over the metrics a model has.</p>" + scroll(tables["ranks"])),
     ]
@@ -189,6 +192,13 @@ def _dm_text(record: SeriesRecord, analysis: Analysis) -> str:
     else:
         why = analysis.dm_shortfall
     return text + (f"<p class='dm-why warn'>{html.escape(why)}</p>" if why else "")
+
+
+def _holm(tables: dict[str, str]) -> str:
+    if "dm_holm" not in tables:
+        return ""
+    return ("<p class='note'>The same p-values Holm-corrected over the pairs (the chance of any"
+            " false 'differs' held at 0.05 over all of them):</p>" + scroll(tables["dm_holm"]))
 
 
 def _status_table(status: pd.DataFrame, column: str) -> str:

@@ -22,7 +22,7 @@ from forecast_bench.models.errors import ConfigError
 TABLE_FORMATS = ("md", "latex", "html")  # tables/ holds each table in these (CSV: table)
 
 PACKAGES = ("forecast-bench", "numpy", "pandas", "scikit-learn", "statsmodels", "pmdarima",
-            "tensorflow-cpu", "keras", "matplotlib", "tabulate")
+            "tensorflow-cpu", "keras", "matplotlib", "tabulate", "arch")
 
 
 def new_run_dir(root: Path, name: str) -> Path:

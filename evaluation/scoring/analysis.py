@@ -8,7 +8,13 @@ import pandas as pd
 
 from forecast_bench.evaluation.reporting import formats, tables
 from forecast_bench.evaluation.run_folder.record import SeriesRecord
-from forecast_bench.evaluation.scoring import interval_metrics, metrics, significance, stationarity
+from forecast_bench.evaluation.scoring import (
+    confidence_set,
+    interval_metrics,
+    metrics,
+    significance,
+    stationarity,
+)
 from forecast_bench.evaluation.scoring.cost import CostTable, cost_table
 from forecast_bench.models.errors import ForecastBenchError
 from forecast_bench.models.intervals import level_name
@@ -22,6 +28,8 @@ class Analysis:
     ranks: pd.DataFrame  # rank per metric and mean rank
     dm_statistics: pd.DataFrame  # [row, col]: DM statistic of row vs col (negative: row better)
     dm_pvalues: pd.DataFrame
+    dm_holm: pd.DataFrame  # dm_pvalues with Holm's correction over the pairs
+    mcs: confidence_set.McsResult  # Hansen et al.'s model confidence set, squared errors
     stationarity: pd.DataFrame  # ADF and KPSS on the level and on returns (or differences)
     notes: list[str]  # how each figure is computed, and why some are undefined
     text: str  # the compact summary and its notes (summary.md)
@@ -52,6 +60,9 @@ def analyse(record: SeriesRecord) -> Analysis:
         ranks=metrics.ranks(summary),
         dm_statistics=dm_statistics,
         dm_pvalues=dm_pvalues,
+        dm_holm=significance.holm_matrix(dm_pvalues),
+        mcs=confidence_set.series_mcs(forecasts, horizon,
+                                      seed=confidence_set.run_seed(record.config)),
         stationarity=stationarity_tests(record.series),
         notes=notes,
         text=text,

@@ -11,7 +11,12 @@ import pandas as pd
 from forecast_bench.evaluation.reporting import formats
 from forecast_bench.evaluation.reporting.formats import p_text
 from forecast_bench.evaluation.run_folder.record import RunRecord
-from forecast_bench.evaluation.scoring import collection_stats, interval_metrics, pairwise
+from forecast_bench.evaluation.scoring import (
+    collection_stats,
+    confidence_set,
+    interval_metrics,
+    pairwise,
+)
 from forecast_bench.evaluation.scoring.analysis import interval_methods, interval_view
 from forecast_bench.evaluation.scoring.cost import CostTable, cost_table
 from forecast_bench.models.errors import ModelError
@@ -38,6 +43,7 @@ class CollectionAnalysis:
     by_step: pd.DataFrame
     friedman: collection_stats.FriedmanResult
     pairwise: pd.DataFrame  # every pair of models: Wilcoxon on MASE over the common series, Holm
+    mcs: confidence_set.McsResult  # Hansen et al.'s model confidence set on the per-series MASE
     notes: list[str]
     text: str  # the aggregate table and its notes (summary.md)
     # interval scores averaged over the common series, per (model, level) and per (model,
@@ -89,6 +95,8 @@ def analyse_collection(record: RunRecord) -> CollectionAnalysis:
         by_step=collection_stats.by_step(step_scores, common, reference),
         friedman=friedman,
         pairwise=pairwise.wilcoxon_holm(scores, common, models, "mase"),
+        mcs=confidence_set.collection_mcs(scores, common, models, "mase",
+                                          seed=confidence_set.run_seed(record.config)),
         notes=notes,
         text=text,
         intervals=intervals,

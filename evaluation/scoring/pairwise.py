@@ -67,3 +67,33 @@ def wilcoxon_holm(scores: pd.DataFrame, series: Sequence[str], models: Sequence[
     table["p_holm"] = holm(table["p"].to_numpy()) if len(table) else []
     table["differs"] = table["p_holm"] < alpha
     return table
+
+
+def cliques(table: pd.DataFrame, ranks: pd.Series, alpha: float = 0.05) -> list[list[str]]:
+    """The bars of a Wilcoxon-Holm critical-difference diagram (Ismail Fawaz et al.'s style):
+    the maximal sets of 2 or more models (of `ranks`' index) every pair of which `table`
+    (wilcoxon_holm's) does not find different, Holm p >= alpha or untested. Each set is
+    ordered by mean rank (`ranks`, 1 = best), the sets by their best then worst member."""
+    order = {str(m): i for i, m in enumerate(ranks.sort_values(kind="stable").index)}
+    linked: dict[str, set[str]] = {m: set() for m in order}
+    for row in table.itertuples():
+        a, b = str(row.model_a), str(row.model_b)
+        if a in linked and b in linked and not row.p_holm < alpha:  # NaN: untested, linked
+            linked[a].add(b)
+            linked[b].add(a)
+    found: list[list[str]] = []
+
+    def grow(clique: set[str], candidates: set[str], excluded: set[str]) -> None:
+        """Bron-Kerbosch with a pivot: every maximal clique containing `clique`."""
+        if not candidates and not excluded:
+            if len(clique) > 1:
+                found.append(sorted(clique, key=order.__getitem__))
+            return
+        pivot = max(candidates | excluded, key=lambda m: len(linked[m] & candidates))
+        for model in sorted(candidates - linked[pivot], key=order.__getitem__):
+            grow(clique | {model}, candidates & linked[model], excluded & linked[model])
+            candidates = candidates - {model}
+            excluded = excluded | {model}
+
+    grow(set(), set(order), set())
+    return sorted(found, key=lambda c: (order[c[0]], order[c[-1]]))

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from forecast_bench.evaluation.scoring.pairwise import holm
+
 KEYS = ["fold", "origin", "step"]  # identify one forecast; shared by all models of a run
 LOSSES = ("squared", "absolute")
 MIN_PAIRS = 3
@@ -149,6 +151,18 @@ def dm_matrix(
             if result is not None:
                 statistic.loc[row, col], pvalue.loc[row, col] = result.statistic, result.pvalue
     return statistic, pvalue
+
+
+def holm_matrix(pvalues: pd.DataFrame) -> pd.DataFrame:
+    """dm_matrix's p-values with Holm's correction over the unordered pairs (the two cells of
+    a pair hold the same two-sided p): symmetric, NaN where untested."""
+    models = list(pvalues.index)
+    pairs = [(i, j) for i in range(len(models)) for j in range(i + 1, len(models))]
+    raw = [float(pvalues.iat[i, j]) for i, j in pairs]
+    adjusted = pvalues.copy() * np.nan
+    for (i, j), p in zip(pairs, holm(raw), strict=True):
+        adjusted.iat[i, j] = adjusted.iat[j, i] = p
+    return adjusted
 
 
 def dm_vs_reference(
