@@ -105,8 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     tutorial = commands.add_parser(
         "tutorial", help="reproduce the reference LSTM tutorial, then correct it")
     tutorial.add_argument("config", nargs="?", help="TOML config (default: tutorial.toml)")
-    tutorial.add_argument("--epochs", type=int,
-                          help="override every network's epochs (the tutorial: 100)")
+    tutorial.add_argument("--epochs", type=int, help="every network's epochs (the tutorial: 100)")
     tutorial.add_argument("--out", default="results", help="results folder (default: results)")
     _execution_options(tutorial)
     tutorial.set_defaults(handler=_cmd_tutorial)
@@ -122,12 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
                             "step), ranks, dm (Diebold-Mariano p-values), dm_holm (the same, Holm-"
                             "corrected), mcs (model confidence set), intervals (coverage and "
                             "scores of the prediction intervals), cost (accuracy against seconds "
-                            "per series, Pareto front); a collection run: "
-                            "summary, steps, categories, coverage, intervals, wilcoxon (every "
-                            "pair of models: Wilcoxon on MASE across series, Holm-corrected), "
-                            "mcs (model confidence set on the per-series MASE), makridakis2018"
-                            " (beside the published figures of Makridakis et al. 2018), "
-                            "makridakis2018_pairs (global against per-series models)")
+                            "per series, Pareto front); a collection run: summary, steps, "
+                            "categories, coverage, intervals, wilcoxon (every pair of models: "
+                            "Wilcoxon on MASE across series, Holm-corrected), mcs (on the per-"
+                            "series MASE), cost, makridakis2018 (beside the published figures "
+                            "of Makridakis et al. 2018), makridakis2018_pairs (global against "
+                            "per-series models)")
     table.set_defaults(handler=_cmd_table)
 
     report = commands.add_parser(
