@@ -87,7 +87,7 @@ class NBeatsConfig(ModelConfig):
 class _NBeatsBase(CollectionForecaster):
     """Shared code of nbeats, nbeats_i and nhits (see the module docstring)."""
 
-    config_class: type[NBeatsConfig] = NBeatsConfig
+    config_class = NBeatsConfig
     config: NBeatsConfig
     period_param = "period"
     min_history = 2  # a window needs one input value and one target
