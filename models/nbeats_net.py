@@ -67,6 +67,14 @@ class _Builder:
         self.keras = keras_module()
         self.stream = random.Random(seed)
 
+    def fixed(self, rows: np.ndarray) -> Any:
+        """A linear map by constant rows (x @ rows), as a frozen Dense layer: a constant in
+        ops.matmul made later fits in the process differ in their last bits (oneDNN)."""
+        init = self.keras.initializers.Constant(rows.astype("float32"))
+        layer = self.keras.layers.Dense(rows.shape[1], use_bias=False, kernel_initializer=init)
+        layer.trainable = False
+        return layer
+
     def dense(self, units: int, activation: str | None = None, bias: bool = True) -> Any:
         init = self.keras.initializers.GlorotUniform(seed=self.stream.randrange(1, 2**31))
         return self.keras.layers.Dense(units, activation=activation, use_bias=bias,
@@ -98,14 +106,13 @@ def generic_block(b: _Builder, lookback: int, horizon: int, layers: int, width: 
 def basis_block(b: _Builder, back_basis: np.ndarray, fore_basis: np.ndarray, layers: int,
                 width: int) -> Block:
     """Fully connected ReLU layers, then coefficients (no bias) of fixed basis rows."""
-    ops = b.keras.ops
     hidden = b.stack(layers, width)
     back, fore = b.dense(len(back_basis), bias=False), b.dense(len(fore_basis), bias=False)
-    back_rows, fore_rows = back_basis.astype("float32"), fore_basis.astype("float32")
+    back_rows, fore_rows = b.fixed(back_basis), b.fixed(fore_basis)
 
     def block(x: Any) -> tuple[Any, Any]:
         h = _through(hidden, x)
-        return ops.matmul(back(h), back_rows), ops.matmul(fore(h), fore_rows)
+        return back_rows(back(h)), fore_rows(fore(h))
     return block
 
 
@@ -118,12 +125,12 @@ def hierarchical_block(b: _Builder, lookback: int, horizon: int, layers: int, wi
     pooling = keras.layers.MaxPooling1D(pool_size=pool, strides=pool, padding="same")
     hidden, back = b.stack(layers, width), b.dense(lookback)
     knots = max(1, math.ceil(horizon / downsample))
-    fore, rows = b.dense(knots), interpolation_matrix(knots, horizon).astype("float32")
+    fore, rows = b.dense(knots), b.fixed(interpolation_matrix(knots, horizon))
 
     def block(x: Any) -> tuple[Any, Any]:
         pooled = ops.reshape(pooling(ops.expand_dims(x, -1)), (-1, math.ceil(lookback / pool)))
         h = _through(hidden, pooled)
-        return back(h), ops.matmul(fore(h), rows)
+        return back(h), rows(fore(h))
     return block
 
 
@@ -270,7 +277,7 @@ def train(network: Any, sampler: WindowSampler, loss: str, *, steps: int, batch_
     curve = []
     for _ in range(steps):
         b = sampler.draw(rng, batch_size)
-        curve.append(step(b["x"], b["x_mask"], b["y"], b["y_mask"], b["scale"]))
+        curve.append(step(*(tf.constant(b[k]) for k in ("x", "x_mask", "y", "y_mask", "scale"))))
     losses = [float(v) for v in curve]
     if losses and not np.isfinite(losses[-1]):
         raise ModelError(f"training diverged: the {loss} loss became {losses[-1]} (seed "
