@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 from forecast_bench.benchmarks.data import is_collection_source
 from forecast_bench.benchmarks.run import interrupts
 from forecast_bench.benchmarks.run.progress import progress_for
+from forecast_bench.models.device import DEVICES, use_device
 from forecast_bench.models.errors import ConfigError, ForecastBenchError
 
 SOURCES_HELP = ("msft, sunspots, lynx, csv:PATH, long:PATH, wide:PATH, m3, m3:yearly, "
@@ -216,11 +217,12 @@ def _execution_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-cache", action="store_true",
                         help="recompute every task (and do not store results)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--device", choices=DEVICES, help="cpu: hide GPUs; gpu: need one")
 
 
 def _execution(args: argparse.Namespace) -> dict:
     from forecast_bench.evaluation.harness.executors import ExecutorSpec, check_reachable
-
+    use_device(args.device)  # before any network is built or worker started
     executor = ExecutorSpec(args.executor, args.jobs, args.scheduler)
     check_reachable(executor)  # before the run folder is made
     return {"progress": progress_for(args.quiet), "use_cache": not args.no_cache,

@@ -11,6 +11,7 @@ from forecast_bench.models import (  # noqa: F401  (registers)
     lstm,
     mlp,
     naive,
+    nbeats,
     statistical,
 )
 from forecast_bench.models.base import Forecast, Forecaster, ModelConfig

@@ -148,6 +148,11 @@ class Forecaster(ABC):
             params[self.period_param] = int(period)
         return type(self)(**params)
 
+    def with_horizon(self, horizon: int) -> Self:
+        """The model for runs forecasting `horizon` steps: a model trained for a fixed horizon
+        (N-BEATS) returns an unfitted copy taking it; the default returns the model itself."""
+        return self
+
     @property
     def batch_tolerance(self) -> float:
         """Batched vs per-origin forecasts, absolute. A class attribute in most models; the

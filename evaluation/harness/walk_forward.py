@@ -111,10 +111,14 @@ def run_plans(
     on the executor: tasks are assembled in (series, model, fold) order.
     """
     values = {plan.id: plan.series.to_numpy(dtype=float) for plan in plans}
+    # a model trained for a fixed horizon (N-BEATS) takes the series' horizon here
+    resolved = [{label: model.with_horizon(plan.horizon) for label, model in plan.models.items()}
+                for plan in plans]
     tasks = [Task(plan.id, label, prototype, fold,
                   values[plan.id][fold.train_start:fold.test_end], plan.horizon, plan.levels,
                   plan.one_step)
-             for plan in plans for label, prototype in plan.models.items() for fold in plan.folds]
+             for plan, chosen in zip(plans, resolved, strict=True)
+             for label, prototype in chosen.items() for fold in plan.folds]
     left = {plan.id: 0 for plan in plans}
     for task in tasks:
         left[task.series] += 1
