@@ -133,6 +133,11 @@ class Forecaster(ABC):
         """The resolved hyper-parameters, as stored in the run's config.toml."""
         return dataclasses.asdict(self.config)
 
+    def combine(self, members: np.ndarray) -> np.ndarray:
+        """The point forecast from its members' (members first): their mean, unless the model
+        says otherwise (N-BEATS: the median)."""
+        return np.asarray(members, dtype=float).mean(axis=0)
+
     def clone(self) -> Self:
         """An unfitted copy with the same hyper-parameters."""
         return type(self)(**self.params())

@@ -84,12 +84,8 @@ class CollectionForecaster(Forecaster):
 
     def member(self, index: int) -> CollectionForecaster:
         """An unfitted model that trains member `index` alone, exactly as the whole ensemble
-        trains it (ensemble_size() > 1 only)."""
+        trains it (ensemble_size() > 1 only); `combine` makes the ensemble's point."""
         raise NotImplementedError(f"model '{self.name}' has no separable members")
-
-    def combine(self, members: np.ndarray) -> np.ndarray:
-        """The ensemble's point forecast from its members' (members first): their mean."""
-        return np.asarray(members, dtype=float).mean(axis=0)
 
     def _checked_collection(self, values: list[np.ndarray], idx: list[np.ndarray],
                             horizon: int) -> list[Forecast]:

@@ -10,7 +10,8 @@ Ensembles: member i (i = 0 .. ensemble - 1) trains with loss losses[i % len(loss
 multiplier lookbacks[(i // len(losses)) % len(lookbacks)] and seed seed + i, so the first
 len(losses) x len(lookbacks) members cover every pair (the paper's 180 = 3 losses x 6
 lookbacks x 10 seeds). The point forecast is the members' median (the paper's); the members
-go to members.csv.
+go to members.csv. The harness trains each member as its own cached job (`member`), so a
+long ensemble resumes member by member and `--jobs 2` trains two at once.
 
 Horizon: the network outputs `horizon` values, fixed at fit time. None (the default) takes the
 run's horizon (the harness calls `with_horizon`); a model fitted outside the harness with it
@@ -63,6 +64,7 @@ class NBeatsConfig(ModelConfig):
     history: float = 20.0  # L_H: cut points among each series' last history x horizon values
     learning_rate: float = 0.001  # Adam
     seed: int = 0
+    member: int | None = None  # train this member of the ensemble alone (the harness's member jobs)
 
     def validate(self) -> None:
         set_ = object.__setattr__
@@ -72,13 +74,13 @@ class NBeatsConfig(ModelConfig):
             raise ValueError(f"losses must be some of {', '.join(LOSSES)}, got {self.losses!r}")
         set_(self, "losses", losses)
         self.require_ints(steps=1, batch_size=1, ensemble=1, seed=0)
-        self.require_optional_ints(horizon=1, period=1)
+        self.require_optional_ints(horizon=1, period=1, member=0)
         for field in ("history", "learning_rate"):
             value = getattr(self, field)
             if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
                 raise ValueError(f"{field} must be a number > 0, got {value!r}")
 
-    def member(self, i: int) -> tuple[str, int, int]:
+    def recipe(self, i: int) -> tuple[str, int, int]:
         """Member i's loss, look-back multiplier and seed."""
         loss = self.losses[i % len(self.losses)]
         return loss, self.lookbacks[(i // len(self.losses)) % len(self.lookbacks)], self.seed + i
@@ -109,6 +111,22 @@ class _NBeatsBase(CollectionForecaster):
             params["horizon"] = int(horizon)
         return type(self)(**params)
 
+    def member_indices(self) -> list[int]:
+        """The members this model trains: all, or the one its `member` names."""
+        cfg = self.config
+        return [cfg.member] if cfg.member is not None else list(range(cfg.ensemble))
+
+    def ensemble_size(self) -> int:
+        return len(self.member_indices())
+
+    def member(self, index: int) -> Self:
+        """Member `index` alone; its parameters leave out the ensemble's size, so a larger
+        ensemble finds its first members in the cache."""
+        return type(self)(**{**self.params(), "ensemble": 1, "member": index})
+
+    def combine(self, members: np.ndarray) -> np.ndarray:
+        return np.median(np.asarray(members, dtype=float), axis=0)
+
     @property
     def horizon_of(self) -> int:
         return self.config.horizon or DEFAULT_HORIZON
@@ -117,8 +135,8 @@ class _NBeatsBase(CollectionForecaster):
         cfg, horizon = self.config, self.horizon_of
         self.networks_, self.histories_, self.lookbacks_ = [], [], []
         samplers: dict[int, WindowSampler] = {}
-        for i in range(cfg.ensemble):
-            loss, multiplier, seed = cfg.member(i)
+        for i in self.member_indices():
+            loss, multiplier, seed = cfg.recipe(i)
             lookback = multiplier * horizon
             if lookback not in samplers:
                 samplers[lookback] = WindowSampler(series, periods, lookback, horizon,
@@ -155,7 +173,7 @@ class _NBeatsBase(CollectionForecaster):
         out = []
         for a, b in itertools.pairwise(bounds):
             part = z[:, a:b]
-            out.append(Forecast(np.median(part, axis=0), part) if len(part) > 1
+            out.append(Forecast(self.combine(part), part) if len(part) > 1
                        else Forecast.single(part[0]))
         return out
 

@@ -115,7 +115,7 @@ def test_nhits_interpolation_is_numpy_interp_of_the_knots():
 def test_ensemble_members_follow_the_recipe_and_the_point_is_their_median():
     model = models.get("nbeats", **{**GENERIC, "lookbacks": [2, 3]}, ensemble=5,
                        losses=["smape", "mase"], seed=7)
-    assert [model.config.member(i) for i in range(5)] == [
+    assert [model.config.recipe(i) for i in range(5)] == [
         ("smape", 2, 7), ("mase", 2, 8), ("smape", 3, 9), ("mase", 3, 10), ("smape", 2, 11)]
     model.fit_collection(SERIES, [1, 1, 1])
     assert model.lookbacks_ == [8, 8, 12, 12, 8]
@@ -184,3 +184,14 @@ def test_an_ensemble_runs_on_m3_monthly_through_the_harness(tmp_path: Path):
     np.testing.assert_allclose(point, np.median(wide.to_numpy(), axis=1), rtol=1e-9)
     folder = next(p for p in tmp_path.iterdir() if p.is_dir())
     assert len(pd.read_csv(folder / "members.csv")) == 2 * len(mine)
+    # each member ran as its own job (member(i)): the same networks as the whole ensemble's
+    assert status[status.model == "nbeats"].fitted.str.startswith("2 members combined").all()
+    data = pd.read_csv(folder / "series.csv")
+    values = [data[data.series == sid].value.to_numpy() for sid in ids]
+    whole = models.get("nbeats", **params, horizon=18).fit_collection(
+        [y[:-18] for y in values], [12] * len(ids))
+    expected = whole.forecast_collection(values, [[len(y) - 18] for y in values], 18)
+    for sid, forecast in zip(ids, expected, strict=True):
+        for m in range(2):
+            got = members[(members.series == sid) & (members.member == m)].sort_values("step")
+            np.testing.assert_allclose(got.y_pred, forecast.members[m][0], rtol=1e-4)
