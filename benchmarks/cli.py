@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from forecast_bench.benchmarks.data import is_collection_source
-from forecast_bench.benchmarks.run import interrupts
+from forecast_bench.benchmarks.run import interrupts, table_names
 from forecast_bench.benchmarks.run.progress import progress_for
 from forecast_bench.models.device import DEVICES, use_device
 from forecast_bench.models.errors import ConfigError, ForecastBenchError
@@ -115,19 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("run_dir", help="a run folder, e.g. results/<run-id>")
     table.add_argument("--format", default="md", choices=("md", "csv", "latex", "html"))
     table.add_argument("--table", default="summary",
-                       choices=("summary", "folds", "steps", "ranks", "dm", "dm_holm", "mcs",
-                                "intervals", "cost", "categories", "coverage", "wilcoxon",
-                                "makridakis2018", "makridakis2018_pairs"),
-                       help="summary (default), folds (RMSE per fold), steps (RMSE per horizon "
-                            "step), ranks, dm (Diebold-Mariano p-values), dm_holm (the same, Holm-"
-                            "corrected), mcs (model confidence set), intervals (coverage and "
-                            "scores of the prediction intervals), cost (accuracy against seconds "
-                            "per series, Pareto front); a collection run: summary, steps, "
-                            "categories, coverage, intervals, wilcoxon (every pair of models: "
-                            "Wilcoxon on MASE across series, Holm-corrected), mcs (on the per-"
-                            "series MASE), cost, makridakis2018 (beside the published figures "
-                            "of Makridakis et al. 2018), makridakis2018_pairs (global against "
-                            "per-series models)")
+                       choices=table_names.CHOICES, help=table_names.HELP)
     table.set_defaults(handler=_cmd_table)
 
     report = commands.add_parser(

@@ -12,6 +12,7 @@ from tabulate import tabulate
 
 from forecast_bench.benchmarks.data import Dataset
 from forecast_bench.benchmarks.data.collection import Collection, SeriesData
+from forecast_bench.benchmarks.run import table_names
 from forecast_bench.evaluation.harness import gaps
 from forecast_bench.evaluation.reporting import formats
 from forecast_bench.evaluation.run_folder import results, run_files
@@ -246,10 +247,11 @@ def table_of_run(record: RunRecord, run_dir: Path, table: str, fmt: str) -> str:
         members = record.members if len(record.members) else None
         frame = paired_table(analysis.series_scores, members, record.scales, analysis.common)
         return formats.render_frame(frame, fmt, floatfmt=".3g")
+    if name in ("nbeats2020", "ensemble"):
+        return _nbeats_table(record, name, fmt)
     if name not in COLLECTION_TABLES:
-        raise ConfigError(f"{run_dir} is a collection run: its tables are summary, steps, "
-                          "categories, coverage, intervals, wilcoxon, cost, mcs, makridakis2018 "
-                          "and makridakis2018_pairs")
+        raise ConfigError(f"{run_dir} is a collection run: its tables are "
+                          f"{', '.join(table_names.COLLECTION)}")
     analysis = analyse_collection(record)
     text = collection_table(analysis, name, fmt)
     if text is None and name == "mcs":
@@ -260,3 +262,20 @@ def table_of_run(record: RunRecord, run_dir: Path, table: str, fmt: str) -> str:
     if text is None:
         raise ConfigError(f"{run_dir} has no categories; use --table summary, steps or coverage")
     return text
+
+
+def _nbeats_table(record: RunRecord, name: str, fmt: str) -> str:
+    """The N-BEATS tables (benchmarks.nbeats2020): ours beside the published figures, or the
+    sMAPE of each ensemble's first k members."""
+    from forecast_bench.benchmarks import nbeats2020
+
+    analysis = analyse_collection(record)
+    if name == "ensemble":
+        if not len(record.members):
+            raise ConfigError("this run has no ensemble members (members.csv is empty): no "
+                              "model averaged several networks")
+        frame = nbeats2020.ensemble_curve(record, analysis.common)
+    else:
+        cost = analysis.cost.frame.set_index("model") if analysis.cost is not None else None
+        frame = nbeats2020.paper_table(record, analysis.series_scores, analysis.common, cost)
+    return formats.render_frame(frame, fmt, floatfmt=".4g")
