@@ -51,6 +51,18 @@ PAIRS = [("lstm_global", "lstm_local"), ("mlp_global", "mlp"), ("hybrid_global",
          ("lstm_global", "theta"), ("mlp_global", "theta"), ("hybrid_global", "theta"),
          ("hybrid_global", "ets"), ("lstm_local", "theta")]
 BANDS = {"1-6": (1, 6), "7-12": (7, 12), "13-18": (13, 18), "1-18": (1, 18)}
+PAPER_MIN_LENGTH = 99  # the paper's 1045 M3 monthly series: 81 or more values before the 18
+
+
+def paper_series(record: RunRecord, series_scores: pd.DataFrame,
+                 common: list[str]) -> tuple[list[str], pd.Series]:
+    """The common series the paper used (total length >= PAPER_MIN_LENGTH), and the models'
+    mean MASE ranks over them: a run of all 1428 M3 monthly series (m3_nbeats.toml) joins the
+    paper's table on its 1045."""
+    lengths = record.info.set_index("id")["n"] if "n" in record.info else pd.Series(dtype=int)
+    chosen = [s for s in common if lengths.get(s, PAPER_MIN_LENGTH) >= PAPER_MIN_LENGTH]
+    scores = series_scores[series_scores["series"].isin(chosen)]
+    return chosen, collection_stats.friedman_nemenyi(scores, "mase").mean_ranks
 
 
 def band_scores(step_scores: pd.DataFrame, common: list[str]) -> pd.DataFrame:

@@ -100,3 +100,18 @@ def test_the_cli_prints_both_tables(run_dir: Path):
                                str(run_dir), "--table", table], capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
         assert "nbeats_ig" in done.stdout
+
+
+def test_a_run_of_every_m3_monthly_series_joins_makridakis2018_on_its_long_series(run_dir):
+    from forecast_bench.benchmarks.makridakis2018 import PAPER_MIN_LENGTH, paper_series
+
+    record = load_run(run_dir)
+    analysis = analyse_collection(record)
+    lengths = record.info.set_index("id").n
+    chosen, ranks = paper_series(record, analysis.series_scores, analysis.common)
+    assert chosen == [s for s in analysis.common if lengths[s] >= PAPER_MIN_LENGTH]
+    assert 0 < len(chosen) < len(analysis.common)  # the sample has both kinds
+    wide = analysis.series_scores.pivot(index="series", columns="model", values="mase")
+    expected = wide.loc[chosen].rank(axis=1).mean()
+    pd.testing.assert_series_equal(ranks.sort_index(), expected.sort_index(),
+                                   check_names=False)

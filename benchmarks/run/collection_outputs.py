@@ -237,15 +237,19 @@ def table_of_run(record: RunRecord, run_dir: Path, table: str, fmt: str) -> str:
     name = {"summary": "aggregate", "steps": "by_step", "categories": "by_category"}.get(
         table, table)
     if name in ("makridakis2018", "makridakis2018_pairs"):
-        from forecast_bench.benchmarks.makridakis2018 import paired_table, paper_table
+        from forecast_bench.benchmarks.makridakis2018 import (
+            paired_table,
+            paper_series,
+            paper_table,
+        )
 
         analysis = analyse_collection(record)
+        common, ranks = paper_series(record, analysis.series_scores, analysis.common)
         if name == "makridakis2018":
-            frame = paper_table(record, analysis.step_scores, analysis.common,
-                                analysis.friedman.mean_ranks, run_dir)
+            frame = paper_table(record, analysis.step_scores, common, ranks, run_dir)
             return formats.render_frame(frame, fmt, floatfmt=".2f")
         members = record.members if len(record.members) else None
-        frame = paired_table(analysis.series_scores, members, record.scales, analysis.common)
+        frame = paired_table(analysis.series_scores, members, record.scales, common)
         return formats.render_frame(frame, fmt, floatfmt=".3g")
     if name in ("nbeats2020", "ensemble"):
         return _nbeats_table(record, name, fmt)
