@@ -139,3 +139,25 @@ def test_collection_networks_speed_script_smoke_run(tmp_path: Path) -> None:
     assert rows["batched `lstm_local`"][5] in ("1.00", "-")  # x batched / epoch
     assert "## Default shape: look_back 12, 16 units" in text
     assert "the reference shape was not run" in text
+
+
+def test_nbeats_step_speed_script_smoke_run(tmp_path: Path) -> None:
+    """The small generic network, 3 steps, 1 round: a row per way and the parameter count."""
+    script = ROOT / "benchmarks" / "speed" / "nbeats_step.py"
+    done = subprocess.run([sys.executable, str(script), "--quick", "--models", "generic",
+                           "--steps", "3", "--out", str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    [report] = tmp_path.glob("*-nbeats-step.md")
+    text = report.read_text(encoding="utf-8")
+    rows = table_rows(text, "| way")
+    assert set(rows) == {"ours: `train` (sampling included)", "bare Keras `train_on_batch`",
+                         "bare tf.function + GradientTape", "sampling alone (draw + tensors)"}
+    for label in ("bare Keras `train_on_batch`", "bare tf.function + GradientTape"):
+        assert float(rows[label][0]) > 0 and float(rows[label][3]) > 0, label
+    # --quick's generic network: 2 stacks of 2 ReLU layers of 32 on 126 inputs, 18 outputs;
+    # the last block's backcast projection reaches no output, so Keras leaves it out
+    block = (126 * 32 + 32) + (32 * 32 + 32) + (32 * 126 + 126) + (32 * 18 + 18)
+    assert f"- parameters: {2 * block - (32 * 126 + 126):,} trainable" in text
+    assert "## Generic: `nbeats`, 2 stacks x 1 block(s) x 2 layers x 32, batch 64" in text
+    assert "ensemble member at 10,000 steps" in text
