@@ -4,7 +4,8 @@ reference model's, and whether the model is on the Pareto front of accuracy and 
 
 CPU seconds are time.process_time() deltas around fit and predict (harness/task.py): the
 CPU time of the whole process that ran the task (its TensorFlow and BLAS threads included).
-GPU seconds are not measured: every model runs on the CPU (tensorflow-cpu).
+GPU seconds are not measured: on tensorflow-cpu every model runs on the CPU; with a GPU the wall
+seconds include its work and the CPU seconds do not.
 """
 
 from __future__ import annotations
@@ -70,7 +71,9 @@ class CostTable:
             f"Pareto front ({self.basis} seconds): no other model is both at most as costly and"
             " at most as inaccurate, and strictly better on one of the two; models tied on both"
             " are all on it.",
-            "GPU seconds are not measured: every model runs on the CPU (tensorflow-cpu).",
+            "GPU seconds are not measured: on tensorflow-cpu (the default install) every model"
+            " runs on the CPU; with a GPU, the wall seconds include its work and the CPU"
+            " seconds do not.",
         ]
         if self.frame["cpu_per_series"].isna().any():
             notes.append(f"CPU seconds {NOT_MEASURED}: not recorded by the version that made"
