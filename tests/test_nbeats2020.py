@@ -115,3 +115,21 @@ def test_a_run_of_every_m3_monthly_series_joins_makridakis2018_on_its_long_serie
     expected = wide.loc[chosen].rank(axis=1).mean()
     pd.testing.assert_series_equal(ranks.sort_index(), expected.sort_index(),
                                    check_names=False)
+
+
+def test_the_shipped_config_runs_on_a_40_series_sample_with_30_steps_and_2_members(tmp_path):
+    """benchmarks/configs/m3_nbeats.toml as shipped but for the sample, steps, members and the
+    networks' widths (batches of 64): every model forecasts every series."""
+    cfg = config.load_config(config.DEFAULT_CONFIG.with_name("m3_nbeats.toml"))
+    cfg = config.with_model_params(cfg, steps=30, ensemble=2, batch_size=64, width=16,
+                                   trend_width=16, seasonality_width=16)
+    cfg = config.with_overrides(cfg, {"sample": 40}, {}, None, None)
+    outcome = runner.run(cfg, tmp_path, use_cache=False)
+    status = outcome.result.status
+    assert (status.status == "ok").all(), status.reason.tolist()
+    assert status.series.nunique() == 40
+    assert set(status.model) == {"naive", "naive2", "theta", "comb", "ets", "nbeats",
+                                 "nbeats_i", "nhits"}
+    members = outcome.result.members
+    assert members.groupby("model").member.nunique().to_dict() == {
+        "nbeats": 2, "nbeats_i": 2, "nhits": 2}
