@@ -96,6 +96,9 @@ class Forecaster(ABC):
     min_history: ClassVar[int] = 1  # fewest observations fit() and each forecast origin need
     # the config field taking a seasonal period (None there: the series' period, see with_period)
     period_param: ClassVar[str | None] = None
+    # the config field taking every seasonal period of the series (MSTL, harmonic regression;
+    # None there: the series' periods, see with_periods)
+    periods_param: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -103,9 +106,11 @@ class Forecaster(ABC):
         if "model" in fields:  # a run config's [models.LABEL] table uses `model` for the name
             raise TypeError(f"{cls.__name__}: a parameter may not be called 'model'; "
                             "a run config uses that key for the registered model's name")
-        if cls.period_param is not None and cls.period_param not in fields:
-            raise TypeError(f"{cls.__name__}.period_param {cls.period_param!r} is not a field "
-                            f"of {cls.config_class.__name__}")
+        for param in ("period_param", "periods_param"):
+            field = getattr(cls, param)
+            if field is not None and field not in fields:
+                raise TypeError(f"{cls.__name__}.{param} {field!r} is not a field of "
+                                f"{cls.config_class.__name__}")
 
     def __init__(self, **params: Any) -> None:
         fields = {f.name for f in dataclasses.fields(self.config_class)}
@@ -151,6 +156,19 @@ class Forecaster(ABC):
         params = self.params()
         if self.period_param is not None and params[self.period_param] is None:
             params[self.period_param] = int(period)
+        return type(self)(**params)
+
+    def with_periods(self, periods: Sequence[int]) -> Self:
+        """`with_period` of the primary (first) period, and for a model with several
+        (`periods_param`) that field set to all of them where the config leaves it None."""
+        if not len(periods):
+            raise ConfigError(f"model '{self.name}': a series needs at least one period")
+        model = self.with_period(periods[0])
+        if self.periods_param is None:
+            return model
+        params = model.params()
+        if params[self.periods_param] is None:
+            params[self.periods_param] = tuple(int(p) for p in periods)
         return type(self)(**params)
 
     def with_horizon(self, horizon: int) -> Self:
