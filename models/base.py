@@ -158,17 +158,18 @@ class Forecaster(ABC):
             params[self.period_param] = int(period)
         return type(self)(**params)
 
-    def with_periods(self, periods: Sequence[int]) -> Self:
-        """`with_period` of the primary (first) period, and for a model with several
-        (`periods_param`) that field set to all of them where the config leaves it None."""
-        if not len(periods):
-            raise ConfigError(f"model '{self.name}': a series needs at least one period")
-        model = self.with_period(periods[0])
+    def with_periods(self, periods: Sequence[float]) -> Self:
+        """`with_period` of the primary period (the first whole one, else 1), and for a model
+        taking several (`periods_param`: Fourier terms may use 365.25 or 52.18) that field set
+        to all of them where the config leaves it None."""
+        whole = [int(p) for p in periods if float(p).is_integer()]
+        model = self.with_period(whole[0] if whole else 1)
         if self.periods_param is None:
             return model
         params = model.params()
         if params[self.periods_param] is None:
-            params[self.periods_param] = tuple(int(p) for p in periods)
+            params[self.periods_param] = tuple(int(p) if float(p).is_integer() else float(p)
+                                               for p in periods)
         return type(self)(**params)
 
     def with_horizon(self, horizon: int) -> Self:
