@@ -58,6 +58,15 @@ def _levels(text: str) -> tuple[float, ...]:
 _last = _int_or("all", "--last takes a count or 'all'")
 
 
+def _periods(text: str) -> tuple[float, ...] | int:
+    """'24,168' -> (24, 168), as data.period takes them ('1': none)."""
+    from forecast_bench.benchmarks.data.periods import parse_periods
+    try:
+        return parse_periods(text, "--period") or 1
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _test_size(text: str) -> int | float:
     try:
         return float(text) if "." in text else int(text)
@@ -81,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--min-length", type=int, help="keep series with at least N values")
     run.add_argument("--max-length", type=int, help="keep series with at most N values")
     run.add_argument("--frequency", help="override the inferred frequency (monthly, ...)")
-    run.add_argument("--period", type=int, help="override the seasonal period")
+    run.add_argument("--period", type=_periods,
+                     help="seasonal periods, primary first, e.g. 24,168 (default: from the data)")
     run.add_argument("--last", type=_last, help="keep the last N observations ('all': keep all)")
     run.add_argument("--start", help="first date to keep (YYYY-MM-DD)")
     run.add_argument("--end", help="last date to keep (YYYY-MM-DD)")

@@ -19,11 +19,10 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from forecast_bench.benchmarks import config
 from forecast_bench.benchmarks.data import M3_SOURCES, Dataset, DataSpec, is_collection_source
 from forecast_bench.benchmarks.data.collection import Collection, load_with_dataset
+from forecast_bench.benchmarks.data.periods import periods_words
 from forecast_bench.evaluation.scoring.collection_analysis import periods_text
 
 FRACTION = 0.2  # the tutorial's 80/20 split; the MSFT benchmark's 252 of 1260 values
@@ -92,12 +91,19 @@ def configure(source: str, data: dict[str, Any], split: dict[str, Any],
 
 
 def period_text(collection: Collection) -> str:
-    """The seasonal period the models and MASE get, in words: "seasonal period 12 (monthly)";
-    a collection's as collection_analysis.periods_text says it, with the frequency when one."""
+    """The seasonal periods the models get and MASE's lag, in words: "seasonal period 12
+    (monthly)", "seasonal periods 24 168 (hourly)", "no seasonal period (1) (MASE's scale: lag
+    24) (hourly)"; a collection's as collection_analysis.periods_text says it."""
     frequencies = sorted({item.frequency for item in collection})
-    periods = pd.DataFrame({"period": [item.period for item in collection]})
-    text = (periods_text(periods) if len(collection) > 1
-            else f"seasonal period {collection.items[0].period}")
+    if len(collection) > 1:
+        text = periods_text(collection.summary_frame())
+    else:
+        item = collection.items[0]
+        words = periods_words(item.periods)
+        text = (f"seasonal period{'s' if ' ' in words else ''} {words}" if words
+                else "no seasonal period (1)")
+        if item.mase_period != item.period:
+            text += f" (MASE's scale: lag {item.mase_period})"
     return text + (f" ({frequencies[0]})" if len(frequencies) == 1 else "")
 
 
@@ -110,7 +116,7 @@ def _single_split(cfg: config.RunConfig, dataset: Dataset, collection: Collectio
         return cfg, "a fixed origin"
     if "test_size" not in given:
         item = collection.items[0]
-        needs = max(model.with_period(item.period).min_train_size
+        needs = max(model.with_periods(item.periods).min_train_size
                     for model in config.build_models(cfg).values())
         size, why = test_size_for(len(dataset.series), item.period, needs)
         walk = dataclasses.replace(walk, test_size=size)

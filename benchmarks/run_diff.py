@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecast_bench.benchmarks.data.periods import from_words
 from forecast_bench.benchmarks.terminal import wrapped
 from forecast_bench.evaluation.run_folder.record import RunRecord, SeriesRecord
 from forecast_bench.models import registry
@@ -139,7 +140,7 @@ def _config_changes(a: SavedRun, b: SavedRun) -> list[str]:
             changes.append(f"models.{label}: removed")
         elif label not in models_a:
             entry = models_b[label]
-            own = _non_default(entry, _period(b))
+            own = _non_default(entry, _periods(b))
             shown = ", ".join(f"{k} = {v!r}" for k, v in own.items()) or "default parameters"
             changes.append(f"models.{label}: added ({entry.get('model', label)}; {shown})")
         else:
@@ -148,25 +149,30 @@ def _config_changes(a: SavedRun, b: SavedRun) -> list[str]:
     return changes
 
 
-def _non_default(entry: dict[str, Any], period: int | None) -> dict[str, Any]:
+def _non_default(entry: dict[str, Any], periods: tuple[float, ...] | None) -> dict[str, Any]:
     """The parameters of a config entry that differ from its registered model's defaults (all
     of them when the model is not registered here)."""
     params = {k: v for k, v in entry.items() if k != "model"}
     try:
         default = registry.get(str(entry.get("model", "")))
-        if period is not None:
-            default = default.with_period(period)
+        if periods is not None:
+            default = default.with_periods(periods)
     except ForecastBenchError:
         return params
     defaults = _plain(default.params())
     return {k: v for k, v in params.items() if _plain(v) != defaults.get(k)}
 
 
-def _period(record: SavedRun) -> int | None:
-    """The seasonal period the run gave its models (folds.csv mase_period), if it says and
-    every series has the same."""
-    periods = set(record.folds.mase_period.dropna()) if "mase_period" in record.folds else set()
-    return int(periods.pop()) if len(periods) == 1 else None
+def _periods(record: SavedRun) -> tuple[float, ...] | None:
+    """The seasonal periods the run gave its models (folds.csv periods; a run written before
+    they were recorded: mase_period, then the models' period too), if it says and every series
+    has the same."""
+    folds = record.folds
+    if "periods" in folds:
+        words = set(folds.periods.fillna("").astype(str))
+        return from_words(words.pop()) if len(words) == 1 else None
+    periods = set(folds.mase_period.dropna()) if "mase_period" in folds else set()
+    return (int(periods.pop()),) if len(periods) == 1 else None
 
 
 def _plain(value: Any) -> Any:

@@ -225,7 +225,8 @@ def test_long_csv_per_series_cleaning(tmp_path: Path) -> None:
     assert a.series.index[3] == pd.Timestamp("2020-04-01") and a.n_filled == 1
     assert any("inserted 1 missing monthly date" in note for note in a.notes)
     assert c.series.tolist() == [7, 8, 9, 10] and c.notes == ()
-    assert a.frequency == c.frequency == "monthly" and a.period == 12 and a.horizon is None
+    assert a.frequency == c.frequency == "monthly" and a.horizon is None
+    assert (a.period, a.periods, a.mase_period) == (1, (), 12)  # 6 values: no season shown
     assert a.series.name == "a" and a.series.index.name == "date"
     assert found.source == f"long:{path.resolve()}"
 
@@ -335,7 +336,8 @@ def test_hash_describe_and_summary(m3: Collection) -> None:
     assert facts["categories"] == {"MICRO": 1, "OTHER": 1} and facts["horizons"] == {6: 1, 18: 1}
     frame = part.summary_frame()
     assert frame["id"].tolist() == ["N1", "N2801"] and frame.loc[0, "min"] == 940.66
-    assert list(frame.columns) == ["id", "frequency", "period", "horizon", "category", "n",
+    assert list(frame.columns) == ["id", "frequency", "period", "periods", "mase_period",
+                                   "horizon", "category", "n",
                                    "first_date", "last_date", "min", "mean", "max", "n_filled",
                                    "n_dropped"]
     with pytest.raises(KeyError, match="closest id is 'N1'"):
@@ -349,7 +351,8 @@ def test_hash_describe_and_summary(m3: Collection) -> None:
     ("freq", "expected"),
     [("YS", "yearly"), ("YE", "yearly"), ("QS", "quarterly"), ("QE", "quarterly"),
      ("MS", "monthly"), ("ME", "monthly"), ("W", "weekly"), ("D", "daily"),
-     ("B", "business daily"), ("h", "unknown"), ("2D", "unknown")],
+     ("B", "business daily"), ("h", "hourly"), ("30min", "half-hourly"), ("2h", "unknown"),
+     ("2D", "unknown")],
 )
 def test_infer_frequency_on_date_ranges(freq: str, expected: str) -> None:
     dates = pd.date_range("1999-12-31", periods=40, freq=freq)
@@ -367,16 +370,18 @@ def test_infer_frequency_on_builtin_series() -> None:
 
 
 def test_periods_and_pandas_aliases() -> None:
+    # MASE's lag per frequency, as M4's: 1 for (business) daily and weekly, 24 for hourly
     assert [period_of(f) for f in ("yearly", "quarterly", "monthly", "weekly", "daily",
-                                   "business daily", "other", "unknown")] == [1, 4, 12, 1, 1,
-                                                                              1, 1, 1]
+                                   "business daily", "other", "unknown", "hourly",
+                                   "half-hourly")] == [1, 4, 12, 1, 1, 1, 1, 1, 24, 48]
     assert set(FREQUENCIES) == {"yearly", "quarterly", "monthly", "weekly", "daily",
-                                "business daily", "other", "unknown"}
+                                "business daily", "other", "unknown", "hourly", "half-hourly"}
     assert [pandas_freq(f) for f in ("yearly", "quarterly", "monthly", "weekly", "daily",
-                                     "business daily", "other", "unknown")] == [
-        "YS", "QS", "MS", "W", "D", "B", None, None]
+                                     "business daily", "other", "unknown", "hourly",
+                                     "half-hourly")] == [
+        "YS", "QS", "MS", "W", "D", "B", None, None, "h", "30min"]
     with pytest.raises(ConfigError, match="unknown frequency"):
-        period_of("hourly")
+        period_of("minutely")
     assert np.isfinite(load_collection(DataSpec(source="m3:other")).items[0].series).all()
 
 

@@ -24,8 +24,10 @@ def values(n: int, seed: int = 0) -> np.ndarray:
 
 
 def write_csv(path: Path, dates: list[str], column: str = "Close", date_name: str = "Date",
-              n_seed: int = 0, sep: str = ",", decimal: str = ".") -> Path:
-    cells = [f"{v:.4f}".replace(".", decimal) for v in values(len(dates), n_seed)]
+              n_seed: int = 0, sep: str = ",", decimal: str = ".", season: float = 0.0) -> Path:
+    """A random walk with drift, plus a yearly sine of amplitude `season` on monthly dates."""
+    walk = values(len(dates), n_seed) + season * np.sin(np.arange(len(dates)) * np.pi / 6)
+    cells = [f"{v:.4f}".replace(".", decimal) for v in walk]
     lines = [f"{date_name}{sep}{column}", *(f"{d}{sep}{v}" for d, v in zip(dates, cells,
                                                                            strict=True))]
     path.write_text("\n".join(lines) + "\n")
@@ -74,7 +76,8 @@ def test_csv_run_keeps_every_row_and_sizes_the_test_to_it(capsys, tmp_path):
 
 
 def test_the_only_value_column_of_a_monthly_file(capsys, tmp_path):
-    path = write_csv(tmp_path / "air.csv", months(144), column="Passengers", date_name="Month")
+    path = write_csv(tmp_path / "air.csv", months(144), column="Passengers", date_name="Month",
+                     season=10.0)
     code, out, err, run_dir = run(capsys, tmp_path, "--data", f"csv:{path}", *QUICK)
     assert code == 0, err  # was: column 'Close' not found, and Month not found as a date
     assert "column 'Passengers'" in out and "test size 24" in out and "whole seasons" in out
@@ -121,7 +124,9 @@ def test_a_long_file_says_what_it_chose(capsys, tmp_path):
     cfg, line = own_data.configure(f"long:{path}", {}, {}, ["naive"], None, None, None)
     assert cfg.name == "sales" and cfg.split.protocol == "fixed"
     assert "2 series" in line and "18 (monthly)" in line and "run name 'sales'" in line
-    assert "seasonal period 12 on every series (monthly)" in line
+    # 40 months are too few for the seasonality test: no period, MASE's lag stays M4's 12
+    assert ("no seasonal period (1) on any series (MASE's scale: lag 12 on every series)"
+            " (monthly)") in line
 
 
 def data_rows(capsys) -> dict[str, str]:
@@ -131,15 +136,18 @@ def data_rows(capsys) -> dict[str, str]:
 
 
 def test_data_shows_the_seasonal_period(capsys, tmp_path):
-    path = write_csv(tmp_path / "air.csv", months(48), column="Passengers", date_name="Month")
+    path = write_csv(tmp_path / "air.csv", months(144), column="Passengers", date_name="Month",
+                     season=10.0)
     assert main(["data", f"csv:{path}"]) == 0
     rows = data_rows(capsys)
     assert rows["frequency"].strip() == "monthly" and rows["seasonal_period"].strip() == "12"
+    assert rows["seasonal_periods"].strip() == "12" and rows["mase_period"].strip() == "12"
     lines = [f"{uid},{d},{v}" for uid in "ab" for d, v in zip(months(40), values(40), strict=True)]
     (tmp_path / "long.csv").write_text("unique_id,ds,y\n" + "\n".join(lines) + "\n")
     assert main(["data", f"long:{tmp_path / 'long.csv'}"]) == 0
     rows = data_rows(capsys)
-    assert rows["seasonal_periods"].strip() == "12: 2"
+    assert rows["seasonal_periods"].strip() == "none (1): 2"  # 40 months: too few to show 12
+    assert rows["mase_periods"].strip() == "12: 2"
 
 
 # --- 2. dates ----------------------------------------------------------------------------------

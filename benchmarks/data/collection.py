@@ -29,6 +29,7 @@ from forecast_bench.benchmarks.data.one_series import (
     load_one,
     on_grid,
 )
+from forecast_bench.benchmarks.data.periods import found_periods, periods_words, primary
 from forecast_bench.benchmarks.data.spec import M3_SOURCES, DataSpec, date_format, holds_many
 from forecast_bench.evaluation.harness import gaps
 from forecast_bench.models.errors import DataError
@@ -46,13 +47,19 @@ class SeriesData:
     id: str
     series: pd.Series  # float64, sorted unique DatetimeIndex named "date", series.name == id
     frequency: str  # a key of FREQUENCIES
-    period: int  # seasonal period
+    period: int  # the primary seasonal period: the first whole one of `periods`, else 1
     horizon: int | None  # the dataset's forecast horizon (M3), else None
     category: str | None  # M3 category, else None
     notes: tuple[str, ...]  # cleaning notes, as Dataset.notes
     n_filled: int = 0  # values filled by data.fill, as Dataset.n_filled
     n_dropped: int = 0  # missing values dropped, as Dataset.n_dropped
     filled: np.ndarray | None = None  # True where a value was filled, as Dataset.filled
+    periods: tuple[float, ...] = ()  # every seasonal period, primary first; (): none
+    mase_period: int = 0  # MASE's seasonal lag (0: `period`)
+
+    def __post_init__(self) -> None:
+        if not self.mase_period:
+            object.__setattr__(self, "mase_period", self.period)
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,7 +115,9 @@ class Collection:
             "length_median": float(np.median(lengths)),
             "length_max": int(lengths.max()),
             "frequencies": _counts(item.frequency for item in self.items),
-            "seasonal_periods": _counts(item.period for item in self.items),
+            "seasonal_periods": _counts(periods_words(item.periods) or "none (1)"
+                                        for item in self.items),
+            "mase_periods": _counts(item.mase_period for item in self.items),
             "categories": _counts(item.category for item in self.items),
             "horizons": _counts(item.horizon for item in self.items),
             "first_date": iso(min(starts)),
@@ -117,10 +126,12 @@ class Collection:
         }
 
     def summary_frame(self) -> pd.DataFrame:
-        """One row per series: id, frequency, period, horizon, category, n, dates, min/mean/max,
-        and how many values cleaning filled and dropped."""
+        """One row per series: id, frequency, period (the primary), periods ("24 168"; empty:
+        none), mase_period, horizon, category, n, dates, min/mean/max, and how many values
+        cleaning filled and dropped."""
         rows = [
             {"id": item.id, "frequency": item.frequency, "period": item.period,
+             "periods": periods_words(item.periods), "mase_period": item.mase_period,
              "horizon": item.horizon, "category": item.category, "n": len(item.series),
              "first_date": item.series.index[0], "last_date": item.series.index[-1],
              "min": float(item.series.min()), "mean": float(item.series.mean()),
@@ -128,9 +139,10 @@ class Collection:
              "n_dropped": item.n_dropped}
             for item in self.items
         ]
-        return pd.DataFrame(rows, columns=["id", "frequency", "period", "horizon", "category",
-                                           "n", "first_date", "last_date", "min", "mean", "max",
-                                           "n_filled", "n_dropped"])
+        return pd.DataFrame(rows, columns=["id", "frequency", "period", "periods", "mase_period",
+                                           "horizon", "category", "n", "first_date",
+                                           "last_date", "min", "mean", "max", "n_filled",
+                                           "n_dropped"])
 
 
 class _Raw(NamedTuple):
@@ -142,6 +154,7 @@ class _Raw(NamedTuple):
     lines: np.ndarray
     column: str
     frequency: str | None = None  # given by the source (M3) or already inferred (wide)
+    period: int | None = None  # the seasonal period the source gives (M3's), else from the data
     horizon: int | None = None
     category: str | None = None
     notes: tuple[str, ...] = ()
@@ -223,9 +236,9 @@ def _single(spec: DataSpec, frame: pd.DataFrame | None) -> tuple[Collection, Dat
     found = load_one(spec, frame)
     name = found.column if spec.source.startswith("csv:") else spec.source
     frequency = spec.frequency or infer_frequency(found.series.index)
-    item = SeriesData(name, found.series.rename(name), frequency, spec.period or
-                      FREQUENCIES[frequency], None, None, found.notes, found.n_filled,
-                      found.n_dropped, found.filled)
+    periods, mase = _periods(spec, frequency, found.series, None)
+    item = SeriesData(name, found.series.rename(name), frequency, primary(periods), None, None,
+                      found.notes, found.n_filled, found.n_dropped, found.filled, periods, mase)
     _pick([_Raw(name, found.series.index, np.empty(0), np.empty(0), name)], spec, found.source)
     return _subset(Collection(found.source, (item,)), spec), found
 
@@ -243,9 +256,23 @@ def _clean(raw: _Raw, label: str, source: str, spec: DataSpec) -> SeriesData:
         notes += [note] if note else []
     found = finish(dates, values, lines, raw.column, label, source, spec, spec.last)
     found.series.name = raw.id  # a new Series, not shared
-    return SeriesData(raw.id, found.series, frequency,
-                      spec.period or FREQUENCIES[frequency], raw.horizon, raw.category,
-                      (*notes, *found.notes), found.n_filled, found.n_dropped, found.filled)
+    periods, mase = _periods(spec, frequency, found.series, raw.period)
+    return SeriesData(raw.id, found.series, frequency, primary(periods), raw.horizon,
+                      raw.category, (*notes, *found.notes), found.n_filled, found.n_dropped,
+                      found.filled, periods, mase)
+
+
+def _periods(spec: DataSpec, frequency: str, series: pd.Series,
+             known: int | None) -> tuple[tuple[float, ...], int]:
+    """A series' seasonal periods and MASE's lag: data.period's (MASE: its primary); else the
+    source's own period (M3's 12, 4 or 1, for MASE too); else the candidates of its frequency
+    that the series shows (benchmarks.data.periods), MASE's lag M4's for the frequency."""
+    given = spec.given_periods()
+    if given is not None:
+        return given, primary(given)
+    if known is not None:
+        return ((known,) if known > 1 else ()), known
+    return found_periods(series.to_numpy(), frequency), FREQUENCIES[frequency]
 
 
 def _long_raws(frame: pd.DataFrame, lines: np.ndarray, label: str, spec: DataSpec) -> list[_Raw]:
@@ -310,8 +337,9 @@ def _m3_raws(source: str) -> list[_Raw]:
         lo, hi = bounds[i], bounds[i + 1]
         raws.append(_Raw(
             row.series, dates[lo:hi], values[lo:hi],
-            np.arange(lo, hi) + 2, "y", str(row.frequency), int(row.horizon), str(row.category),
-            (PLACEHOLDER_NOTE,) if row.placeholder else (), check=False,
+            np.arange(lo, hi) + 2, "y", str(row.frequency), FREQUENCIES[str(row.frequency)],
+            int(row.horizon), str(row.category), (PLACEHOLDER_NOTE,) if row.placeholder else (),
+            check=False,
         ))
     return raws
 

@@ -8,9 +8,13 @@ import pandas as pd
 
 from forecast_bench.models.errors import ConfigError
 
-# Seasonal period per frequency, as M4 uses for the MASE scale and seasonal naive. A period of 1
-# for (business) daily data keeps the one-step MASE scale of daily prices.
+# MASE's seasonal lag per frequency, as M4 scales it (24 for hourly; 48, a day, for half-hourly
+# by the same rule). A lag of 1 for (business) daily and weekly data keeps the one-step MASE scale
+# of M4 (and of daily prices). The seasonal models' periods come from the data instead
+# (benchmarks.data.periods); --period (data.period) sets both.
 FREQUENCIES: dict[str, int] = {
+    "half-hourly": 48,
+    "hourly": 24,
     "yearly": 1,
     "quarterly": 4,
     "monthly": 12,
@@ -20,9 +24,10 @@ FREQUENCIES: dict[str, int] = {
     "other": 1,
     "unknown": 1,
 }
-_PANDAS_FREQ = {"yearly": "YS", "quarterly": "QS", "monthly": "MS", "weekly": "W", "daily": "D",
-                "business daily": "B"}
-_PERIOD_CODE = {"yearly": "Y", "quarterly": "Q", "monthly": "M", "weekly": "W", "daily": "D"}
+_PANDAS_FREQ = {"half-hourly": "30min", "hourly": "h", "yearly": "YS", "quarterly": "QS",
+                "monthly": "MS", "weekly": "W", "daily": "D", "business daily": "B"}
+_PERIOD_CODE = {"half-hourly": "30min", "hourly": "h", "yearly": "Y", "quarterly": "Q",
+                "monthly": "M", "weekly": "W", "daily": "D"}
 # Median spacing in days (inclusive bounds) -> frequency; daily steps are told apart below.
 _SPACINGS = (((6.5, 7.5), "weekly"), ((28.0, 31.0), "monthly"), ((89.0, 92.0), "quarterly"),
              ((365.0, 366.0), "yearly"))
@@ -35,6 +40,9 @@ def infer_frequency(dates: pd.DatetimeIndex) -> str:
     stamps = dates if isinstance(dates, pd.DatetimeIndex) else pd.DatetimeIndex(dates)
     steps = np.diff(stamps.to_numpy()) / np.timedelta64(1, "D")
     median = float(np.median(steps))
+    for hours, name in ((1.0, "hourly"), (0.5, "half-hourly")):
+        if abs(median * 24 - hours) < 1e-9:
+            return name
     if abs(median - 1.0) < 1e-9:
         weekend = (stamps.day_of_week >= 5).any()
         return "business daily" if not weekend and (steps > 1).any() else "daily"
@@ -91,8 +99,11 @@ def missing_steps(dates: pd.DatetimeIndex, frequency: str) -> pd.DatetimeIndex:
 
 
 def _ordinals(values: np.ndarray, code: str) -> np.ndarray:
-    """The number of the period (pandas' Y, Q, M, W-SUN or D) holding each datetime64 value."""
-    if code in ("Y", "D"):
+    """The number of the period (pandas' Y, Q, M, W-SUN, D, h or 30min) holding each datetime64
+    value."""
+    if code == "30min":
+        return values.astype("datetime64[m]").astype(np.int64) // 30
+    if code in ("Y", "D", "h"):
         return values.astype(f"datetime64[{code}]").astype(np.int64)
     months = values.astype("datetime64[M]").astype(np.int64)
     if code == "M":

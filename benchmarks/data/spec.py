@@ -11,6 +11,7 @@ import pandas as pd
 
 from forecast_bench.benchmarks.data import csv_dates, csv_input
 from forecast_bench.benchmarks.data.frequency import FREQUENCIES
+from forecast_bench.benchmarks.data.periods import parse_periods
 from forecast_bench.models.errors import ConfigError
 
 DATASETS: dict[str, str] = {
@@ -53,7 +54,9 @@ class DataSpec:
     sample: int | None = None
     sample_seed: int = 0
     frequency: str | None = None
-    period: int | None = None
+    # seasonal periods, primary first (an int, a list like [24, 168] or "24,168"); None: from
+    # the data (benchmarks.data.periods). Stored as an int when one whole period, else a tuple.
+    period: int | float | tuple[float, ...] | list[float] | str | None = None
     # Reading a CSV (benchmarks.data.csv_input, csv_dates): day order (None: detected), strptime
     # format of the dates, field separator and decimal mark (None: sniffed).
     dayfirst: bool | None = None
@@ -62,6 +65,10 @@ class DataSpec:
     decimal: str | None = None
 
     is_collection_source = staticmethod(is_collection_source)
+
+    def given_periods(self) -> tuple[float, ...] | None:
+        """data.period as a tuple of periods (() for 1: none); None when not set."""
+        return None if self.period is None else parse_periods(self.period, "data.period")
 
     def __post_init__(self) -> None:
         source = self.source
@@ -120,8 +127,11 @@ def _check_collection_fields(spec: DataSpec) -> None:
         value = getattr(spec, name)
         if value is not None and (not isinstance(value, str) or not value.strip()):
             raise ConfigError(f"data.{name} must be a non-empty string; got {value!r}")
-    for name, low in (("min_length", 1), ("max_length", 1), ("sample", 1), ("sample_seed", 0),
-                      ("period", 1)):
+    if spec.period is not None:
+        given = parse_periods(spec.period, "data.period")
+        whole = len(given) == 1 and isinstance(given[0], int)
+        object.__setattr__(spec, "period", given[0] if whole else given or 1)
+    for name, low in (("min_length", 1), ("max_length", 1), ("sample", 1), ("sample_seed", 0)):
         value = getattr(spec, name)
         bad = isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low
         if (value is not None or name == "sample_seed") and bad:

@@ -12,6 +12,7 @@ from tabulate import tabulate
 
 from forecast_bench.benchmarks.data import Dataset
 from forecast_bench.benchmarks.data.collection import Collection, SeriesData
+from forecast_bench.benchmarks.data.periods import periods_words
 from forecast_bench.benchmarks.run import table_names
 from forecast_bench.evaluation.harness import gaps
 from forecast_bench.evaluation.reporting import formats
@@ -198,7 +199,9 @@ def dataset_summary(dataset: Dataset, item: SeriesData | None = None) -> str:
     rows = [(key, "; ".join(value) if isinstance(value, list | tuple) else _figure(value))
             for key, value in dataset.describe().items()]
     if item is not None:
-        rows += [("frequency", item.frequency), ("seasonal_period", str(item.period))]
+        rows += [("frequency", item.frequency),
+                 ("seasonal_periods", periods_words(item.periods) or "none (1)"),
+                 ("seasonal_period", str(item.period)), ("mase_period", str(item.mase_period))]
     return tabulate([*rows, ("sha256", dataset.sha256())], tablefmt="plain",
                     disable_numparse=True)
 

@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 
 from forecast_bench.benchmarks.config import RunConfig, build_models, to_toml
-from forecast_bench.benchmarks.data.collection import Collection, load_with_dataset, only_series
+from forecast_bench.benchmarks.data.collection import (
+    Collection,
+    SeriesData,
+    load_with_dataset,
+    only_series,
+)
+from forecast_bench.benchmarks.data.periods import periods_words
 from forecast_bench.benchmarks.run import outputs
 from forecast_bench.benchmarks.run.steps import (
     CACHE_DIR,
@@ -58,7 +64,7 @@ def run(cfg: RunConfig, out_root: Path, progress: Progress | None = None,
     # one series: its config names the models as they ran on it (its seasonal period set)
     shown = series_models(prototypes, collection.items[0]) if single else prototypes
     config_text = to_toml(cfg, shown)
-    values, folds = _inputs(plans, {item.id: item.period for item in collection.items})
+    values, folds = _inputs(plans, {item.id: item for item in collection.items})
     info, skipped_table = collection.summary_frame(), skipped_frame(skipped)
     results.write_text(run_dir / run_files.CONFIG, config_text)
     for name, frame in ((run_files.SERIES, values), (run_files.SERIES_INFO, info),
@@ -113,10 +119,10 @@ def plan_series(cfg: RunConfig, collection: Collection, prototypes: dict[str, Fo
             said, named = str(exc), f"series {item.id!r}"
             skipped.append((item.id, "", said if said.startswith(named) else f"{named}: {said}"))
             continue
-        if not alone and folds[0].train_size <= item.period:  # MASE's scale undefined
+        if not alone and folds[0].train_size <= item.mase_period:  # MASE's scale undefined
             skipped.append((item.id, "", f"series {item.id!r}: its first fold trains on "
-                            f"{folds[0].train_size} values, no more than its seasonal period "
-                            f"{item.period}, so MASE's scale (the seasonal naive's in-sample "
+                            f"{folds[0].train_size} values, no more than MASE's seasonal lag "
+                            f"{item.mase_period}, so MASE's scale (the seasonal naive's in-sample "
                             "error) is undefined; lower --test-size or --horizon, or set "
                             "--period"))
             continue
@@ -134,14 +140,16 @@ def plan_series(cfg: RunConfig, collection: Collection, prototypes: dict[str, Fo
 
 
 def _inputs(plans: list[SeriesPlan],
-            periods: dict[str, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+            items: dict[str, SeriesData]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """series.csv (series, date, value: what the models saw) and folds.csv (a row per series
-    and fold)."""
+    and fold; MASE's scale with the series' mase_period, and its periods, "24 168")."""
     values = pd.DataFrame({
         "series": np.concatenate([np.full(len(p.series), p.id, dtype=object) for p in plans]),
         "date": np.concatenate([p.series.index.to_numpy() for p in plans]),
         "value": np.concatenate([p.series.to_numpy() for p in plans]),
     })
-    folds = pd.DataFrame([{"series": plan.id, **row} for plan in plans
-                          for row in fold_rows(list(plan.folds), plan.series, periods[plan.id])])
+    folds = pd.DataFrame([{"series": plan.id, **row,
+                           "periods": periods_words(items[plan.id].periods)} for plan in plans
+                          for row in fold_rows(list(plan.folds), plan.series,
+                                               items[plan.id].mase_period)])
     return values, folds

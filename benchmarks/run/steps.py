@@ -62,8 +62,9 @@ def write_extra_forecasts(run_dir: Path, outcome: WalkForwardResult) -> None:
 
 def series_models(prototypes: dict[str, Forecaster], item: SeriesData) -> dict[str, Forecaster]:
     """The run's models for one series: a model that takes the seasonal period gets the
-    series' period where the config leaves it unset."""
-    return {label: model.with_period(item.period) for label, model in prototypes.items()}
+    series' primary period, one taking several all its periods, where the config leaves it
+    unset (Forecaster.with_periods)."""
+    return {label: model.with_periods(item.periods) for label, model in prototypes.items()}
 
 
 def too_short(models: dict[str, Forecaster], folds: list[Fold]) -> dict[str, str]:

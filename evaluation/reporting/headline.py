@@ -51,8 +51,14 @@ def period_text(folds: pd.DataFrame) -> str:
     if "mase_period" not in folds or folds.mase_period.isna().all():
         return ""
     period = int(folds.mase_period.dropna().iloc[0])
-    return (f", seasonal period {period} (the seasonal models' and MASE's; --period or"
-            " data.period sets it)")
+    cell = folds.periods.iloc[0] if "periods" in folds else period  # older runs: the same
+    words = cell.strip() if isinstance(cell, str) else "" if pd.isna(cell) else f"{cell:g}"
+    if words in (str(period), "" if period == 1 else "-"):
+        return (f", seasonal period {period} (the seasonal models' and MASE's; --period or"
+                " data.period sets it)")
+    models = f"seasonal period{'s' if ' ' in words else ''} {words}" if words else "no season"
+    return (f", {models} for the seasonal models and lag {period} for MASE's scale (--period"
+            " or data.period sets both)")
 
 
 def fitting_text(folds: pd.DataFrame) -> str:

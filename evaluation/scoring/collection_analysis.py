@@ -124,17 +124,45 @@ def collection_interval_tables(record: RunRecord,
 
 
 def periods_text(info: pd.DataFrame) -> str:
-    """The series' seasonal periods in words: "seasonal period 12 on every series", or
-    "seasonal period 12 on 3 series, 4 on 2 series"; "" when `info` does not say."""
-    if "period" not in info:
+    """The series' seasonal periods in words (series_info.csv's periods; a run written before
+    it had them: period): "seasonal period 12 on every series", "seasonal periods 24 168 on
+    every series", "seasonal periods 12 on 3 series, none on 2 series"; with MASE's lag where
+    it differs from the primary period: "... (MASE's scale: lag 1 on every series)"; "" when
+    `info` does not say."""
+    if "periods" in info:
+        words = [_cell_words(cell) for cell in info["periods"]]
+    elif "period" in info:
+        words = [str(period) for period in info["period"].dropna().astype(int)]
+    else:
         return ""
-    counts = info["period"].dropna().astype(int).value_counts()
-    if len(counts) == 0:
+    if not words:
         return ""
+    text = _counted("seasonal period", words)
+    if "mase_period" in info and "period" in info and (
+            info["mase_period"] != info["period"]).any():
+        lags = [str(lag) for lag in info["mase_period"].astype(int)]
+        text += f" (MASE's scale: {_counted('lag', lags)})"
+    return text
+
+
+def _cell_words(cell: object) -> str:
+    """A periods cell as written ("24 168"; read back as 12 or 12.0 when one period; empty or
+    NaN: "none")."""
+    if isinstance(cell, str):
+        return cell.strip() or "none"
+    return "none" if pd.isna(cell) else f"{cell:g}"
+
+
+def _counted(noun: str, words: list[str]) -> str:
+    """"period 12 on every series", "periods 12 on 3 series, 4 on 2 series"; "none": "no
+    seasonal period"."""
+    counts = pd.Series(words).value_counts()
     if len(counts) == 1:
-        return f"seasonal period {counts.index[0]} on every series"
-    return "seasonal period " + ", ".join(f"{period} on {n} series"
-                                          for period, n in counts.items())
+        word = str(counts.index[0])
+        if word == "none":
+            return f"no {noun} (1) on any series"
+        return f"{noun}{'s' if ' ' in word else ''} {word} on every series"
+    return f"{noun}s " + ", ".join(f"{word} on {n} series" for word, n in counts.items())
 
 
 def _task_facts(record: RunRecord) -> pd.DataFrame:
@@ -171,7 +199,7 @@ def _notes(record: RunRecord, common: list[str], coverage: pd.DataFrame,
     notes = [f"Scores over {common_words(record, common)}; reference: {reference}."]
     if periods := periods_text(record.info):
         notes.append(f"The seasonal models and MASE's scale used {periods}"
-                     " (--period or data.period sets it).")
+                     " (--period or data.period sets them).")
     if failed:
         notes.append(f"Left out of every table: {', '.join(failed)}, with no score on any"
                      " series (status.csv has the reasons).")
