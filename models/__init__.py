@@ -2,6 +2,7 @@
 
 from forecast_bench.models import (  # noqa: F401  (registers)
     arima,
+    dhr,
     ets,
     global_linear,
     global_nets,
@@ -10,6 +11,7 @@ from forecast_bench.models import (  # noqa: F401  (registers)
     local_nets,
     lstm,
     mlp,
+    mstl,
     naive,
     nbeats,
     statistical,
