@@ -15,7 +15,7 @@ from forecast_bench.benchmarks.run.progress import progress_for
 from forecast_bench.models.device import DEVICES, use_device
 from forecast_bench.models.errors import ConfigError, ForecastBenchError
 
-SOURCES_HELP = ("msft, sunspots, lynx, csv:PATH, long:PATH, wide:PATH, m3, m3:yearly, "
+SOURCES_HELP = ("msft, sunspots, lynx, taylor, csv:PATH, long:PATH, wide:PATH, m3, m3:yearly, "
                 "m3:quarterly, m3:monthly or m3:other")
 
 
@@ -303,7 +303,7 @@ def _cmd_table(args: argparse.Namespace) -> int:
         text = table_of_run(run, Path(args.run_dir), args.table, args.format)
     else:
         record = run.one()
-        if args.table == "steps" and record.horizon == 1:
+        if args.table in ("steps", "steps_mape") and record.horizon == 1:
             raise ConfigError(f"{args.run_dir} forecasts 1 step ahead: it has no per-step "
                               "table; use --table summary, folds, ranks or dm")
         analysis = analyse(record)

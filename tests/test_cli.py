@@ -116,7 +116,7 @@ def test_default_benchmark_config_runs(tmp_path):
     assert "| drift" in done.stdout and "| naive" in done.stdout
 
 
-@pytest.mark.parametrize("config", ["sunspots_zhang.toml", "lynx_zhang.toml"])
+@pytest.mark.parametrize("config", ["sunspots_zhang.toml", "lynx_zhang.toml", "taylor.toml"])
 def test_shipped_configs_run_with_their_data(tmp_path, config):
     """Each shipped config's data through the whole report (sunspots has years of 0: returns
     are undefined there, so the EDA and stationarity use differences)."""

@@ -43,7 +43,7 @@ def load_error(source: str, **kwargs: object) -> str:
 
 
 def test_datasets_lists_builtins() -> None:
-    assert set(DATASETS) == {"msft", "sunspots", "lynx"}
+    assert set(DATASETS) == {"msft", "sunspots", "lynx", "taylor"}
 
 
 def test_msft_default_is_last_five_years_of_close() -> None:

@@ -6,6 +6,11 @@ from functools import cache
 
 import pandas as pd
 
+# pmdarima's load_taylor has no dates; its docstring (and R forecast's `taylor`) says the data run
+# from Monday 5 June 2000 to Sunday 27 August 2000, 48 half-hours a day (4032 = 84 x 48), and
+# timetk's taylor_30_min, the same values, stamps the first 2000-06-05 00:00.
+TAYLOR_START = "2000-06-05 00:00"
+
 
 @cache
 def frame_of(name: str) -> pd.DataFrame:
@@ -22,6 +27,12 @@ def frame_of(name: str) -> pd.DataFrame:
         raw = sm.datasets.sunspots.load_pandas().data
         index = pd.to_datetime(raw["YEAR"].astype(int).astype(str), format="%Y")
         frame = raw[["SUNACTIVITY"]].astype(float)
+    elif name == "taylor":
+        from pmdarima.datasets import load_taylor
+
+        raw = load_taylor(as_series=True)
+        index = pd.date_range(TAYLOR_START, periods=len(raw), freq="30min")
+        frame = pd.DataFrame({"demand": raw.to_numpy(dtype=float)})
     else:
         from pmdarima.datasets import load_lynx
 

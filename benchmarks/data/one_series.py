@@ -17,7 +17,8 @@ from forecast_bench.benchmarks.data.frequency import infer_frequency, missing_st
 from forecast_bench.benchmarks.data.spec import DataSpec, date_format
 from forecast_bench.models.errors import DataError
 
-_DEFAULT_COLUMN = {"msft": "Close", "sunspots": "SUNACTIVITY", "lynx": "lynx"}
+_DEFAULT_COLUMN = {"msft": "Close", "sunspots": "SUNACTIVITY", "lynx": "lynx",
+                  "taylor": "demand"}
 _DEFAULT_LAST = {"msft": 1260}
 
 

@@ -18,11 +18,13 @@ DATASETS: dict[str, str] = {
     "msft": "Microsoft daily prices 1986-03-13..2017-11-10 (pmdarima); Close, last 1260 days",
     "sunspots": "Yearly sunspot activity 1700..2008 (statsmodels); column SUNACTIVITY",
     "lynx": "Yearly Canadian lynx trappings 1821..1934 (pmdarima); column lynx",
+    "taylor": "Half-hourly electricity demand, England and Wales, 2000-06-05..2000-08-27 "
+              "(pmdarima; Taylor 2003); column demand (MW)",
 }
 FILLS = ("ffill", "interpolate", "none")
 TRANSFORMS = ("none", "log", "log10")
 M3_SOURCES = ("m3", "m3:yearly", "m3:quarterly", "m3:monthly", "m3:other")
-SOURCE_FORMS = ("msft, sunspots, lynx, m3, m3:yearly, m3:quarterly, m3:monthly, m3:other, "
+SOURCE_FORMS = ("msft, sunspots, lynx, taylor, m3, m3:yearly, m3:quarterly, m3:monthly, m3:other, "
                 "csv:PATH, long:PATH or wide:PATH")
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 from forecast_bench.benchmarks.data.frequency import infer_frequency
 from forecast_bench.benchmarks.run.collection_outputs import write_collection_outputs
 from forecast_bench.evaluation.harness import gaps
-from forecast_bench.evaluation.reporting import formats, headline, tables
+from forecast_bench.evaluation.reporting import formats, headline, tables, windows
 from forecast_bench.evaluation.run_folder import results, run_files
 from forecast_bench.evaluation.run_folder.record import RunRecord, SeriesRecord, load_run
 from forecast_bench.evaluation.scoring import confidence_set, interval_metrics, significance
@@ -22,7 +22,9 @@ from forecast_bench.evaluation.scoring.analysis import (
 )
 from forecast_bench.evaluation.scoring.collection_analysis import CollectionAnalysis
 
-TABLES = ("summary", "folds", "steps", "ranks", "dm", "dm_holm", "mcs", "intervals", "cost")
+STEP_TABLES = {"steps": "rmse", "steps_mape": "mape"}  # per horizon step: table -> metric
+TABLES = ("summary", "folds", "steps", "steps_mape", "ranks", "dm", "dm_holm", "mcs",
+          "intervals", "cost")
 
 
 def write_outputs(record: RunRecord, run_dir: Path) -> Analysis | CollectionAnalysis:
@@ -68,7 +70,7 @@ def write_series_outputs(record: SeriesRecord, run_dir: Path) -> Analysis:
                        analysis.dm_statistics.to_csv(float_format="%.6g"))
     results.write_text(run_dir / "dm_holm.csv", analysis.dm_holm.to_csv(float_format="%.6g"))
     results.write_csv(run_dir / "mcs.csv", analysis.mcs.table)
-    names = [name for name in TABLES if (name != "steps" or record.horizon > 1)
+    names = [name for name in TABLES if (name not in STEP_TABLES or record.horizon > 1)
              and (name != "intervals" or len(analysis.intervals))
              and (name != "mcs" or len(analysis.mcs.table))]
     rendered = results.write_tables(  # each once: files, summary.md, report
@@ -89,10 +91,12 @@ def render_table(analysis: Analysis, name: str, fmt: str, leaky: frozenset[str])
     """One of TABLES as md|csv|latex|html (the summary with its bold best values)."""
     if name == "summary":
         return formats.render(analysis.summary, fmt)
-    if name in ("folds", "steps"):
-        scores, key = (analysis.by_fold, "fold") if name == "folds" else (analysis.by_step, "step")
-        return formats.render_frame(tables.wide_scores(scores, key, leaky=leaky), fmt,
-                                    best="row")
+    if name == "folds":
+        return formats.render_frame(tables.wide_scores(analysis.by_fold, "fold", leaky=leaky),
+                                    fmt, best="row")
+    if name in STEP_TABLES:
+        wide = tables.wide_scores(analysis.by_step, "step", STEP_TABLES[name], leaky=leaky)
+        return formats.render_frame(wide, fmt, best="row")
     if name == "ranks":
         ranks = analysis.ranks.assign(model=tables.marked(analysis.ranks.model, set(leaky)))
         ranked = [c for c in ranks.columns if c != "model"]
@@ -130,15 +134,19 @@ def write_plots(record: SeriesRecord, analysis: Analysis, folder: Path) -> dict[
     forecasts = record.forecasts
     if len(forecasts):
         shown = forecasts.assign(model=tables.marked(forecasts.model, set(record.leaky)))
+        dates = pd.DatetimeIndex(record.series.index)
+        window = windows.shown_window(forecasts, windows.is_sub_daily(dates))
         if record.horizon > 1:
             from forecast_bench.evaluation.reporting import path_plots
 
             written["forecast_paths"] = path_plots.plot_forecast_paths(
-                shown, folder / "forecast_paths.png", title=record.name)
+                shown, folder / "forecast_paths.png", title=record.name, shown_from=window)
         else:
             written["actual_vs_predicted"] = plots.plot_actual_vs_predicted(
                 shown, folder / "actual_vs_predicted.png",
-                title=f"{record.name}: actual vs predicted")
+                title=f"{record.name}: actual vs predicted", shown_from=window)
+        written.update(calendar_plots(shown, windows.calendar_keys(dates, frequency),
+                                      folder, record.name))
         written["error_by_fold"] = comparison_plots.plot_error_by_fold(
             analysis.by_fold, folder / "error_by_fold.png", title=f"{record.name}: RMSE per fold")
         models = set(forecasts.model)
@@ -177,6 +185,22 @@ def write_plots(record: SeriesRecord, analysis: Analysis, folder: Path) -> dict[
     return written
 
 
+CALENDAR_TITLES = {"hour": "mean absolute error by hour of day of the target",
+                   "weekday": "mean absolute error by day of week of the target"}
+
+
+def calendar_plots(forecasts: pd.DataFrame, keys: tuple[str, ...], folder: Path,
+                   name: str) -> dict[str, Path]:
+    """errors_by_hour.png and errors_by_weekday.png for the `keys` (windows.calendar_keys)."""
+    if not keys:
+        return {}
+    from forecast_bench.evaluation.reporting.calendar_plots import plot_errors_by
+
+    return {f"errors_by_{key}": plot_errors_by(forecasts, key, folder / f"errors_by_{key}.png",
+                                               f"{name}: {CALENDAR_TITLES[key]}")
+            for key in keys}
+
+
 def summary_markdown(record: SeriesRecord, analysis: Analysis, markdown: dict[str, str]) -> str:
     """summary.md: the run in Markdown (the report's tables without the images);
     markdown: the TABLES already rendered as Markdown, by name."""
@@ -195,7 +219,8 @@ def summary_markdown(record: SeriesRecord, analysis: Analysis, markdown: dict[st
         "", "## RMSE per fold", "", markdown["folds"],
     ]
     if record.horizon > 1:
-        parts += ["", "## RMSE per horizon step", "", markdown["steps"]]
+        parts += ["", "## RMSE per horizon step", "", markdown["steps"],
+                  "", "## MAPE % per horizon step", "", markdown["steps_mape"]]
     if "intervals" in markdown:
         parts += ["", "## Prediction intervals", "", interval_metrics.table_note(), "",
                   markdown["intervals"]]

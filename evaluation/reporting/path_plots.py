@@ -23,10 +23,12 @@ from forecast_bench.evaluation.reporting.plots import (
     model_grid,
     save_figure,
 )
+from forecast_bench.evaluation.reporting.windows import window_note
 from forecast_bench.evaluation.scoring.metrics import rmse
 from forecast_bench.models.errors import DataError
 
 N_PATHS = 5
+MAX_WINDOW_PATHS = 14  # a shown window draws every origin in it, up to this many
 PATH_COLUMNS = ["model", "fold", "origin", "target", "step", "y_origin", "y_true", "y_pred"]
 
 
@@ -61,10 +63,14 @@ def _draw_paths(ax: Axes, mine: pd.DataFrame, origins: list[pd.Timestamp], color
         ax.plot([origin], [y[0]], marker="o", color=ACTUAL["color"], markersize=4, zorder=3)
 
 
-def _forecast_paths_figure(forecasts: pd.DataFrame, title: str,
-                           n_paths: int = N_PATHS) -> Figure:
+def _forecast_paths_figure(forecasts: pd.DataFrame, title: str, n_paths: int = N_PATHS,
+                           shown_from: pd.Timestamp | None = None) -> Figure:
     """Top: every model's paths from the same origins; then one panel per model titled with
-    its RMSE over all its forecasts (every step)."""
+    its RMSE over all its forecasts (every step).
+
+    shown_from: draw only the paths whose targets all fall from that date on (the origins in
+    that window, up to MAX_WINDOW_PATHS of them) and the actual values there; the RMSE in the
+    titles still covers every forecast."""
     missing = [c for c in PATH_COLUMNS if c not in forecasts.columns]
     if missing:
         raise DataError(f"forecasts table lacks columns {missing}; expected {PATH_COLUMNS}")
@@ -73,8 +79,13 @@ def _forecast_paths_figure(forecasts: pd.DataFrame, title: str,
     rows = forecasts.assign(origin=pd.to_datetime(forecasts["origin"]),
                             target=pd.to_datetime(forecasts["target"]))
     models = list(dict.fromkeys(rows["model"]))
+    every = rows
+    if shown_from is not None:
+        rows = _in_window(rows, shown_from)
+        n_paths = min(max(n_paths, rows["origin"].nunique()), MAX_WINDOW_PATHS)
     actual = _actual(rows)
-    boundaries = sorted(rows[rows["step"] == rows["step"].min()].groupby("fold")["target"].min())
+    firsts = every[every["step"] == every["step"].min()].groupby("fold")["target"].min()
+    boundaries = [b for b in sorted(firsts) if shown_from is None or b >= shown_from]
     origins = path_origins(rows, n_paths)
     horizon = int(rows["step"].max())
     colors = model_colors(models)
@@ -82,22 +93,31 @@ def _forecast_paths_figure(forecasts: pd.DataFrame, title: str,
     draw_panel(top, actual, boundaries)
     for model in models:
         _draw_paths(top, rows[rows["model"] == model], origins, colors[model], model)
-    n_origins = rows["origin"].nunique()
+    n_origins = every["origin"].nunique()
+    shown = window_note(shown_from, every)
     top.set(title=f"{title}: {horizon}-step forecast paths from {len(origins)} of {n_origins}"
-                  " origins (dots: the value at each origin; dotted lines: fold starts)",
-            xlabel="date", ylabel="value")
+                  f" origins{shown}{chr(10) if shown else ' '}(dots: the value at each origin;"
+                  " dotted lines: fold starts)", xlabel="date", ylabel="value")
     top.legend(loc="best", ncols=min(4, len(models) + 1), fontsize="small")
     for ax, model in zip(panels, models, strict=True):
-        mine = rows[rows["model"] == model]
+        mine = every[every["model"] == model]
         draw_panel(ax, actual, boundaries)
-        _draw_paths(ax, mine, origins, colors[model], model)
+        _draw_paths(ax, rows[rows["model"] == model], origins, colors[model], model)
         ax.set(title=f"{model}: RMSE {rmse(mine['y_true'], mine['y_pred']):.4f} (all"
                      f" {len(mine)} forecasts, steps 1-{horizon})", xlabel="date", ylabel="value")
     fig.tight_layout()
     return fig
 
 
+def _in_window(rows: pd.DataFrame, shown_from: pd.Timestamp) -> pd.DataFrame:
+    """The rows of the origins whose first target is on or after `shown_from`."""
+    first = rows.groupby("origin")["target"].transform("min")
+    return rows[first >= shown_from]
+
+
 def plot_forecast_paths(forecasts: pd.DataFrame, out_path: Path, title: str,
-                        n_paths: int = N_PATHS) -> Path:
-    """Write the forecast-paths figure (multi-step runs) to `out_path`."""
-    return save_figure(_forecast_paths_figure(forecasts, title, n_paths), Path(out_path))
+                        n_paths: int = N_PATHS, shown_from: pd.Timestamp | None = None) -> Path:
+    """Write the forecast-paths figure (multi-step runs) to `out_path`; shown_from: see
+    _forecast_paths_figure."""
+    return save_figure(_forecast_paths_figure(forecasts, title, n_paths, shown_from),
+                       Path(out_path))

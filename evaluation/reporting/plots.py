@@ -25,6 +25,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from forecast_bench.evaluation.harness.walk_forward import FORECAST_COLUMNS
+from forecast_bench.evaluation.reporting.windows import window_note
 from forecast_bench.evaluation.run_folder.atomic import write_atomic
 from forecast_bench.evaluation.scoring.metrics import rmse
 from forecast_bench.evaluation.scoring.stationarity import changes
@@ -203,12 +204,16 @@ def draw_panel(ax: Axes, actual: pd.Series, boundaries: list[pd.Timestamp]) -> N
     _format_dates(ax)
 
 
-def _actual_vs_predicted_figure(forecasts: pd.DataFrame, title: str, step: int = 1) -> Figure:
-    """Top: every model and the actual; then one panel per model titled with its RMSE."""
-    rows = _forecast_rows(forecasts, step)
+def _actual_vs_predicted_figure(forecasts: pd.DataFrame, title: str, step: int = 1,
+                                shown_from: pd.Timestamp | None = None) -> Figure:
+    """Top: every model and the actual; then one panel per model titled with its RMSE (over
+    every forecast of the step). shown_from: draw only the targets from that date on."""
+    every = _forecast_rows(forecasts, step)
+    rows = every if shown_from is None else every[every["target"] >= shown_from]
     models = list(dict.fromkeys(rows["model"]))
     actual = rows.drop_duplicates("target").set_index("target")["y_true"]
-    boundaries = sorted(rows.groupby("fold")["target"].min())
+    boundaries = [b for b in sorted(every.groupby("fold")["target"].min())
+                  if shown_from is None or b >= shown_from]
     colors = model_colors(models)  # dark grey: the actual
     fig, top, panels = model_grid(len(models))
     draw_panel(top, actual, boundaries)
@@ -216,15 +221,16 @@ def _actual_vs_predicted_figure(forecasts: pd.DataFrame, title: str, step: int =
         mine = rows[rows["model"] == model]
         top.plot(mine["target"], mine["y_pred"], color=colors[model], linewidth=MODEL_WIDTH,
                  label=model, zorder=2, alpha=0.85)
-    top.set(title=f"{title} ({step}-step-ahead forecasts; dotted lines: fold starts)",
+    shown = window_note(shown_from, every)
+    top.set(title=f"{title} ({step}-step-ahead forecasts; dotted lines: fold starts){shown}",
             xlabel="target date", ylabel="value")
     top.legend(loc="best", ncols=min(4, len(models) + 1), fontsize="small")
     for ax, model in zip(panels, models, strict=True):
-        mine = rows[rows["model"] == model]
+        mine, scored = rows[rows["model"] == model], every[every["model"] == model]
         draw_panel(ax, actual, boundaries)
         ax.plot(mine["target"], mine["y_pred"], color=colors[model], linewidth=MODEL_WIDTH,
                 label=model, zorder=2)
-        ax.set(title=f"{model}: RMSE {rmse(mine['y_true'], mine['y_pred']):.4f}",
+        ax.set(title=f"{model}: RMSE {rmse(scored['y_true'], scored['y_pred']):.4f}",
                xlabel="target date", ylabel="value")
         ax.legend(loc="best", fontsize="small")
     fig.tight_layout()
@@ -232,10 +238,13 @@ def _actual_vs_predicted_figure(forecasts: pd.DataFrame, title: str, step: int =
 
 
 def plot_actual_vs_predicted(
-    forecasts: pd.DataFrame, out_path: Path, title: str, step: int = 1
+    forecasts: pd.DataFrame, out_path: Path, title: str, step: int = 1,
+    shown_from: pd.Timestamp | None = None,
 ) -> Path:
-    """Write the actual-vs-predicted figure for the rows with `step == step`."""
-    return save_figure(_actual_vs_predicted_figure(forecasts, title, step), Path(out_path))
+    """Write the actual-vs-predicted figure for the rows with `step == step` (shown_from: only
+    the targets from that date on are drawn)."""
+    return save_figure(_actual_vs_predicted_figure(forecasts, title, step, shown_from),
+                       Path(out_path))
 
 
 History = dict[str, list[float]]

@@ -60,6 +60,8 @@ def render_report(record: SeriesRecord, analysis: Analysis, images: dict[str, Pa
         ("headline", "At a glance", headline.to_html(headline.headline(record, analysis))),
         ("summary", "Scores", scroll(tables["summary"]) + notes_list(analysis.notes)),
         ("forecasts", "Forecasts", forecast_plot
+         + figure(images, "errors_by_hour", "mean absolute error by hour of day")
+         + figure(images, "errors_by_weekday", "mean absolute error by day of week")
          + figure(images, "cumulative_loss_vs_naive",
                   "cumulative squared-error difference against naive")),
         ("per-fold", "RMSE per fold", "<p class='note'>Each fold scored on its own; the lowest"
@@ -68,6 +70,11 @@ def render_report(record: SeriesRecord, analysis: Analysis, images: dict[str, Pa
     ]
     if "steps" in tables:
         sections.append(("per-step", "RMSE per horizon step", scroll(tables["steps"])))
+    if "steps_mape" in tables:
+        sections.append(("per-step-mape", "MAPE % per horizon step",
+                         "<p class='note'>Mean |error| / |actual| x 100 over the forecasts of"
+                         " each step (all origins); undefined (-) where an actual is 0.</p>"
+                         + scroll(tables["steps_mape"])))
     sections += [
         ("dm", "Diebold-Mariano tests", _dm_text(record, analysis)
          + figure(images, "dm_pvalues", "DM p-value heatmap") + scroll(tables["dm"])
