@@ -29,17 +29,26 @@ FRACTION = 0.2  # the tutorial's 80/20 split; the MSFT benchmark's 252 of 1260 v
 ROW_OPTIONS = ("last", "start", "end")
 
 
+# shipped datasets with a published protocol: `run --data NAME` runs it
+PROTOCOLS = {"taylor": "taylor.toml"}  # Taylor (2003): 8 weeks to fit, 4 to test, 1-48 ahead
+
+
 def applies(config_path: str | None, source: str | None) -> bool:
     """Whether a run's defaults come from its data: no config given, and a source other than
-    the default benchmark's (msft) or M3 (whose protocol is the competitions')."""
+    the default benchmark's (msft), M3 (whose protocol is the competitions') or one with a
+    published protocol (PROTOCOLS)."""
     return (config_path is None and source is not None and source not in M3_SOURCES
+            and source not in PROTOCOLS
             and source != config.load_config(config.DEFAULT_CONFIG).data.source)
 
 
 def default_config(source: str | None) -> Path:
-    """The competitions' protocol for collections, the default benchmark's config otherwise."""
+    """The competitions' protocol for collections, a shipped dataset's published one, the
+    default benchmark's config otherwise."""
     if source is not None and is_collection_source(source):
         return config.COMPETITION_CONFIG
+    if source in PROTOCOLS:
+        return config.DEFAULT_CONFIG.with_name(PROTOCOLS[source])
     return config.DEFAULT_CONFIG
 
 

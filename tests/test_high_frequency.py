@@ -167,3 +167,24 @@ def test_forecast_paths_show_only_the_last_week_of_sub_daily_data():
     actual = top.get_lines()[0]  # drawn first, beneath the models
     assert pd.Timestamp(min(actual.get_xdata())) >= start - pd.Timedelta(hours=1)
     assert "all 216 forecasts" in fig.axes[1].get_title()
+
+
+def test_run_data_taylor_is_the_papers_protocol_with_both_periods(tmp_path, capsys):
+    """`run --data taylor` takes benchmarks/configs/taylor.toml: 28 daily origins, 1-48 steps,
+    periods 48 and 336 found in the data, mstl and dhr beside seasonal naive."""
+    from forecast_bench.benchmarks.cli import main
+
+    code = main(["run", "--data", "taylor", "--models", "seasonal_naive,mstl,dhr",
+                 "--out", str(tmp_path), "--quiet", "--no-cache"])
+    assert code == 0, capsys.readouterr().err
+    record = load_run(next(p for p in tmp_path.iterdir() if p.is_dir()))
+    assert record.config["name"] == "taylor"
+    forecasts = record.forecasts
+    assert (forecasts.groupby("model").origin.nunique() == 28).all()
+    assert forecasts.step.max() == 48
+    assert set(forecasts.model) == {"naive", "seasonal_naive", "mstl", "dhr"}
+    assert record.info.periods.iloc[0] == "48 336"
+    status = record.status.set_index("model")
+    assert (status.status == "ok").all()
+    scores = forecasts.assign(e=(forecasts.y_true - forecasts.y_pred).abs()).groupby("model").e
+    assert scores.mean()["mstl"] < scores.mean()["seasonal_naive"]  # the week helps

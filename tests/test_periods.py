@@ -54,14 +54,19 @@ def test_known_seasonalities_are_found():
             + np.random.default_rng(RNG_SEED).normal(0, 0.5, len(t)))
     assert found_periods(half, "half-hourly") == (48, 336)
     months = np.arange(120)
-    assert found_periods(5 * np.sin(2 * np.pi * months / 12) + np.cumsum(
-        np.random.default_rng(RNG_SEED).normal(size=120)), "monthly") == (12,)
+    seasonal_walk = 5 * np.sin(2 * np.pi * months / 12) + np.cumsum(
+        np.random.default_rng(RNG_SEED).normal(size=120))
+    assert shows_period(seasonal_walk, 12) and shows_period(seasonal_walk[:72], 12)
+    assert not shows_period(seasonal_walk[:48], 12)  # the strict limit: 4 cycles are too few
+    # ... so monthly and quarterly data keep their period untested, as M3 and M4 give it
+    assert found_periods(seasonal_walk[:48], "monthly") == (12,)
+    assert found_periods(np.arange(20.0), "quarterly") == (4,)
 
 
 def test_white_noise_and_random_walks_show_none():
     rng = np.random.default_rng(RNG_SEED)
-    for frequency, n in (("hourly", 2000), ("daily", 1200), ("monthly", 144),
-                         ("half-hourly", 3000), ("business daily", 1260)):
+    for frequency, n in (("hourly", 2000), ("daily", 1200), ("half-hourly", 3000),
+                         ("business daily", 1260)):
         assert found_periods(rng.normal(size=n), frequency) == (), frequency
     # on its raw values the competitions' test finds every lag of a random walk seasonal
     walk = np.cumsum(rng.normal(size=1260))
