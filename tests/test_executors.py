@@ -74,6 +74,18 @@ def test_chunks_cover_every_item_once_in_order(n):
         assert len(parts) <= 2 * CHUNKS_PER_WORKER + 1
 
 
+def test_long_items_come_first_each_alone():
+    """Ensemble members among thousands of quick tasks: in a chunk of quick tasks they all ran
+    on one worker, one after another (a 2-worker M3 run used one core for 20 minutes)."""
+    items = [*range(30), "member 0", "member 1", *range(30, 600), "member 2"]
+    parts = chunks(items, workers=2, alone=lambda item: isinstance(item, str))
+    assert [part for part in parts[:3]] == [[(30, "member 0")], [(31, "member 1")],
+                                           [(602, "member 2")]]
+    assert all(not isinstance(item, str) for part in parts[3:] for _, item in part)
+    assert sorted(index for part in parts for index, _ in part) == list(range(len(items)))
+    assert len(parts) <= 3 + 2 * CHUNKS_PER_WORKER + 1
+
+
 @pytest.mark.parametrize("spec", [ExecutorSpec(), ExecutorSpec("local", 2)])
 def test_run_all_calls_back_once_per_item(spec):
     seen = {}

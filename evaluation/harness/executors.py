@@ -101,23 +101,30 @@ class Chunked:
         return [(index, self.fn(item)) for index, item in pairs]
 
 
-def chunks(items: Sequence[Any], workers: int) -> list[list[tuple[int, Any]]]:
+def chunks(items: Sequence[Any], workers: int,
+           alone: Callable[[Any], bool] | None = None) -> list[list[tuple[int, Any]]]:
     """(index, item) pairs in about CHUNKS_PER_WORKER chunks per worker; one task per chunk
-    when there are few (slow tasks, such as networks, then spread evenly)."""
-    size = max(1, len(items) // (workers * CHUNKS_PER_WORKER))
+    when there are few (slow tasks, such as networks, then spread evenly). Items `alone` says
+    are long (a global network's job, an ensemble member) come first, each its own chunk: in a
+    chunk of quick tasks they would all land on one worker and run one after another."""
     pairs = list(enumerate(items))
-    return [pairs[start:start + size] for start in range(0, len(pairs), size)]
+    single = [[pair] for pair in pairs if alone is not None and alone(pair[1])]
+    rest = [pair for pair in pairs if alone is None or not alone(pair[1])]
+    size = max(1, len(rest) // (workers * CHUNKS_PER_WORKER))
+    return single + [rest[start:start + size] for start in range(0, len(rest), size)]
 
 
 def run_all(fn: Callable[[Any], Any], items: Sequence[Any], on_result: OnResult,
-            spec: ExecutorSpec | None = None) -> None:
+            spec: ExecutorSpec | None = None,
+            alone: Callable[[Any], bool] | None = None) -> None:
     """Call fn(item) for every item where `spec` says; on_result(index, result) as each ends
-    (in a worker pool, as each chunk of tasks ends)."""
+    (in a worker pool, as each chunk of tasks ends; the long items `alone` picks first, each
+    its own chunk)."""
     spec = spec or ExecutorSpec()
     if not items:
         return
     if spec.kind == "dask":
-        _run_dask(fn, items, on_result, spec)
+        _run_dask(fn, items, on_result, spec, alone)
     elif spec.jobs == 1:
         from threadpoolctl import threadpool_limits
 
@@ -127,7 +134,7 @@ def run_all(fn: Callable[[Any], Any], items: Sequence[Any], on_result: OnResult,
             for index, item in enumerate(items):
                 on_result(index, fn(item))
     else:
-        _run_joblib(fn, items, on_result, spec.jobs)
+        _run_joblib(fn, items, on_result, spec.jobs, alone)
 
 
 @contextlib.contextmanager
@@ -182,11 +189,11 @@ def exit_with_parent(parent: int) -> None:
 
 
 def _run_joblib(fn: Callable[[Any], Any], items: Sequence[Any], on_result: OnResult,
-                jobs: int) -> None:
+                jobs: int, alone: Callable[[Any], bool] | None = None) -> None:
     from joblib import Parallel, delayed, parallel_config
 
     task = Limited(Chunked(fn), threads_per_worker(jobs))
-    parts, results = enumerate(chunks(items, jobs)), None
+    parts, results = enumerate(chunks(items, jobs, alone)), None
     with parallel_config(backend="loky", inner_max_num_threads=task.threads,
                          initializer=exit_with_parent, initargs=(os.getpid(),)):
         try:
@@ -204,7 +211,7 @@ def _run_joblib(fn: Callable[[Any], Any], items: Sequence[Any], on_result: OnRes
 
 
 def _run_dask(fn: Callable[[Any], Any], items: Sequence[Any], on_result: OnResult,
-              spec: ExecutorSpec) -> None:
+              spec: ExecutorSpec, alone: Callable[[Any], bool] | None = None) -> None:
     distributed = _distributed()
     client = cluster = None
     try:
@@ -219,7 +226,7 @@ def _run_dask(fn: Callable[[Any], Any], items: Sequence[Any], on_result: OnResul
                 client = distributed.Client(cluster)
         workers = len(client.scheduler_info().get("workers", {})) or spec.jobs
         task = Limited(Chunked(fn), 1 if spec.scheduler else threads_per_worker(workers))
-        parts = chunks(items, workers)
+        parts = chunks(items, workers, alone)
         futures = client.map(task, range(len(parts)), parts, pure=False)
         for _future, (_number, pairs) in distributed.as_completed(futures, with_results=True):
             for index, result in pairs:

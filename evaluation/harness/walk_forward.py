@@ -175,7 +175,8 @@ def run_plans(
         cache.warn_invalid()  # one line for every entry that failed its checksum or its task
     run_all(collection_tasks.run_item, [units[unit][1] for unit in pending],
             lambda k, result: delivered(pending[k], result if isinstance(result, list)
-                                        else [result], cached=False), executor)
+                                        else [result], cached=False), executor,
+            alone=lambda item: isinstance(item, collection_tasks.CollectionJob))
     dates = {plan.id: plan.series.index.to_numpy() for plan in plans}
     levels = sorted({level for plan in plans for level in plan.levels})
     filled = {plan.id: plan.filled for plan in plans if plan.filled is not None}
