@@ -79,8 +79,7 @@ def test_long_items_come_first_each_alone():
     on one worker, one after another (a 2-worker M3 run used one core for 20 minutes)."""
     items = [*range(30), "member 0", "member 1", *range(30, 600), "member 2"]
     parts = chunks(items, workers=2, alone=lambda item: isinstance(item, str))
-    assert [part for part in parts[:3]] == [[(30, "member 0")], [(31, "member 1")],
-                                           [(602, "member 2")]]
+    assert parts[:3] == [[(30, "member 0")], [(31, "member 1")], [(602, "member 2")]]
     assert all(not isinstance(item, str) for part in parts[3:] for _, item in part)
     assert sorted(index for part in parts for index, _ in part) == list(range(len(items)))
     assert len(parts) <= 3 + 2 * CHUNKS_PER_WORKER + 1
