@@ -7,9 +7,10 @@ import dataclasses
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from forecast_bench.benchmarks.data import is_collection_source
+from forecast_bench.benchmarks.file_options import file_options, file_spec
 from forecast_bench.benchmarks.run import interrupts, table_names
 from forecast_bench.benchmarks.run.progress import progress_for
 from forecast_bench.models.device import DEVICES, use_device
@@ -83,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("config", nargs="?", help="TOML config (default: msft_daily.toml)")
     run.add_argument("--data", dest="source", help=SOURCES_HELP)
     run.add_argument("--column", help="value column of the data (a CSV: A,B for several)")
-    _file_options(run)
+    file_options(run)
     run.add_argument("--series", help="comma-separated series ids to keep, e.g. N1402,N1403")
     run.add_argument("--category", help="keep one category of a collection (M3: MICRO, ...)")
     run.add_argument("--sample", type=int, help="keep a random sample of N series (--seed)")
@@ -163,36 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
     data = commands.add_parser("data", help="summarize a dataset or a collection of series")
     data.add_argument("source", help=SOURCES_HELP)
     data.add_argument("--column", help="value column")
-    _file_options(data)
+    file_options(data)
     data.add_argument("--last", type=_last, help="keep the last N observations ('all': keep all)")
     data.set_defaults(handler=_cmd_data)
     return parser
-
-
-def _sep(text: str) -> str:
-    """'tab' or a backslash-t -> a tab character; anything else as it is."""
-    return "\t" if text in ("tab", "\\t") else text
-
-
-def _file_options(parser: argparse.ArgumentParser) -> None:
-    """How to read a CSV: its date, id columns, date form, separator and decimal mark."""
-    parser.add_argument("--date-column", help="date column of a CSV (default: found by name "
-                        "or content)")
-    parser.add_argument("--id-column", help="series id column of a long CSV (default unique_id)")
-    parser.add_argument("--dayfirst", action="store_const", const=True,
-                        help="slash/dot dates are day-first, 31/12/2020 (default: detected)")
-    parser.add_argument("--date-format", help="strptime format of the dates, e.g. %%d.%%m.%%Y")
-    parser.add_argument("--sep", type=_sep, help="field separator, e.g. ';' or tab "
-                        "(default: from the header line)")
-    parser.add_argument("--decimal", help="decimal mark, '.' or ',' (default: ',' when a "
-                        "';'-separated file writes 1,5)")
-
-
-def _file_spec(args: argparse.Namespace) -> dict[str, Any]:
-    """The DataSpec fields of _file_options (None: not given)."""
-    return {"date_column": args.date_column, "id_column": args.id_column,
-            "dayfirst": args.dayfirst, "date_format": args.date_format, "sep": args.sep,
-            "decimal": args.decimal}
 
 
 def _positive(text: str) -> int:
@@ -235,7 +210,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             "start": args.start, "end": args.end, "series": _names(args.series, "--series"),
             "category": args.category, "sample": args.sample, "min_length": args.min_length,
             "max_length": args.max_length, "frequency": args.frequency, "period": args.period,
-            **_file_spec(args)}
+            **file_spec(args)}
     split = {"test_size": args.test_size, "folds": args.folds, "horizon": args.horizon,
              "step": args.step, "window": args.window, "protocol": args.protocol}
     names = _names(args.models, "--models")
@@ -377,7 +352,7 @@ def _cmd_data(args: argparse.Namespace) -> int:
     from forecast_bench.benchmarks.data.collection import load_with_dataset, only_series
     from forecast_bench.benchmarks.run.collection_outputs import collection_summary, dataset_summary
 
-    spec = DataSpec(source=args.source, column=args.column, last=args.last, **_file_spec(args))
+    spec = DataSpec(source=args.source, column=args.column, last=args.last, **file_spec(args))
     collection, dataset = load_with_dataset(spec)
     if dataset is None and len(collection) == 1 and not collection.skipped and (
             not is_collection_source(spec.source)):

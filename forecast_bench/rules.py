@@ -23,6 +23,7 @@ from forecast_bench.evaluation.harness.splits import WalkForward
 from forecast_bench.evaluation.harness.walk_forward import SeriesPlan, run_plans, run_walk_forward
 from forecast_bench.models.base import Forecast, Forecaster
 from forecast_bench.models.collection import CollectionForecaster
+from forecast_bench.models.covariates import Covariates
 from forecast_bench.models.errors import ConfigError, NotFittedError
 
 HORIZONS = (1, 3)
@@ -87,6 +88,53 @@ def no_lookahead(case: Case) -> None:
     y = case.y
     for horizon in HORIZONS:
         assert_no_lookahead(case.fitted, y, [N_TRAIN, N_TRAIN + 7, len(y) - horizon], horizon)
+
+
+def case_covariates(n: int, seed: int = 7) -> Covariates:
+    """A known-ahead 0/1 flag (a promotion) and a past covariate (an observed driver)."""
+    rng = np.random.default_rng(seed)
+    return Covariates(np.column_stack([(rng.random(n) < 0.3).astype(float), rng.normal(0, 1, n)]),
+                      ("promo", "observed"), (True, False))
+
+
+def assert_no_covariate_lookahead(model: Forecaster, y: np.ndarray, covariates: Covariates,
+                                  origins: list[int], horizon: int) -> None:
+    """From each origin o, change a past covariate at and after o and a known-ahead one after
+    the last target (o + horizon - 1): neither the forecast nor its bounds may move."""
+    base = model.forecast(y, origins, horizon, levels=[80], covariates=covariates)
+    rng = np.random.default_rng(11)
+    for row, origin in enumerate(origins):
+        changed = covariates.values.copy()
+        for col, known in enumerate(covariates.known_ahead):
+            start = origin + horizon if known else origin
+            changed[start:, col] += rng.normal(0, 5, len(y) - start) + 3
+        again = model.forecast(y, origins[: row + 1], horizon, levels=[80], covariates=Covariates(
+            changed, covariates.names, covariates.known_ahead))
+        for name in ("point", "lower", "upper"):
+            got, expected = getattr(again, name), getattr(base, name)
+            if got is None or expected is None:
+                raise AssertionError(f"no {name} from origin {origin}")
+            np.testing.assert_allclose(
+                got[..., row, :], expected[..., row, :], rtol=0, atol=model.batch_tolerance,
+                err_msg=f"{name} from origin {origin} (horizon {horizon}) read a past covariate "
+                        "at or after its origin, or a known-ahead one beyond its last target")
+
+
+def covariates_no_lookahead(case: Case) -> None:
+    """A model that takes covariates fits and forecasts with a known-ahead and a past one and
+    reads neither beyond what a forecast may see; any other model ignores them."""
+    y = case.y
+    covariates = case_covariates(len(y))
+    if not case.cls.takes_covariates:
+        np.testing.assert_array_equal(
+            case.fitted.forecast(y, [N_TRAIN], 2, covariates=covariates).point,
+            case.fitted.forecast(y, [N_TRAIN], 2).point,
+            err_msg="a model that does not take covariates must ignore them")
+        return
+    model = case.make().fit(y[:N_TRAIN], covariates=covariates.rows(0, N_TRAIN))
+    for horizon in HORIZONS:
+        assert_no_covariate_lookahead(model, y, covariates,
+                                      [N_TRAIN, N_TRAIN + 7, len(y) - horizon], horizon)
 
 
 def batched_equals_per_origin(case: Case) -> None:

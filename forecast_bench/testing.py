@@ -53,6 +53,7 @@ class Rule:
 RULES = (  # in the order check_forecaster runs them
     Rule("interface", rules.interface),
     Rule("no look-ahead", rules.no_lookahead),
+    Rule("no look-ahead in covariates", rules.covariates_no_lookahead, first_params_only=True),
     Rule("batched = per-origin", rules.batched_equals_per_origin),
     Rule("determinism under a seed", rules.determinism),
     Rule("intervals well formed", rules.intervals),

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import pandas as pd
 
+from forecast_bench.models.covariates import Covariates, check_covariates
 from forecast_bench.models.errors import ConfigError, ModelError, NotFittedError
 from forecast_bench.models.intervals import (
     CALIBRATION_WINDOW,
@@ -99,6 +100,8 @@ class Forecaster(ABC):
     # the config field taking every seasonal period of the series (MSTL, harmonic regression;
     # None there: the series' periods, see with_periods)
     periods_param: ClassVar[str | None] = None
+    # True: _fit_covariates and _forecast_covariates read covariates; False: never given any
+    takes_covariates: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -208,11 +211,13 @@ class Forecaster(ABC):
 
     # -- public template methods: checks live here, models implement the underscored ones --
 
-    def fit(self, y: pd.Series | np.ndarray, leak: pd.Series | np.ndarray | None = None) -> Self:
+    def fit(self, y: pd.Series | np.ndarray, leak: pd.Series | np.ndarray | None = None,
+            covariates: Covariates | None = None) -> Self:
         """Learn the parameters from `y`; writes `y_train_`.
 
         `leak` (the whole fold, test part included) is passed only to models whose `leaky` is
         True, to reproduce a known mistake such as scaling with the whole series' min and max.
+        `covariates` (rows beside y's) reach only a model whose `takes_covariates` is True.
         """
         values = as_values(y, "y")
         if len(values) < self.min_train_size:
@@ -220,13 +225,18 @@ class Forecaster(ABC):
                 f"model '{self.name}' needs at least {self.min_train_size} training values, "
                 f"got {len(values)}; use a longer training window"
             )
-        if leak is None:
+        used = covariates if self.takes_covariates else None
+        check_covariates(used, len(values), "fit")
+        if used is not None:  # a leaky model takes no covariates
+            self._fit_covariates(values, used.rows(0, len(values)))
+        elif leak is None:
             self._fit(values)
         elif self.leaky:
             # a leaky model's _fit takes the keyword (models/lstm.py); the base declares none
             self._fit(values, leak=as_values(leak, "leak"))  # type: ignore[call-arg]
         else:
             raise ModelError(f"model '{self.name}' is not leaky; it must not be given test data")
+        self.covariate_names_ = None if used is None else used.names
         self.y_train_ = values
         return self
 
@@ -240,21 +250,22 @@ class Forecaster(ABC):
 
     def forecast(
         self, y: pd.Series | np.ndarray, origins: Sequence[int] | np.ndarray, horizon: int,
-        levels: Sequence[float] = (),
+        levels: Sequence[float] = (), covariates: Covariates | None = None,
     ) -> Forecast:
         """Forecasts from many origins (point: len(origins) x horizon), each seeing only
         y[:origin], with the members' forecasts of a model averaging several seeds, and
-        prediction intervals at each of `levels` (percent, e.g. [80, 95])."""
+        prediction intervals at each of `levels` (percent, e.g. [80, 95]). `covariates` (rows
+        aligned with y's to every target; the fit's columns) reach a model taking them."""
         self._check_fitted()
         horizon = check_horizon(horizon)
         levels = check_levels(levels)
         values = as_values(y, "y")
         idx = check_origins(origins, len(values), self.min_train_size)
+        used = covariates if self.takes_covariates else None
+        check_covariates(used, int(idx.max()) + horizon, "forecasting",
+                         (self.name, getattr(self, "covariate_names_", None)))
         analytic = bool(levels) and self.interval_method == "analytic"
-        if analytic:
-            result, sd = self._forecast_and_sd(values, idx, horizon)
-        else:
-            result = self._forecast(values, idx, horizon)
+        result, sd = self._forecast_any(values, idx, horizon, used, analytic)
         if not isinstance(result, Forecast):
             raise ModelError(f"model '{self.name}' returned {type(result).__name__}, "
                              "expected a Forecast")
@@ -267,9 +278,10 @@ class Forecaster(ABC):
         if not levels:
             return Forecast(point, members)
         if analytic:
-            lower, upper = gaussian_bounds(point, self._checked(sd, shape), levels)
+            sd = self._checked(np.asarray(sd, dtype=float), shape)  # None: shape ()
+            lower, upper = gaussian_bounds(point, sd, levels)
         else:
-            lower, upper = self._conformal_bounds(values, idx, horizon, point, levels)
+            lower, upper = self._conformal_bounds(values, idx, horizon, point, levels, used)
         return Forecast(point, members, levels, lower, upper, self.interval_method)
 
     def predict_origins(
@@ -300,6 +312,26 @@ class Forecaster(ABC):
         """Default: `_predict_origins`, no members. Ensembles override this to add theirs."""
         return Forecast.single(self._predict_origins(y, origins, horizon))
 
+    def _fit_covariates(self, y: np.ndarray, covariates: Covariates) -> None:
+        """`_fit` with covariates (rows beside y's); for models that take them."""
+        raise NotImplementedError(f"model '{self.name}' takes no covariates")
+
+    def _forecast_covariates(self, y: np.ndarray, origins: np.ndarray, horizon: int,
+                             covariates: Covariates, sd: bool) -> tuple[Forecast, Any]:
+        """`_forecast` (with the standard deviations when `sd`) reading covariates, whose
+        rows reach every target. From origin o it may read a known-ahead column up to
+        o + horizon - 1 and any other column before o only (forecast_bench.rules checks it)."""
+        raise NotImplementedError(f"model '{self.name}' takes no covariates")
+
+    def _forecast_any(self, y: np.ndarray, origins: np.ndarray, horizon: int,
+                      covariates: Covariates | None, sd: bool) -> tuple[Forecast, Any]:
+        """The forecast hook for the call: with covariates, with sd (else None), or plain."""
+        if covariates is not None:
+            return self._forecast_covariates(y, origins, horizon, covariates, sd)
+        if sd:
+            return self._forecast_and_sd(y, origins, horizon)
+        return self._forecast(y, origins, horizon), None
+
     def _forecast_sd(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
         """Standard deviation of each forecast (origins x horizon) under the model's own
         assumptions; implemented by models whose interval_method is "analytic"."""
@@ -312,16 +344,16 @@ class Forecaster(ABC):
         return self._forecast(y, origins, horizon), self._forecast_sd(y, origins, horizon)
 
     def _conformal_bounds(self, y: np.ndarray, origins: np.ndarray, horizon: int,
-                          point: np.ndarray,
-                          levels: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+                          point: np.ndarray, levels: tuple[float, ...],
+                          covariates: Covariates | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Conformal bounds (levels x origins x horizon) from the model's own errors on the
         origins before each one (models.intervals)."""
-        first = max(self.min_train_size,
-                    int(origins.min()) - horizon - CALIBRATION_WINDOW + 1)
+        first = max(self.min_train_size, int(origins.min()) - horizon - CALIBRATION_WINDOW + 1)
         calibration = np.arange(first, int(origins.max()))
         errors = np.full((len(calibration), horizon), np.nan)
         if len(calibration):
-            fitted = self._checked(self._forecast(y, calibration, horizon).point, errors.shape)
+            found = self._forecast_any(y, calibration, horizon, covariates, False)[0]
+            fitted = self._checked(found.point, errors.shape)
             targets = calibration[:, None] + np.arange(horizon)
             known = targets < len(y)
             errors[known] = y[targets[known]] - fitted[known]

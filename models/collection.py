@@ -16,6 +16,7 @@ from typing import Self
 import numpy as np
 
 from forecast_bench.models.base import Forecast, Forecaster, as_values, check_horizon, check_origins
+from forecast_bench.models.covariates import Covariates
 from forecast_bench.models.errors import ModelError
 from forecast_bench.models.intervals import CALIBRATION_WINDOW, check_levels, conformal_bounds
 
@@ -98,7 +99,9 @@ class CollectionForecaster(Forecaster):
 
     # -- a panel of one: the plain Forecaster interface --
 
-    def fit(self, y: np.ndarray, leak: np.ndarray | None = None) -> Self:
+    def fit(self, y: np.ndarray, leak: np.ndarray | None = None,
+            covariates: Covariates | None = None) -> Self:
+        """fit_collection on [y]; covariates are ignored (no global model takes them yet)."""
         if leak is not None:
             raise ModelError(f"model '{self.name}' is not leaky; it must not be given test data")
         return self.fit_collection([y], [self.period_of()])

@@ -12,15 +12,16 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from forecast_bench.benchmarks.data import csv_input
+from forecast_bench.benchmarks.data import covariates, csv_input
 from forecast_bench.benchmarks.data.frequency import FREQUENCIES, infer_frequency
+from forecast_bench.benchmarks.data.m3 import M3_FILE as M3_FILE  # re-exported
+from forecast_bench.benchmarks.data.m3 import PLACEHOLDER_NOTE, m3_table
 from forecast_bench.benchmarks.data.one_series import (
     Dataset,
     check_order,
@@ -32,12 +33,8 @@ from forecast_bench.benchmarks.data.one_series import (
 from forecast_bench.benchmarks.data.periods import found_periods, periods_words, primary
 from forecast_bench.benchmarks.data.spec import M3_SOURCES, DataSpec, date_format, holds_many
 from forecast_bench.evaluation.harness import gaps
+from forecast_bench.models.covariates import Covariates
 from forecast_bench.models.errors import DataError
-
-M3_FILE = Path(__file__).parents[1] / "datasets" / "m3" / "M3.csv.gz"
-PLACEHOLDER_NOTE = "M3 gives no start date; dates are placeholders"
-_M3_DTYPES = {"series": str, "frequency": "category", "category": "category", "horizon": "int64",
-              "start_year": "int64", "start_period": "int64", "t": "int64", "y": "float64"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,6 +53,7 @@ class SeriesData:
     filled: np.ndarray | None = None  # True where a value was filled, as Dataset.filled
     periods: tuple[float, ...] = ()  # every seasonal period, primary first; (): none
     mase_period: int = 0  # MASE's seasonal lag (0: `period`)
+    covariates: Covariates | None = None  # rows beside the series' values (data.*_covariates)
 
     def __post_init__(self) -> None:
         if not self.mase_period:
@@ -204,9 +202,10 @@ def _load(spec: DataSpec) -> tuple[Collection, Dataset | None]:
         kind, _, text = source.partition(":")
         path = Path(text).expanduser()
         label, name = str(path), f"{kind}:{path.resolve()}"
-        frame = csv_input.read_csv(path, label, f"{kind}:", spec.sep, spec.decimal)
+        cells = csv_input.read_csv(path, label, f"{kind}:", spec.sep, spec.decimal)
+        frame, cells = covariates.split(cells, spec, label)
         if kind == "csv" and not holds_many(list(frame.columns), spec):
-            return _single(spec, frame)
+            return _single(spec, frame, cells, label)
         lines = np.arange(len(frame)) + 2
         blank = (frame == "").all(axis=1).to_numpy()
         frame, lines = frame[~blank], lines[~blank]
@@ -228,11 +227,15 @@ def _load(spec: DataSpec) -> tuple[Collection, Dataset | None]:
     if not items:
         raise DataError(f"every one of the {len(raws)} series of {name} was left out by "
                         f"cleaning; the first: {skipped[0][1]}")
-    return _subset(Collection(name, tuple(items), tuple(skipped)), spec), None
+    found = _subset(Collection(name, tuple(items), tuple(skipped)), spec)
+    ids = (spec.id_column or "unique_id") if source not in M3_SOURCES else None
+    return covariates.attach(found, None if ids is None else cells, spec, label, ids), None
 
 
-def _single(spec: DataSpec, frame: pd.DataFrame | None) -> tuple[Collection, Dataset]:
-    """A today's single-series source as a collection of one (id: source name or column)."""
+def _single(spec: DataSpec, frame: pd.DataFrame | None, cells: pd.DataFrame | None = None,
+            label: str | None = None) -> tuple[Collection, Dataset]:
+    """A today's single-series source as a collection of one (id: source name or column),
+    with its covariates (`cells`: the file's, covariate columns included)."""
     found = load_one(spec, frame)
     name = found.column if spec.source.startswith("csv:") else spec.source
     frequency = spec.frequency or infer_frequency(found.series.index)
@@ -240,7 +243,8 @@ def _single(spec: DataSpec, frame: pd.DataFrame | None) -> tuple[Collection, Dat
     item = SeriesData(name, found.series.rename(name), frequency, primary(periods), None, None,
                       found.notes, found.n_filled, found.n_dropped, found.filled, periods, mase)
     _pick([_Raw(name, found.series.index, np.empty(0), np.empty(0), name)], spec, found.source)
-    return _subset(Collection(found.source, (item,)), spec), found
+    collection = _subset(Collection(found.source, (item,)), spec)
+    return covariates.attach(collection, cells, spec, label or spec.source, None), found
 
 
 def _clean(raw: _Raw, label: str, source: str, spec: DataSpec) -> SeriesData:
@@ -286,6 +290,7 @@ def _long_raws(frame: pd.DataFrame, lines: np.ndarray, label: str, spec: DataSpe
 
 def _wide_raws(frame: pd.DataFrame, lines: np.ndarray, label: str, spec: DataSpec) -> list[_Raw]:
     """One raw series per value column of a wide file (one shared date column)."""
+    covariates.refuse_wide(spec, label)
     dates, found, read = csv_input.wide_series(frame, lines, label, spec.date_column,
                                                spec.column, date_format(spec))
     check_order(dates, lines, label)
@@ -297,38 +302,8 @@ def _wide_raws(frame: pd.DataFrame, lines: np.ndarray, label: str, spec: DataSpe
             for (name, _, error), col in zip(found, values, strict=True)]
 
 
-@cache
-def _m3_table() -> tuple[pd.DataFrame, np.ndarray, pd.DatetimeIndex, np.ndarray]:
-    """The vendored M3 file (read once): per-series facts, row bounds, row dates and values."""
-    if not M3_FILE.is_file():
-        raise DataError(f"the M3 data file {M3_FILE} is missing; reinstall forecast-bench")
-    rows = pd.read_csv(M3_FILE, dtype=_M3_DTYPES)
-    ids = rows["series"].to_numpy()
-    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-    bounds = np.r_[starts, len(rows)]
-    first = rows.iloc[starts].reset_index(drop=True)
-    t = rows["t"].to_numpy()
-    if not (t == np.arange(len(rows)) - np.repeat(starts, np.diff(bounds)) + 1).all() or (
-        first["series"].duplicated().any()
-    ):
-        raise DataError(f"the M3 data file {M3_FILE} is not in series/t order; reinstall it")
-    year, period = rows["start_year"].to_numpy(), rows["start_period"].to_numpy()
-    freq = rows["frequency"].astype(str).to_numpy()
-    step = np.select([freq == "yearly", freq == "quarterly"], [12, 3], 1)
-    offset = np.select([freq == "quarterly", freq == "monthly"], [3 * (period - 1), period - 1], 0)
-    valid = (year > 0) & (freq != "other") & (
-        (freq == "yearly") | ((offset >= 0) & (offset < 12)))
-    months = np.where(valid, (year - 1970) * 12 + offset, 30 * 12) + step * (t - 1)
-    dates = np.where(freq == "other",
-                     np.datetime64("2000-01-01", "D") + (t - 1).astype("timedelta64[D]"),
-                     months.astype("datetime64[M]").astype("datetime64[D]"))
-    first["placeholder"] = ~valid[starts]
-    index = pd.DatetimeIndex(dates.astype("datetime64[us]"), name="date")
-    return first, bounds, index, rows["y"].to_numpy(dtype="float64")
-
-
 def _m3_raws(source: str) -> list[_Raw]:
-    first, bounds, dates, values = _m3_table()
+    first, bounds, dates, values = m3_table()
     wanted = source.partition(":")[2]
     raws = []
     for i, row in enumerate(first.itertuples(index=False)):

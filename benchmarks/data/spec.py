@@ -24,6 +24,7 @@ DATASETS: dict[str, str] = {
 FILLS = ("ffill", "interpolate", "none")
 TRANSFORMS = ("none", "log", "log10")
 M3_SOURCES = ("m3", "m3:yearly", "m3:quarterly", "m3:monthly", "m3:other")
+CALENDAR_FEATURES = ("dow", "month")  # data.calendar (benchmarks.data.covariates)
 SOURCE_FORMS = ("msft, sunspots, lynx, taylor, m3, m3:yearly, m3:quarterly, m3:monthly, m3:other, "
                 "csv:PATH, long:PATH or wide:PATH")
 
@@ -65,6 +66,11 @@ class DataSpec:
     date_format: str | None = None
     sep: str | None = None
     decimal: str | None = None
+    # Covariates (benchmarks.data.covariates): columns of a csv: or long: file known ahead
+    # (future) or observed (past), and calendar features; lists, or "A,B"; stored as tuples.
+    future_covariates: tuple[str, ...] | list[str] | str | None = None
+    past_covariates: tuple[str, ...] | list[str] | str | None = None
+    calendar: tuple[str, ...] | list[str] | str | None = None
 
     is_collection_source = staticmethod(is_collection_source)
 
@@ -105,6 +111,7 @@ class DataSpec:
             raise ConfigError(f"data.column does not apply to {source!r} (every M3 series is "
                               "its own column y); remove it, or pick series with data.series")
         _check_collection_fields(self)
+        _check_covariates(self)
         start, end = (_parse_bound(name, getattr(self, name)) for name in ("start", "end"))
         if start is not None and end is not None and start > end:
             raise ConfigError(
@@ -147,6 +154,44 @@ def _check_collection_fields(spec: DataSpec) -> None:
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise ConfigError(f"data.frequency {spec.frequency!r} is not known; {hint}use one of "
                           f"{', '.join(FREQUENCIES)}")
+
+
+def _names(value: object, field: str) -> tuple[str, ...] | None:
+    """A list of names (or "A,B") as a tuple; ConfigError when it is not one."""
+    if value is None:
+        return None
+    items = [part.strip() for part in value.split(",")] if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not items or not all(
+            isinstance(i, str) and i.strip() for i in items):
+        raise ConfigError(f"data.{field} must be a non-empty list of column names; got {value!r}")
+    return tuple(items)
+
+
+def _check_covariates(spec: DataSpec) -> None:
+    """Validate data.future_covariates, past_covariates and calendar (stored as tuples)."""
+    future = _names(spec.future_covariates, "future_covariates")
+    past = _names(spec.past_covariates, "past_covariates")
+    calendar = _names(spec.calendar, "calendar")
+    for name, value in (("future_covariates", future), ("past_covariates", past),
+                        ("calendar", calendar)):
+        object.__setattr__(spec, name, value)
+    columns = [*(future or ()), *(past or ())]
+    twice = [c for n, c in enumerate(columns) if c in columns[:n]]
+    if twice:
+        raise ConfigError(f"covariate column {twice[0]!r} is listed twice in "
+                          "data.future_covariates/past_covariates; list it once")
+    if columns and not spec.source.startswith(("csv:", "long:")):
+        raise ConfigError(f"covariates are read from csv:PATH or long:PATH files, not from "
+                          f"{spec.source!r} (wide files hold no per-series covariates); "
+                          "remove --future-covariates/--past-covariates")
+    clash = next((c for c in (spec.column, spec.date_column) if c in columns), None)
+    if clash is not None:
+        raise ConfigError(f"column {clash!r} is the value or date column; it cannot also be "
+                          "a covariate")
+    unknown = [c for c in calendar or () if c not in CALENDAR_FEATURES]
+    if unknown:
+        raise ConfigError(f"data.calendar feature {unknown[0]!r} is not known; use "
+                          f"{', '.join(CALENDAR_FEATURES)}")
 
 
 def date_format(spec: DataSpec) -> csv_dates.DateFormat:

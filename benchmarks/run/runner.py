@@ -131,7 +131,7 @@ def plan_series(cfg: RunConfig, collection: Collection, prototypes: dict[str, Fo
         runnable = {label: model for label, model in models.items() if label not in short}
         shorts[item.id] = short
         plans.append(SeriesPlan(item.id, item.series, folds, horizon, runnable, cfg.levels,
-                                cfg.split.one_step, item.filled))
+                                cfg.split.one_step, item.filled, item.covariates))
     if not plans:
         first = skipped[0][2] if skipped else "the collection is empty"
         raise DataError(f"no series of {collection.source} can be evaluated "

@@ -12,6 +12,7 @@ import numpy as np
 
 from forecast_bench.evaluation.harness.splits import Fold
 from forecast_bench.models.base import Forecast, Forecaster
+from forecast_bench.models.covariates import Covariates
 from forecast_bench.models.registry import load_plugins
 
 
@@ -27,6 +28,7 @@ class Task:
     horizon: int
     levels: tuple[float, ...] = ()
     one_step: bool = False
+    covariates: Covariates | None = None  # rows beside `values`; given to models taking them
 
     @property
     def test_origins(self) -> np.ndarray:
@@ -44,6 +46,8 @@ class Task:
             spec["levels"] = list(self.levels)
         if self.one_step:
             spec["one_step"] = True
+        if self.covariates is not None and self.model.takes_covariates:  # others ignore them
+            spec["covariates"] = self.covariates.digest()
         return spec
 
 
@@ -126,6 +130,8 @@ def run_task(task: Task) -> TaskResult:
     fold = task.fold
     origins = np.asarray(fold.origins) - fold.train_start
     model = task.model.clone()
+    train = fold.train_end - fold.train_start
+    covariates = task.covariates if model.takes_covariates else None
     info = {"leaky": model.leaky, "fitted": "", **UNTIMED, "intervals": ""}
     outcome: Forecast | Exception
     one_step = None
@@ -133,14 +139,16 @@ def run_task(task: Task) -> TaskResult:
         warnings.simplefilter("always")
         try:
             clock = Clock()
-            model.fit(task.values[: fold.train_end - fold.train_start],
-                      leak=task.values if model.leaky else None)
+            model.fit(task.values[:train], leak=task.values if model.leaky else None,
+                      covariates=covariates)
             info.update(clock.lap("fit"))
             info["fitted"] = model.describe_fit()
             clock = Clock()  # describing the fit is neither fit nor predict
-            outcome = model.forecast(task.values, origins, task.horizon, task.levels)
+            outcome = model.forecast(task.values, origins, task.horizon, task.levels,
+                                     covariates=covariates)
             if task.one_step:
-                one_step = model.forecast(task.values, task.test_origins, 1).point[:, 0]
+                one_step = model.forecast(task.values, task.test_origins, 1,
+                                          covariates=covariates).point[:, 0]
             info.update(clock.lap("predict"))
         except Exception as exc:  # one model failing must not end the run
             outcome = exc

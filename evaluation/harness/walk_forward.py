@@ -17,6 +17,7 @@ from forecast_bench.evaluation.harness.splits import Fold
 from forecast_bench.evaluation.harness.task import Task, TaskResult
 from forecast_bench.evaluation.run_folder import run_files
 from forecast_bench.models.base import Forecaster
+from forecast_bench.models.covariates import Covariates
 from forecast_bench.models.intervals import level_name
 
 FORECAST_COLUMNS, STATUS_COLUMNS = run_files.FORECAST_COLUMNS, run_files.STATUS_COLUMNS
@@ -60,6 +61,7 @@ class SeriesPlan:
     levels: tuple[float, ...] = ()  # prediction-interval levels, percent
     one_step: bool = False  # also forecast each test value one step ahead (split.one_step)
     filled: np.ndarray | None = None  # True where cleaning filled the value: not a target
+    covariates: Covariates | None = None  # rows beside the series' values (models/covariates)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,7 +118,8 @@ def run_plans(
                 for plan in plans]
     tasks = [Task(plan.id, label, prototype, fold,
                   values[plan.id][fold.train_start:fold.test_end], plan.horizon, plan.levels,
-                  plan.one_step)
+                  plan.one_step, None if plan.covariates is None
+                  else plan.covariates.rows(fold.train_start, fold.test_end))
              for plan, chosen in zip(plans, resolved, strict=True)
              for label, prototype in chosen.items() for fold in plan.folds]
     left = {plan.id: 0 for plan in plans}

@@ -133,3 +133,33 @@ def _columns(frame: pd.DataFrame) -> dict[str, list]:
 
 def _is_nan(value: object) -> bool:
     return isinstance(value, float) and value != value
+
+
+def covariate_notes(config: dict) -> list[str]:
+    """One note naming the run's covariates (its config's data.future_covariates,
+    past_covariates and calendar), the models that use them and those that ignore them."""
+    from forecast_bench.models.registry import get
+
+    data = config.get("data", {})
+    future = [*(data.get("future_covariates") or ()),
+              *(f"calendar {name}" for name in data.get("calendar") or ())]
+    past = list(data.get("past_covariates") or ())
+    if not future and not past:
+        return []
+    takes: list[str] = []
+    ignores: list[str] = []
+    arimas: list[str] = []
+    for label, params in config.get("models", {}).items():
+        name = params.get("model", label) if isinstance(params, dict) else label
+        try:
+            (takes if type(get(name)).takes_covariates else ignores).append(label)
+        except Exception:  # a model no longer registered: say nothing about it
+            continue
+        arimas += [label] if name == "arima" else []
+    listed = "; ".join(part for part in (
+        f"known ahead: {', '.join(future)}" if future else "",
+        f"past: {', '.join(past)}" if past else "") if part)
+    return [f"Covariates ({listed}): used by {', '.join(takes) or 'no model'}"
+            + (f" ({', '.join(arimas)}: the known-ahead ones as regressors, past ones "
+               "ignored)" if arimas and past else "")
+            + f"; ignored by {', '.join(ignores) or 'no model'}."]

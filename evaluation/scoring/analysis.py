@@ -47,7 +47,7 @@ def analyse(record: SeriesRecord) -> Analysis:
     dm_statistics, dm_pvalues = significance.dm_matrix(forecasts, horizon=horizon)
     notes = tables.summary_notes(summary, len(record.folds),
                                  metrics.metric_caveats(forecasts, scales))
-    notes += rise_share_note(forecasts)
+    notes += rise_share_note(forecasts) + tables.covariate_notes(record.config)
     intervals, interval_steps = interval_tables(record)
     text = formats.render(summary, "md", columns=tables.COMPACT) + "\n\n" + "\n".join(
         f"- {note}" for note in notes)

@@ -8,7 +8,7 @@ import dataclasses
 
 import pandas as pd
 
-from forecast_bench.evaluation.reporting import formats
+from forecast_bench.evaluation.reporting import formats, tables
 from forecast_bench.evaluation.reporting.formats import p_text
 from forecast_bench.evaluation.run_folder.record import RunRecord
 from forecast_bench.evaluation.scoring import (
@@ -196,7 +196,8 @@ def common_words(record: RunRecord, common: list[str]) -> str:
 def _notes(record: RunRecord, common: list[str], coverage: pd.DataFrame,
            friedman: collection_stats.FriedmanResult, failed: list[str], reference: str,
            own_shown: bool) -> list[str]:
-    notes = [f"Scores over {common_words(record, common)}; reference: {reference}."]
+    notes = [f"Scores over {common_words(record, common)}; reference: {reference}.",
+             *tables.covariate_notes(record.config)]
     if periods := periods_text(record.info):
         notes.append(f"The seasonal models and MASE's scale used {periods}"
                      " (--period or data.period sets them).")
