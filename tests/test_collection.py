@@ -226,7 +226,7 @@ def test_long_csv_per_series_cleaning(tmp_path: Path) -> None:
     assert any("inserted 1 missing monthly date" in note for note in a.notes)
     assert c.series.tolist() == [7, 8, 9, 10] and c.notes == ()
     assert a.frequency == c.frequency == "monthly" and a.horizon is None
-    assert (a.period, a.periods, a.mase_period) == (1, (), 12)  # 6 values: no season shown
+    assert (a.period, a.periods, a.mase_period) == (12, (12,), 12)  # monthly: 12, untested
     assert a.series.name == "a" and a.series.index.name == "date"
     assert found.source == f"long:{path.resolve()}"
 

@@ -124,9 +124,8 @@ def test_a_long_file_says_what_it_chose(capsys, tmp_path):
     cfg, line = own_data.configure(f"long:{path}", {}, {}, ["naive"], None, None, None)
     assert cfg.name == "sales" and cfg.split.protocol == "fixed"
     assert "2 series" in line and "18 (monthly)" in line and "run name 'sales'" in line
-    # 40 months are too few for the seasonality test: no period, MASE's lag stays M4's 12
-    assert ("no seasonal period (1) on any series (MASE's scale: lag 12 on every series)"
-            " (monthly)") in line
+    # monthly data keep 12 untested (40 months are too few for the test), MASE's lag too
+    assert "seasonal period 12 on every series (monthly)" in line
 
 
 def data_rows(capsys) -> dict[str, str]:
@@ -146,7 +145,7 @@ def test_data_shows_the_seasonal_period(capsys, tmp_path):
     (tmp_path / "long.csv").write_text("unique_id,ds,y\n" + "\n".join(lines) + "\n")
     assert main(["data", f"long:{tmp_path / 'long.csv'}"]) == 0
     rows = data_rows(capsys)
-    assert rows["seasonal_periods"].strip() == "none (1): 2"  # 40 months: too few to show 12
+    assert rows["seasonal_periods"].strip() == "12: 2"  # monthly: 12, untested
     assert rows["mase_periods"].strip() == "12: 2"
 
 
