@@ -2,6 +2,7 @@
 
 from forecast_bench.models import (  # noqa: F401  (registers)
     arima,
+    boosting,
     dhr,
     ets,
     global_linear,
