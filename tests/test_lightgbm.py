@@ -101,8 +101,8 @@ def test_same_seed_same_forecasts_and_scale_equivariance():
     # each series scaled by its own mean absolute value: multiplying one by 10 scales its
     # forecasts by 10 and leaves the others' unchanged
     scaled = run([train[0] * 10, *train[1:]], [series[0] * 10, *series[1:]])
-    np.testing.assert_allclose(scaled[0], first[0] * 10, rtol=1e-9)
-    np.testing.assert_allclose(scaled[1:], first[1:], rtol=1e-9)
+    np.testing.assert_allclose(scaled[0], first[0] * 10, rtol=1e-6)
+    np.testing.assert_allclose(scaled[1:], first[1:], rtol=1e-6)
 
 
 @pytest.mark.parametrize("params", [{"windows": [0]}, {"learning_rate": 0}, {"lags": 0},
