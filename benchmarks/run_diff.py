@@ -169,7 +169,7 @@ def _periods(record: SavedRun) -> tuple[float, ...] | None:
     has the same."""
     folds = record.folds
     if "periods" in folds:
-        words = set(folds.periods.fillna("").astype(str))
+        words = {"" if pd.isna(cell) else str(cell) for cell in folds.periods}
         return from_words(words.pop()) if len(words) == 1 else None
     periods = set(folds.mase_period.dropna()) if "mase_period" in folds else set()
     return (int(periods.pop()),) if len(periods) == 1 else None

@@ -230,6 +230,6 @@ def test_a_series_without_a_mase_scale_is_skipped_with_its_reason(tmp_path):
     outcome = runner.run(cfg, tmp_path / "runs", use_cache=False)
     skipped = pd.read_csv(outcome.run_dir / "skipped.csv", dtype=str, keep_default_na=False)
     assert skipped.series.tolist() == ["short"] and skipped.model.tolist() == [""]
-    assert "trains on 12 values" in skipped.reason[0] and "period 12" in skipped.reason[0]
+    assert "trains on 12 values" in skipped.reason[0] and "lag 12" in skipped.reason[0]
     forecasts = pd.read_csv(outcome.run_dir / "forecasts.csv")
     assert set(forecasts.series) == {"long", "other"}
