@@ -49,8 +49,12 @@ def run_config(source: str, **data: object) -> config.RunConfig:
 
 @pytest.fixture(scope="module")
 def single_and_collection(tmp_path_factory):
-    """The same series run alone (a built-in-like CSV) and inside a long file of three."""
-    root = tmp_path_factory.mktemp("panel")
+    return single_and_collection_runs(tmp_path_factory.mktemp("panel"))
+
+
+def single_and_collection_runs(root: Path) -> tuple[runner.RunOutcome, ...]:
+    """The same series run alone (a built-in-like CSV), as a collection of one, and inside a
+    long file of three."""
     alone = random_walk(90, seed=1).rename("A")
     alone.index.name = "date"
     alone.to_csv(root / "alone.csv")

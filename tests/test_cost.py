@@ -14,13 +14,12 @@ import pytest
 
 from forecast_bench import models
 from forecast_bench.benchmarks import cli
-from forecast_bench.benchmarks.run import runner
 from forecast_bench.evaluation.harness.splits import WalkForward
 from forecast_bench.evaluation.harness.walk_forward import SeriesPlan, run_plans
 from forecast_bench.evaluation.scoring.cost import cost_table, pareto_front
 from forecast_bench.models.base import Forecaster
 from tests.conftest import random_walk
-from tests.test_collection_run import run_config, write_long
+from tests.test_collection_run import single_and_collection_runs
 from tests.test_report import Page
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "results" / "example"
@@ -77,11 +76,16 @@ def test_cost_table_without_cpu_seconds_says_not_measured_and_uses_wall():
     assert any("not recorded" in note for note in table.notes())
 
 
+# long enough that CPU spent meanwhile by other threads of the process (an earlier test's
+# pools) stays well under half of it: with 0.05 s the check failed once in a 2-worker run
+SLEEP = 0.3
+
+
 class Sleeps(Forecaster):
     """Fits by sleeping: wall-clock seconds, next to no CPU."""
 
     def _fit(self, y):
-        time.sleep(0.05)
+        time.sleep(SLEEP)
 
     def _predict(self, history, horizon):
         return np.full(horizon, history[-1])
@@ -106,7 +110,7 @@ def test_status_records_cpu_seconds_apart_from_wall_seconds():
                       {"naive": models.get("naive"), "sleeps": Sleeps(), "spins": Spins()})
     status = run_plans([plan]).status.set_index("model")
     assert (status[TIMINGS] >= 0).all().all()
-    assert status.loc["sleeps", "fit_seconds"] >= 0.05
+    assert status.loc["sleeps", "fit_seconds"] >= SLEEP
     assert status.loc["sleeps", "fit_cpu_seconds"] < 0.5 * status.loc["sleeps", "fit_seconds"]
     assert status.loc["spins", "fit_cpu_seconds"] >= 0.05
 
@@ -114,15 +118,7 @@ def test_status_records_cpu_seconds_apart_from_wall_seconds():
 @pytest.fixture(scope="module")
 def tiny_runs(tmp_path_factory):
     """A tiny single-series run and a tiny collection run (3 series)."""
-    root = tmp_path_factory.mktemp("cost")
-    alone = random_walk(90, seed=1).rename("A")
-    alone.index.name = "date"
-    alone.to_csv(root / "alone.csv")
-    panel = {"A": alone, "B": random_walk(90, seed=2), "C": random_walk(70, seed=3)}
-    single = runner.run(run_config(f"csv:{root / 'alone.csv'}"), root / "single",
-                        use_cache=False)
-    many = runner.run(run_config(f"long:{write_long(root / 'long.csv', panel)}"),
-                      root / "many", use_cache=False)
+    single, _, many = single_and_collection_runs(tmp_path_factory.mktemp("cost"))
     return single.run_dir, many.run_dir
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from forecast_bench.benchmarks.data.frequency import infer_frequency
+from forecast_bench.benchmarks.run import table_names
 from forecast_bench.benchmarks.run.collection_outputs import write_collection_outputs
 from forecast_bench.evaluation.harness import gaps
 from forecast_bench.evaluation.reporting import formats, headline, tables, windows
@@ -23,8 +24,7 @@ from forecast_bench.evaluation.scoring.analysis import (
 from forecast_bench.evaluation.scoring.collection_analysis import CollectionAnalysis
 
 STEP_TABLES = {"steps": "rmse", "steps_mape": "mape"}  # per horizon step: table -> metric
-TABLES = ("summary", "folds", "steps", "steps_mape", "ranks", "dm", "dm_holm", "mcs",
-          "intervals", "cost")
+TABLES = table_names.SINGLE  # a single-series run's tables, in the order written
 
 
 def write_outputs(record: RunRecord, run_dir: Path) -> Analysis | CollectionAnalysis:

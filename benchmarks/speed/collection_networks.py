@@ -255,6 +255,25 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def tensorflow_run_lines(tf: Any, import_s: float) -> list[str]:
+    """A report's facts about the run: TensorFlow's import time and threads, the devices, peak
+    memory, the versions, the machine and the pinned thread variables."""
+    import numpy as np
+
+    from forecast_bench.benchmarks.speed.common import machine_lines
+
+    devices = [d.name for d in tf.config.list_physical_devices()]
+    tf_threads = (f"TF intra-op {tf.config.threading.get_intra_op_parallelism_threads()}, "
+                  f"inter-op {tf.config.threading.get_inter_op_parallelism_threads()}; devices "
+                  f"{', '.join(devices)}; op determinism on (models.lstm.keras_module)")
+    keras = sys.modules["keras"]
+    return [f"- TensorFlow import {import_s:.1f} s; peak RSS {peak_rss_mib():.0f} MiB "
+            "(ru_maxrss, whole run)",
+            *machine_lines(f"tensorflow {tf.__version__}, keras {keras.__version__}, "
+                           f"numpy {np.__version__}", extra=tf_threads,
+                           threads=", ".join(f"{v}={os.environ[v]}" for v in PINNED))]
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The options; --quick's small settings unless an option is given explicitly."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -289,9 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     pin_threads(args.threads)  # before anything below imports numpy or TensorFlow
 
-    import numpy as np
-
-    from forecast_bench.benchmarks.speed.common import machine_lines, write_report
+    from forecast_bench.benchmarks.speed.common import write_report
 
     parts, periods, available = load_parts(args.series)
     n, loop_series = len(parts), min(args.loop_series, len(parts))
@@ -311,11 +328,6 @@ def main(argv: list[str] | None = None) -> int:
         lines, per_epoch[name] = shape_section(name, SHAPES[name], timings, fitted,
                                                args.epochs, n, loop_series)
         sections += lines
-    devices = [d.name for d in tf.config.list_physical_devices()]
-    tf_threads = (f"TF intra-op {tf.config.threading.get_intra_op_parallelism_threads()}, "
-                  f"inter-op {tf.config.threading.get_inter_op_parallelism_threads()}; devices "
-                  f"{', '.join(devices)}; op determinism on (models.lstm.keras_module)")
-    keras = sys.modules["keras"]
     report = "\n".join([
         f"# Per-series networks on M3 monthly, {dt.date.today().isoformat()}",
         "",
@@ -337,11 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         *(reference_lines(per_epoch["reference"], n, available) if "reference" in per_epoch
           else ["- the reference shape was not run (--shapes)"]),
-        f"- TensorFlow import {import_s:.1f} s; peak RSS {peak_rss_mib():.0f} MiB (ru_maxrss, "
-        "whole run)",
-        *machine_lines(f"tensorflow {tf.__version__}, keras {keras.__version__}, "
-                       f"numpy {np.__version__}", extra=tf_threads,
-                       threads=", ".join(f"{v}={os.environ[v]}" for v in PINNED)),
+        *tensorflow_run_lines(tf, import_s),
         "",
     ])
     write_report(args.out, "panel-networks", report)

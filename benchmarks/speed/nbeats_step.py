@@ -42,7 +42,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
-import os
 import statistics
 import sys
 import time
@@ -340,17 +339,16 @@ def main(argv: list[str] | None = None) -> int:
     from forecast_bench.benchmarks.speed.collection_networks import pin_threads
 
     pin_threads(args.threads)
-    import numpy as np
+    import numpy  # noqa: F401 (loaded, so that threadpoolctl limits its BLAS)
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=args.threads)
     from forecast_bench.benchmarks.speed.collection_networks import (
-        PINNED,
         import_tensorflow,
         load_parts,
-        peak_rss_mib,
+        tensorflow_run_lines,
     )
-    from forecast_bench.benchmarks.speed.common import machine_lines, write_report
+    from forecast_bench.benchmarks.speed.common import write_report
 
     parts, periods, _ = load_parts(None)
     lengths = f"{min(map(len, parts))}..{max(map(len, parts))}"
@@ -364,11 +362,6 @@ def main(argv: list[str] | None = None) -> int:
     for net in nets:
         sections += network_section(net, timings[net.name], args.steps, args.member_steps)
 
-    tf_threads = (f"TF intra-op {tf.config.threading.get_intra_op_parallelism_threads()}, "
-                  f"inter-op {tf.config.threading.get_inter_op_parallelism_threads()}; devices "
-                  f"{', '.join(d.name for d in tf.config.list_physical_devices())}; op "
-                  "determinism on (models.lstm.keras_module)")
-    keras = sys.modules["keras"]
     jit = ", ".join(f"{net.name} {net.keras_net.jit_compile}" for net in nets)
     report = "\n".join([
         f"# N-BEATS training steps against bare Keras, {dt.date.today().isoformat()}",
@@ -385,11 +378,7 @@ def main(argv: list[str] | None = None) -> int:
         "## Run",
         "",
         f"- Keras `train_on_batch` jit_compile as resolved by compile(): {jit}",
-        f"- TensorFlow import {import_s:.1f} s; peak RSS {peak_rss_mib():.0f} MiB (ru_maxrss, "
-        "whole run)",
-        *machine_lines(f"tensorflow {tf.__version__}, keras {keras.__version__}, "
-                       f"numpy {np.__version__}", extra=tf_threads,
-                       threads=", ".join(f"{v}={os.environ[v]}" for v in PINNED)),
+        *tensorflow_run_lines(tf, import_s),
         "",
     ])
     write_report(args.out, "nbeats-step", report)
