@@ -115,6 +115,9 @@ class Arima(Forecaster):
             self.result_ = model.filter(found.params, cov_type="none")
             self.converged_ = found.converged
 
+    def past_covariates_use(self) -> str:
+        return "ignored, the known-ahead ones are its regressors"
+
     def _fit_covariates(self, y: np.ndarray, covariates: Covariates) -> None:
         """Regression on the known-ahead columns with ARIMA errors (none: plain ARIMA)."""
         exog = covariates.future()

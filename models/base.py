@@ -294,6 +294,10 @@ class Forecaster(ABC):
         """One line on what fit() learned, e.g. the chosen ARIMA order; '' when nothing to say."""
         return ""
 
+    def past_covariates_use(self) -> str:
+        """How a model taking covariates treats past (observed) ones, for the run's note."""
+        return "read before each origin"
+
     # -- to implement --
 
     @abstractmethod

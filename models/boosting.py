@@ -5,7 +5,7 @@ International Journal of Forecasting).
 
 Each series is divided by the mean absolute value of its own training part (fixed at fit, so
 a forecast never reads a later value to scale), which puts series of any level on one scale.
-The features for the target at position t all end at t-1: lags 1..L (L = `lags`, default
+The features of a row end at its origin's last value: lags 1..L (L = `lags`, default
 max(2 x the panel's largest period, 14)); the series' own seasonal lags (its period and twice
 it, so series of different periods share one column meaning "a season ago"); the mean and
 standard deviation of the last w values for each w in `windows`. A value before the series'
@@ -13,23 +13,38 @@ start is NaN, which LightGBM treats as missing. Training targets start where eve
 complete (or at position 1 for a series shorter than that), within each series' training part.
 The series index is not a feature unless `series_feature` is set: the model stays global.
 
-Forecasts are recursive: the booster predicts one step, which is fed back as the newest value,
-for `horizon` steps, with one predict per step for every origin of every series at once.
+Covariates (models.covariates): a known-ahead column is read at the target's row (the
+promotion, price or holiday of the day forecast); an observed (past) column at the origin's
+last row, the newest value a forecast may see. Covariates are not scaled (trees split on
+values, so only their order within a column matters).
+
+Strategies: "recursive" predicts one step and feeds it back as the newest value, `horizon`
+times, with one predict per step for every origin of every series at once; it cannot read an
+observed covariate beyond the origin, so it ignores past covariates (with a warning).
+"direct" trains one booster per step h = 1..H (H = `horizon`, the run's by default), each on
+targets h steps after its features' origin: the M5 entries' other approach, H times the
+training. "auto" (the default) is direct when past covariates are given, recursive otherwise.
 Deterministic under `seed`: one thread, LightGBM's `deterministic` mode.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+import warnings
+from typing import Any, Self
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from forecast_bench.models.base import Forecast, ModelConfig
 from forecast_bench.models.collection import CollectionForecaster
+from forecast_bench.models.covariates import Covariates
+from forecast_bench.models.errors import ModelError
 from forecast_bench.models.lstm import _positive_ints
 from forecast_bench.models.registry import register
+
+DIRECT_HORIZON = 28  # direct boosters trained outside a run that sets the horizon (M5's)
+STRATEGIES = ("auto", "recursive", "direct")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,12 +57,15 @@ class LightGbmConfig(ModelConfig):
     windows: tuple[int, ...] = (7, 28)  # rolling mean and sd over the last w values, each w
     series_feature: bool = False  # the series' index as a categorical feature (not global)
     period: int | None = None  # seasonal period; None: the series' own
+    strategy: str = "auto"  # recursive, direct, or auto: direct when past covariates are given
+    horizon: int | None = None  # direct: steps; None: the run's (with_horizon), else 28
     seed: int = 0
 
     def validate(self) -> None:
         object.__setattr__(self, "windows", _positive_ints(self.windows, "windows"))
         self.require_ints(n_estimators=1, num_leaves=2, min_data_in_leaf=1, seed=0)
-        self.require_optional_ints(lags=1, period=1)
+        self.require_optional_ints(lags=1, period=1, horizon=1)
+        self.require_choices(strategy=STRATEGIES)
         rate = self.learning_rate
         if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
             raise ValueError(f"learning_rate must be a number > 0, got {rate!r}")
@@ -86,41 +104,127 @@ def padded(z: np.ndarray, width: int) -> np.ndarray:
     return np.concatenate([np.full(width, np.nan), z])
 
 
+@dataclasses.dataclass(frozen=True)
+class Origins:
+    """Rows of the design: for each, its origin's path features (values before the origin),
+    the origin's position and series, and the covariate columns the booster reads."""
+
+    x: np.ndarray  # rows x base features
+    origins: np.ndarray  # position of the first value after the path, in its series
+    owners: np.ndarray  # the row's series index
+    future: list[np.ndarray]  # per series: rows x known-ahead columns (maybe 0 columns)
+    past: list[np.ndarray]  # per series: rows x observed columns read (0 columns: none)
+
+    def design(self, step: int, keep: np.ndarray | slice = slice(None),
+               series_feature: bool = False) -> np.ndarray:
+        """The booster's input for targets `step` (1-based) after each origin: base features,
+        the known-ahead columns at the target's row, the observed ones at the origin's last
+        row, then (with `series_feature`) the series index."""
+        origins, owners = self.origins[keep], self.owners[keep]
+        columns = [self.x[keep], _rows(self.future, owners, origins + step - 1),
+                   _rows(self.past, owners, origins - 1)]
+        if series_feature:
+            columns.append(owners[:, None].astype(float))
+        return np.concatenate(columns, axis=1)
+
+
+def _rows(tables: list[np.ndarray], owners: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Row `rows[k]` of table `owners[k]` for each k (rows x the tables' columns)."""
+    width = tables[0].shape[1]
+    out = np.empty((len(rows), width))
+    if not width:
+        return out
+    for i in np.unique(owners):
+        mine = owners == i
+        out[mine] = tables[i][rows[mine]]
+    return out
+
+
 @register("lightgbm")
 class LightGbm(CollectionForecaster):
-    """One LightGBM booster on lags and rolling statistics of every series (M5's winners)."""
+    """One LightGBM booster on lags, rolling statistics and covariates of every series (M5's
+    winners), recursive or direct."""
 
     config_class = LightGbmConfig
     config: LightGbmConfig
     period_param = "period"
+    takes_covariates = True  # known-ahead at the target's row; past ones at the origin's last
 
     @classmethod
     def test_params(cls) -> list[dict[str, Any]]:
         return [{"n_estimators": 10},
                 {"n_estimators": 10, "lags": 3, "windows": [2], "period": 4,
-                 "series_feature": True, "min_data_in_leaf": 5}]
+                 "series_feature": True, "min_data_in_leaf": 5},
+                {"n_estimators": 5, "strategy": "direct", "horizon": 3, "lags": 4,
+                 "windows": [3], "min_data_in_leaf": 5}]
 
     @property
     def min_train_size(self) -> int:
         """One training target with one known lag."""
         return 2
 
+    def with_horizon(self, horizon: int) -> Self:
+        """An unfitted copy with the run's `horizon` where the config leaves it None."""
+        params = self.params()
+        if params["horizon"] is None:
+            params["horizon"] = int(horizon)
+        return type(self)(**params)
+
+    def past_covariates_use(self) -> str:
+        return ("ignored, recursive strategy" if self.config.strategy == "recursive"
+                else "read at each origin's last row, direct strategy")
+
     def _fit_collection(self, series: list[np.ndarray], periods: list[int]) -> None:
+        self._fit_collection_covariates(series, periods, None)
+
+    def _fit_collection_covariates(self, series: list[np.ndarray], periods: list[int],
+                                   covariates: list[Covariates] | None) -> None:
         cfg = self.config
         self.periods_ = list(periods)
         self.lags_ = cfg.resolved_lags(self.periods_)
         self.width_ = reach(self.lags_, cfg.windows, self.periods_)
         scales = np.array([np.mean(np.abs(y)) for y in series])
         self.scales_ = np.where(scales > 0, scales, 1.0)
-        x, t = training_rows([y / s for y, s in zip(series, self.scales_, strict=True)],
-                             self.periods_, self.lags_, cfg.windows, self.width_,
-                             cfg.series_feature)
-        self.n_rows_ = len(t)
+        observed = covariates is not None and not all(covariates[0].known_ahead)
+        self.direct_ = cfg.strategy == "direct" or (cfg.strategy == "auto" and observed)
+        self.steps_ = (cfg.horizon or DIRECT_HORIZON) if self.direct_ else 1
+        self.reads_past_ = self.direct_ and observed
+        if observed and not self.direct_:
+            warnings.warn("lightgbm (recursive) ignores the past covariates: their values "
+                          "after the origin are unknown; use strategy = 'direct'", stacklevel=2)
+        parts = [y / s for y, s in zip(series, self.scales_, strict=True)]
+        rows = training_origins(parts, self.periods_, self.lags_, cfg.windows, self.width_)
+        design = self._design(rows.x, rows.origins, rows.owners, covariates, series)
+        self.covariate_columns_ = (0, 0) if covariates is None else (
+            design.future[0].shape[1], design.past[0].shape[1])
         lightgbm = _lightgbm()
-        data = lightgbm.Dataset(x, label=t, params=self._params(),
-                                categorical_feature=[x.shape[1] - 1] if cfg.series_feature
-                                else "auto")
-        self.booster_ = lightgbm.train(self._params(), data, num_boost_round=cfg.n_estimators)
+        self.boosters_, self.n_rows_ = [], 0
+        for step in range(1, self.steps_ + 1):
+            keep = rows.origins + step - 1 < np.array([len(z) for z in parts])[rows.owners]
+            if not keep.any():
+                raise ModelError(f"model 'lightgbm' has no training target {step} steps "
+                                 "after an origin; use longer series or a shorter horizon")
+            x = design.design(step, keep, cfg.series_feature)
+            t = np.concatenate(parts)[_flat(parts, rows.owners[keep], rows.origins[keep] +
+                                            step - 1)]
+            data = lightgbm.Dataset(x, label=t, params=self._params(),
+                                    categorical_feature=[x.shape[1] - 1] if cfg.series_feature
+                                    else "auto")
+            self.boosters_.append(lightgbm.train(self._params(), data,
+                                                 num_boost_round=cfg.n_estimators))
+            self.n_rows_ += len(t)
+        self.booster_ = self.boosters_[0]
+
+    def _design(self, x: np.ndarray, origins: np.ndarray, owners: np.ndarray,
+                covariates: list[Covariates] | None, series: list[np.ndarray]) -> Origins:
+        """The rows with the covariate columns this fit reads (none without covariates)."""
+        if covariates is None:
+            empty = [np.empty((len(y) + self.steps_, 0)) for y in series]
+            return Origins(x, origins, owners, empty, empty)
+        future = [c.values[:, list(c.known_ahead)] for c in covariates]
+        past = [c.values[:, [not k for k in c.known_ahead]] if self.reads_past_
+                else np.empty((len(c), 0)) for c in covariates]
+        return Origins(x, origins, owners, future, past)
 
     def _params(self) -> dict[str, Any]:
         cfg = self.config
@@ -130,53 +234,94 @@ class LightGbm(CollectionForecaster):
                 "num_threads": 1, "verbosity": -1, "feature_pre_filter": False}
 
     def describe_fit(self) -> str:
-        return (f"lightgbm, {self.booster_.num_trees()} trees, {self.lags_} lags, windows "
-                f"{list(self.config.windows)}, {self.n_rows_} rows of {self.n_series_} series")
+        future, past = self.covariate_columns_
+        strategy = (f"direct, {len(self.boosters_)} boosters of" if self.direct_
+                    else "recursive,")
+        read = f", {future} known-ahead and {past} past covariates" if future or past else ""
+        return (f"lightgbm {strategy} {self.booster_.num_trees()} trees, {self.lags_} lags, "
+                f"windows {list(self.config.windows)}{read}, {self.n_rows_} rows of "
+                f"{self.n_series_} series")
 
     def _forecast_collection(self, series: list[np.ndarray], origins: list[np.ndarray],
                              horizon: int) -> list[Forecast]:
-        """Recursive forecasts for every origin of every series at once, scaled back."""
-        paths, seasons, owners = [], [], []
+        return self._forecast_collection_covariates(series, origins, horizon, None)
+
+    def _forecast_collection_covariates(self, series: list[np.ndarray],
+                                        origins: list[np.ndarray], horizon: int,
+                                        covariates: list[Covariates] | None,
+                                        ) -> list[Forecast]:
+        """Forecasts for every origin of every series at once, scaled back."""
+        if self.direct_ and horizon > self.steps_:
+            raise ModelError(f"model 'lightgbm' (direct) was trained for {self.steps_} steps, "
+                             f"not {horizon}; set horizon = {horizon}")
+        paths, seasons = [], []
         for i, (y, o) in enumerate(zip(series, origins, strict=True)):
             z = padded(y[:o.max()] / self.scales_[i], self.width_)
             paths.append(z[o[:, None] + np.arange(self.width_)])  # the width_ values before o
             seasons.append(np.full(len(o), self.periods_[i]))
-            owners.append(np.full(len(o), i))
-        z = self.recursive(np.concatenate(paths), np.concatenate(seasons),
-                           np.concatenate(owners), horizon)
+        owners = np.concatenate([np.full(len(o), i) for i, o in enumerate(origins)])
+        at = np.concatenate(origins)
+        path = np.concatenate(paths)
+        season = np.concatenate(seasons)
+        if self.direct_:
+            rows = self._design(features(path, season, self.lags_, self.config.windows), at,
+                                owners, covariates, series)
+            z = np.column_stack([self.boosters_[h].predict(
+                rows.design(h + 1, series_feature=self.config.series_feature))
+                for h in range(horizon)])
+        else:
+            z = self.recursive(path, season, owners, at, horizon, covariates, series)
         bounds = np.cumsum([0] + [len(o) for o in origins])
         return [Forecast.single(z[a:b] * scale)
                 for a, b, scale in zip(bounds[:-1], bounds[1:], self.scales_, strict=True)]
 
     def recursive(self, paths: np.ndarray, seasons: np.ndarray, owners: np.ndarray,
-                  horizon: int) -> np.ndarray:
+                  origins: np.ndarray, horizon: int, covariates: list[Covariates] | None,
+                  series: list[np.ndarray]) -> np.ndarray:
         """Scaled forecasts (rows x horizon) after each path, each step fed back as the
         newest value."""
         out = np.empty((len(paths), horizon))
         for step in range(horizon):
             x = features(paths, seasons, self.lags_, self.config.windows)
-            if self.config.series_feature:
-                x = np.column_stack([x, owners])
-            out[:, step] = self.booster_.predict(x)
+            rows = self._design(x, origins + step, owners, covariates, series)
+            out[:, step] = self.booster_.predict(rows.design(1, series_feature=(
+                self.config.series_feature)))
             paths = np.column_stack([paths[:, 1:], out[:, step]])
         return out
+
+
+def training_origins(parts: list[np.ndarray], periods: list[int], lags: int,
+                     windows: tuple[int, ...], width: int) -> Origins:
+    """Every series' training origins (positions 1.. whose target is in its training part;
+    from the first whose features are complete, see the module docstring) with their
+    features, pooled; no covariate columns."""
+    inputs, origins, owners = [], [], []
+    for i, (z, period) in enumerate(zip(parts, periods, strict=True)):
+        first = reach(lags, windows, [period]) if len(z) > reach(lags, windows, [period]) else 1
+        paths = sliding_window_view(padded(z, width), width)[first:len(z)]  # end before t
+        inputs.append(features(paths, np.full(len(paths), period), lags, windows))
+        origins.append(np.arange(first, len(z)))
+        owners.append(np.full(len(z) - first, i))
+    empty = [np.empty((len(z) + 1, 0)) for z in parts]
+    return Origins(np.concatenate(inputs), np.concatenate(origins), np.concatenate(owners),
+                   empty, empty)
 
 
 def training_rows(parts: list[np.ndarray], periods: list[int], lags: int,
                   windows: tuple[int, ...], width: int,
                   series_feature: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Every series' feature rows and targets (see the module docstring for which targets),
-    pooled; with `series_feature`, the series' index as the last column."""
-    inputs, targets = [], []
-    for i, (z, period) in enumerate(zip(parts, periods, strict=True)):
-        first = reach(lags, windows, [period]) if len(z) > reach(lags, windows, [period]) else 1
-        paths = sliding_window_view(padded(z, width), width)[first:len(z)]  # end before t
-        x = features(paths, np.full(len(paths), period), lags, windows)
-        if series_feature:
-            x = np.column_stack([x, np.full(len(x), i)])
-        inputs.append(x)
-        targets.append(z[first:])
-    return np.concatenate(inputs), np.concatenate(targets)
+    """Every series' one-step feature rows and targets, pooled; with `series_feature`, the
+    series' index as the last column."""
+    rows = training_origins(parts, periods, lags, windows, width)
+    x = rows.design(1, series_feature=series_feature)
+    return x, np.concatenate(parts)[_flat(parts, rows.owners, rows.origins)]
+
+
+def _flat(parts: list[np.ndarray], owners: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Indices into the concatenation of `parts` of position `positions[k]` of part
+    `owners[k]`."""
+    starts = np.cumsum([0] + [len(z) for z in parts])[:-1]
+    return starts[owners] + positions
 
 
 def _lightgbm() -> Any:

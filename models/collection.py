@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Sequence
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
 
 from forecast_bench.models.base import Forecast, Forecaster, as_values, check_horizon, check_origins
-from forecast_bench.models.covariates import Covariates
+from forecast_bench.models.covariates import Covariates, check_covariates
 from forecast_bench.models.errors import ModelError
 from forecast_bench.models.intervals import CALIBRATION_WINDOW, check_levels, conformal_bounds
 
@@ -33,9 +33,11 @@ class CollectionForecaster(Forecaster):
         value = getattr(self.config, self.period_param, None) if self.period_param else None
         return int(value or 1)
 
-    def fit_collection(self, series: Sequence[np.ndarray], periods: Sequence[int]) -> Self:
+    def fit_collection(self, series: Sequence[np.ndarray], periods: Sequence[int],
+                       covariates: Sequence[Covariates | None] | None = None) -> Self:
         """Learn the parameters from every series' training values (each with its seasonal
-        period); writes `n_series_` and, for a panel of one, `y_train_`."""
+        period and, for a model taking them, its covariates: rows beside its values); writes
+        `n_series_` and, for a panel of one, `y_train_`."""
         values = [as_values(y, f"series {i}") for i, y in enumerate(series)]
         if not values or len(values) != len(periods):
             raise ModelError(f"model '{self.name}' needs one period per series, got "
@@ -45,16 +47,48 @@ class CollectionForecaster(Forecaster):
             raise ModelError(f"model '{self.name}' needs at least {self.min_train_size} training "
                              f"values, series {short[0]} has {len(values[short[0]])}; use a "
                              "longer training window")
-        self._fit_collection(values, [max(int(p), 1) for p in periods])
+        used = self._used_covariates(covariates, [len(y) for y in values], "fit", None)
+        periods = [max(int(p), 1) for p in periods]
+        if used is None:
+            self._fit_collection(values, periods)
+        else:
+            self._fit_collection_covariates(values, periods, [c.rows(0, len(y)) for c, y in
+                                                              zip(used, values, strict=True)])
+        self.covariate_names_ = None if used is None else used[0].names
         self.n_series_ = len(values)
         self.y_train_ = values[0]
         return self
 
+    def _used_covariates(self, covariates: Sequence[Covariates | None] | None,
+                         rows: Sequence[int], what: str,
+                         fitted: tuple[str, tuple[str, ...] | None] | None,
+                         ) -> list[Covariates] | None:
+        """The series' covariates when this model takes them (every series' or none, the same
+        columns, at least `rows` rows each); None when it does not or none are given."""
+        if not self.takes_covariates or covariates is None or all(
+                c is None for c in covariates):
+            if fitted is not None and fitted[1] is not None:
+                raise ModelError(f"model '{fitted[0]}' was fitted with covariates {fitted[1]}; "
+                                 f"{what} was given none")
+            return None
+        if len(covariates) != len(rows) or any(c is None for c in covariates):
+            raise ModelError(f"model '{self.name}' needs covariates for every series or none; "
+                             f"{what} was given them for "
+                             f"{sum(c is not None for c in covariates)} of {len(rows)}")
+        used = [c for c in covariates if c is not None]
+        for i, (c, n) in enumerate(zip(used, rows, strict=True)):
+            check_covariates(c, n, f"{what} (series {i})",
+                             fitted or (self.name, used[0].names))
+        return used
+
     def forecast_collection(self, series: Sequence[np.ndarray],
                             origins: Sequence[Sequence[int] | np.ndarray], horizon: int,
-                            levels: Sequence[float] = ()) -> list[Forecast]:
+                            levels: Sequence[float] = (),
+                            covariates: Sequence[Covariates | None] | None = None,
+                            ) -> list[Forecast]:
         """Forecasts of series i (its values up to its fold's end) from its origins, for the
-        series the model was fitted on, in the same order; conformal intervals at `levels`."""
+        series the model was fitted on, in the same order; conformal intervals at `levels`.
+        A model fitted with covariates needs each series' rows to its last target."""
         self._check_fitted()
         horizon = check_horizon(horizon)
         levels = check_levels(levels)
@@ -64,14 +98,17 @@ class CollectionForecaster(Forecaster):
                              f"{len(values)} series and {len(origins)} origin lists")
         idx = [check_origins(o, len(y), self.min_train_size) for o, y in zip(origins, values,
                                                                              strict=True)]
-        results = self._checked_collection(values, idx, horizon)
+        used = self._used_covariates(covariates, [int(o.max()) + horizon for o in idx],
+                                     "forecasting", (self.name, self.covariate_names_))
+        results = self._checked_collection(values, idx, horizon, used)
         if not levels:
             return results
         calibration = [calibration_origins(o, horizon, self.min_train_size) for o in idx]
         # one panel call for every series' calibration origins (a series with none forecasts
         # from its own origins there, and its result is not used)
         fitted = self._checked_collection(
-            values, [c if len(c) else o for c, o in zip(calibration, idx, strict=True)], horizon)
+            values, [c if len(c) else o for c, o in zip(calibration, idx, strict=True)], horizon,
+            used)
         return [conformal_forecast(result.point, result.members, y, o, c, past.point, levels)
                 for result, y, o, c, past in zip(results, values, idx, calibration, fitted,
                                                  strict=True)]
@@ -89,8 +126,10 @@ class CollectionForecaster(Forecaster):
         raise NotImplementedError(f"model '{self.name}' has no separable members")
 
     def _checked_collection(self, values: list[np.ndarray], idx: list[np.ndarray],
-                            horizon: int) -> list[Forecast]:
-        results = self._forecast_collection(values, idx, horizon)
+                            horizon: int, covariates: list[Covariates] | None = None,
+                            ) -> list[Forecast]:
+        results = (self._forecast_collection(values, idx, horizon) if covariates is None else
+                   self._forecast_collection_covariates(values, idx, horizon, covariates))
         if len(results) != len(values):
             raise ModelError(f"model '{self.name}' returned {len(results)} forecasts for "
                              f"{len(values)} series")
@@ -101,10 +140,10 @@ class CollectionForecaster(Forecaster):
 
     def fit(self, y: np.ndarray, leak: np.ndarray | None = None,
             covariates: Covariates | None = None) -> Self:
-        """fit_collection on [y]; covariates are ignored (no global model takes them yet)."""
+        """fit_collection on [y] (with its covariates, for a model taking them)."""
         if leak is not None:
             raise ModelError(f"model '{self.name}' is not leaky; it must not be given test data")
-        return self.fit_collection([y], [self.period_of()])
+        return self.fit_collection([y], [self.period_of()], [covariates])
 
     def _fit(self, y: np.ndarray) -> None:
         self._fit_collection([y], [self.period_of()])
@@ -117,6 +156,23 @@ class CollectionForecaster(Forecaster):
             raise ModelError(f"model '{self.name}' was fitted on {self.n_series_} series; "
                              "use forecast_collection")
         return self._forecast_collection([y], [origins], horizon)[0]
+
+    def _forecast_covariates(self, y: np.ndarray, origins: np.ndarray, horizon: int,
+                             covariates: Covariates, sd: bool) -> tuple[Forecast, Any]:
+        return self._forecast_collection_covariates([y], [origins], horizon, [covariates])[0], None
+
+    def _fit_collection_covariates(self, series: list[np.ndarray], periods: list[int],
+                                   covariates: list[Covariates]) -> None:
+        """`_fit_collection` with each series' covariates (rows beside its training values);
+        for models whose `takes_covariates` is True."""
+        raise NotImplementedError(f"model '{self.name}' takes no covariates")
+
+    def _forecast_collection_covariates(self, series: list[np.ndarray],
+                                        origins: list[np.ndarray], horizon: int,
+                                        covariates: list[Covariates]) -> list[Forecast]:
+        """`_forecast_collection` reading each series' covariates (rows to its last target):
+        from origin o, a known-ahead column up to o + horizon - 1, any other before o only."""
+        raise NotImplementedError(f"model '{self.name}' takes no covariates")
 
     # -- to implement --
 

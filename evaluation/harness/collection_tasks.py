@@ -37,6 +37,7 @@ from forecast_bench.models.collection import (
     calibration_origins,
     conformal_forecast,
 )
+from forecast_bench.models.covariates import Covariates
 from forecast_bench.models.registry import load_plugins
 
 
@@ -134,21 +135,24 @@ def run_job(job: CollectionJob) -> list[TaskResult]:
         warnings.simplefilter("always")
         try:
             clock = Clock()
+            covariates = ([task.covariates for task in tasks] if model.takes_covariates
+                          else None)  # each task's rows, sliced to its training part at fit
             model.fit_collection([task.values[: task.fold.train_end - task.fold.train_start]
                                   for task in tasks],
-                                 [panel_model(task).period_of() for task in tasks])
+                                 [panel_model(task).period_of() for task in tasks], covariates)
             info.update(clock.lap("fit", share))
             info["fitted"] = model.describe_fit()
             clock = Clock()  # describing the fit is neither fit nor predict
             values = [task.values for task in tasks]
             origins = [np.asarray(task.fold.origins) - task.fold.train_start for task in tasks]
-            outcomes = model.forecast_collection(values, origins, tasks[0].horizon, levels)
+            outcomes = model.forecast_collection(values, origins, tasks[0].horizon, levels,
+                                                 covariates)
             if job.member is not None and tasks[0].levels:
                 calibrations = _calibration_forecasts(model, prototype, values, origins,
-                                                      tasks[0].horizon)
+                                                      tasks[0].horizon, covariates)
             if tasks[0].one_step:
                 one_steps = [f.point[:, 0] for f in model.forecast_collection(
-                    values, [task.test_origins for task in tasks], 1)]
+                    values, [task.test_origins for task in tasks], 1, (), covariates)]
             info.update(clock.lap("predict", share))
         except Exception as exc:  # one model failing must not end the run
             outcomes = [exc] * len(tasks)
@@ -164,12 +168,14 @@ def run_job(job: CollectionJob) -> list[TaskResult]:
 
 def _calibration_forecasts(model: CollectionForecaster, prototype: CollectionForecaster,
                            values: list[np.ndarray], origins: list[np.ndarray],
-                           horizon: int) -> list[np.ndarray]:
+                           horizon: int, covariates: list[Covariates | None] | None,
+                           ) -> list[np.ndarray]:
     """A member's point forecasts from each series' calibration origins (the whole ensemble's:
     `prototype` sets them), empty (0 x horizon) for a series with none."""
     calibration = [calibration_origins(o, horizon, prototype.min_train_size) for o in origins]
     past = model.forecast_collection(
-        values, [c if len(c) else o for c, o in zip(calibration, origins, strict=True)], horizon)
+        values, [c if len(c) else o for c, o in zip(calibration, origins, strict=True)], horizon,
+        (), covariates)
     return [f.point if len(c) else np.empty((0, horizon))
             for f, c in zip(past, calibration, strict=True)]
 

@@ -148,18 +148,20 @@ def covariate_notes(config: dict) -> list[str]:
         return []
     takes: list[str] = []
     ignores: list[str] = []
-    arimas: list[str] = []
     for label, params in config.get("models", {}).items():
-        name = params.get("model", label) if isinstance(params, dict) else label
+        name, kwargs = ((params.get("model", label), {k: v for k, v in params.items()
+                                                      if k != "model"})
+                        if isinstance(params, dict) else (label, {}))
         try:
-            (takes if type(get(name)).takes_covariates else ignores).append(label)
+            model = get(name, **kwargs)
         except Exception:  # a model no longer registered: say nothing about it
             continue
-        arimas += [label] if name == "arima" else []
+        if not model.takes_covariates:
+            ignores.append(label)
+        else:
+            takes.append(f"{label} (past ones: {model.past_covariates_use()})" if past else label)
     listed = "; ".join(part for part in (
         f"known ahead: {', '.join(future)}" if future else "",
         f"past: {', '.join(past)}" if past else "") if part)
     return [f"Covariates ({listed}): used by {', '.join(takes) or 'no model'}"
-            + (f" ({', '.join(arimas)}: the known-ahead ones as regressors, past ones "
-               "ignored)" if arimas and past else "")
             + f"; ignored by {', '.join(ignores) or 'no model'}."]
