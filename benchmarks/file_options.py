@@ -29,7 +29,10 @@ def file_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--past-covariates", help="observed columns, e.g. temperature: read "
                         "only before each forecast's origin")
     parser.add_argument("--calendar", help="calendar features from the dates: dow (day of "
-                        "week), month, or dow,month")
+                        "week), month, holiday (public holidays of --country), e.g. "
+                        "dow,month,holiday")
+    parser.add_argument("--country", help="the country of the holiday feature: GB, or with a "
+                        "subdivision GB-SCT or AU-VIC (the holidays package's codes)")
 
 
 def file_spec(args: argparse.Namespace) -> dict[str, Any]:
@@ -37,4 +40,5 @@ def file_spec(args: argparse.Namespace) -> dict[str, Any]:
     return {"date_column": args.date_column, "id_column": args.id_column,
             "dayfirst": args.dayfirst, "date_format": args.date_format, "sep": args.sep,
             "decimal": args.decimal, "future_covariates": args.future_covariates,
-            "past_covariates": args.past_covariates, "calendar": args.calendar}
+            "past_covariates": args.past_covariates, "calendar": args.calendar,
+            "country": args.country}

@@ -1,8 +1,12 @@
 """Covariates (issue 28): read beside the target, handed to the models that take them, never
-read beyond what a forecast may see; ARIMA with regressors against statsmodels' SARIMAX."""
+read beyond what a forecast may see; ARIMA with regressors against statsmodels' SARIMAX; the
+public holiday calendar feature against the holidays package and dates written by hand."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -15,10 +19,12 @@ from forecast_bench import rules
 from forecast_bench.benchmarks.cli import main
 from forecast_bench.benchmarks.data import DataSpec
 from forecast_bench.benchmarks.data.collection import load_collection
+from forecast_bench.benchmarks.data.covariates import calendar
 from forecast_bench.case import N_TRAIN, random_walk
 from forecast_bench.evaluation.harness.splits import WalkForward
 from forecast_bench.evaluation.harness.task import Task
 from forecast_bench.evaluation.harness.walk_forward import _key
+from forecast_bench.evaluation.reporting.tables import covariate_notes
 from forecast_bench.models.arima import Arima
 from forecast_bench.models.base import Forecast
 from forecast_bench.models.covariates import Covariates
@@ -191,3 +197,86 @@ def test_the_cache_key_follows_the_covariates_of_a_model_that_takes_them():
 
     assert key(Arima(), cov) != key(Arima(), moved) != key(Arima(), None)
     assert key(Naive(), cov) == key(Naive(), moved) == key(Naive(), None)  # ignored there
+
+
+def test_the_holiday_column_is_1_exactly_on_the_public_holidays_of_the_country(tmp_path,
+                                                                             monkeypatch):
+    def refused(*args, **kwargs):
+        raise OSError("no network: the holidays package must not need one")
+
+    for name in ("socket", "create_connection"):  # holidays computes, never downloads
+        monkeypatch.setattr(socket, name, refused)
+    import holidays
+
+    dates = pd.date_range("2000-01-01", "2000-12-31", freq="D")
+    path = tmp_path / "daily.csv"
+    pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "y": np.arange(len(dates)) % 7}).to_csv(
+        path, index=False)
+    (item,) = load_collection(DataSpec(source=f"csv:{path}", calendar="holiday",
+                                       country="GB")).items
+    assert item.covariates.names == ("holiday",) and item.covariates.known_ahead == (True,)
+    flagged = dates[item.covariates.values[:, 0] == 1]
+    assert set(flagged.date) == set(holidays.country_holidays("GB", years=2000))
+    # the UK-wide bank holidays of 2000 by hand: New Year's Day (a Saturday) and its Monday,
+    # Good Friday (Easter was 23 April), the May Day and Spring bank holidays, Christmas
+    assert flagged.strftime("%m-%d").tolist() == ["01-01", "01-03", "04-21", "05-01", "05-29",
+                                                  "12-25", "12-26"]
+    # subdivisions: Scotland keeps 2 January (observed on the 4th) and its summer holiday on
+    # the first Monday of August; England has Easter Monday and the last Monday of August
+    days = {code: dict(zip(dates.strftime("%m-%d"), calendar(dates, ("holiday",), code)[0][:, 0],
+                           strict=True)) for code in ("GB-SCT", "GB-ENG")}
+    for day, scotland, england in (("01-04", 1, 0), ("08-07", 1, 0), ("04-24", 0, 1),
+                                   ("08-28", 0, 1), ("12-25", 1, 1), ("07-12", 0, 0)):
+        assert (days["GB-SCT"][day], days["GB-ENG"][day]) == (scotland, england), day
+
+
+def test_every_half_hour_of_a_holiday_is_flagged_and_a_holiday_never_met_is_left_out():
+    half_hours = pd.date_range("2000-12-24", periods=4 * 48, freq="30min")  # 24th..27th
+    values, names = calendar(half_hours, ("dow", "holiday"), "GB-ENG")
+    holiday = values[:, names.index("holiday")].reshape(4, 48)
+    np.testing.assert_array_equal(holiday, np.repeat([[0], [1], [1], [0]], 48, axis=1))
+    # Taylor's summer of 2000 (5 June to 27 August) has no English bank holiday: no column
+    summer = pd.date_range("2000-06-05", "2000-08-27 23:30", freq="30min")
+    assert calendar(summer, ("dow", "holiday"), "GB-ENG")[1][-1] == "dow_sun"
+    assert calendar(summer, ("holiday",), "GB-ENG")[0].shape == (len(summer), 0)
+    (note,) = covariate_notes({"data": {"calendar": ["holiday"], "country": "GB-ENG"},
+                               "models": {"arima": {}}})
+    assert "calendar holiday (GB-ENG)" in note and "a holiday none of them falls on" in note
+
+
+def test_the_country_is_stored_as_the_holidays_package_names_it():
+    spec = DataSpec(source="csv:x.csv", calendar="dow,holiday", country="gb-England")
+    assert spec.country == "GB-ENG"
+    assert DataSpec(source="csv:x.csv", calendar="holiday", country="AU-vic").country == "AU-VIC"
+    assert DataSpec(source="csv:x.csv", calendar="holiday", country="UK").country == "GB"
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    (["--calendar", "holiday"], "needs a country: add --country GB"),
+    (["--calendar", "dow", "--country", "GB"], "add holiday to --calendar"),
+    (["--calendar", "holiday", "--country", "XX"], "has no country 'XX'"),
+    (["--calendar", "holiday", "--country", "GB-XYZ"],
+     "GB has no subdivision 'XYZ' in the holidays package; use one of ENG, NIR, SCT, WLS"),
+])
+def test_holiday_options_are_a_one_line_error_with_exit_status_2(tmp_path, capsys, options,
+                                                                   expected):
+    path = write_single(tmp_path / "one.csv")
+    code = main(["data", f"csv:{path}", "--column", "sales", *options])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and expected in err and "\n" not in err
+    if "XX" in options:
+        assert "holidays.list_supported_countries()" in err
+
+
+def test_holidays_is_imported_only_when_the_feature_is_asked_for(tmp_path):
+    script = ("import sys\n"
+              "from forecast_bench.benchmarks.data import DataSpec\n"
+              "from forecast_bench.benchmarks.data.covariates import calendar\n"
+              "import forecast_bench.benchmarks.cli\n"
+              "DataSpec(source='csv:x.csv', calendar='dow,month')\n"
+              "assert 'holidays' not in sys.modules\n"
+              "DataSpec(source='csv:x.csv', calendar='holiday', country='GB')\n"
+              "assert 'holidays' in sys.modules\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, check=False, cwd=tmp_path)  # not the checkout's folder
+    assert done.returncode == 0, done.stderr

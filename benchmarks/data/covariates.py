@@ -1,6 +1,6 @@
 """Covariates read beside the target: columns of a csv: or long: file named by
 data.future_covariates (known ahead) and data.past_covariates (observed), and calendar features
-(data.calendar) computed from each series' dates.
+(data.calendar; public holidays of data.country) computed from each series' dates.
 
 A covariate is never cleaned: every date a series keeps needs its row in the file with a
 number in every covariate column, or the run stops with a one-line DataError naming the file,
@@ -15,13 +15,13 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from forecast_bench.benchmarks.data import csv_dates, csv_input
+from forecast_bench.benchmarks.data import csv_dates, csv_input, public_holidays
 from forecast_bench.benchmarks.data.one_series import iso
 from forecast_bench.benchmarks.data.spec import CALENDAR_FEATURES, DataSpec, date_format
 from forecast_bench.models.covariates import Covariates
-from forecast_bench.models.errors import DataError
+from forecast_bench.models.errors import ConfigError, DataError
 
-CALENDAR = CALENDAR_FEATURES  # day-of-week and month dummies
+CALENDAR = CALENDAR_FEATURES  # day-of-week, month and public holiday dummies
 Found = TypeVar("Found", bound=Any)  # a Collection (benchmarks.data.collection imports this)
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -96,19 +96,29 @@ def aligned(table: _Table, index: pd.DatetimeIndex, names: list[str], label: str
     return values
 
 
-def calendar(index: pd.DatetimeIndex, wanted: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
-    """Dummies of the day of week (Monday the baseline) and of the month (January the
-    baseline); a dummy that never varies on these dates (Saturday in business days) is left
-    out, since a constant regressor cannot be estimated beside an intercept."""
+def calendar(index: pd.DatetimeIndex, wanted: tuple[str, ...],
+             country: str | None = None) -> tuple[np.ndarray, list[str]]:
+    """Dummies of the day of week (Monday the baseline), of the month (January the baseline)
+    and of the public holidays of `country` (holiday: 1 on every timestamp of a holiday's
+    date); a dummy that never varies on these dates (Saturday in business days, a holiday
+    none of them falls on) is left out, since a constant regressor cannot be estimated beside
+    an intercept."""
     columns, names = [], []
     for feature in wanted:
-        codes, labels = ((index.dayofweek, _DAYS) if feature == "dow"
-                         else (index.month - 1, _MONTHS))
-        for code in range(1, len(labels)):
-            column = (np.asarray(codes) == code).astype(float)
+        if feature == "holiday":
+            if country is None:
+                raise ConfigError("the calendar feature holiday needs a country: add "
+                                  "--country GB (data.country)")
+            candidates = [(public_holidays.holiday_flags(index, country), "holiday")]
+        else:
+            codes, labels = ((index.dayofweek, _DAYS) if feature == "dow"
+                             else (index.month - 1, _MONTHS))
+            candidates = [((np.asarray(codes) == code).astype(float), f"{feature}_{labels[code]}")
+                          for code in range(1, len(labels))]
+        for column, name in candidates:
             if 0 < column.sum() < len(column):
                 columns.append(column)
-                names.append(f"{feature}_{labels[code]}")
+                names.append(name)
     return np.column_stack(columns) if columns else np.empty((len(index), 0)), names
 
 
@@ -125,7 +135,7 @@ def series_covariates(index: pd.DatetimeIndex, table: _Table | None, spec: DataS
         parts.append(aligned(table, index, names, label, series))
         known += [True] * len(spec.future_covariates or ()) + [False] * len(
             spec.past_covariates or ())
-    values, calendar_names = calendar(index, tuple(spec.calendar or ()))
+    values, calendar_names = calendar(index, tuple(spec.calendar or ()), spec.country)
     parts.append(values)
     known += [True] * len(calendar_names)
     return Covariates(np.column_stack(parts), (*names, *calendar_names), tuple(known))

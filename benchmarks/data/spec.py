@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecast_bench.benchmarks.data import csv_dates, csv_input
+from forecast_bench.benchmarks.data import csv_dates, csv_input, public_holidays
 from forecast_bench.benchmarks.data.frequency import FREQUENCIES
 from forecast_bench.benchmarks.data.periods import parse_periods
 from forecast_bench.models.errors import ConfigError
@@ -24,7 +24,7 @@ DATASETS: dict[str, str] = {
 FILLS = ("ffill", "interpolate", "none")
 TRANSFORMS = ("none", "log", "log10")
 M3_SOURCES = ("m3", "m3:yearly", "m3:quarterly", "m3:monthly", "m3:other")
-CALENDAR_FEATURES = ("dow", "month")  # data.calendar (benchmarks.data.covariates)
+CALENDAR_FEATURES = ("dow", "month", "holiday")  # data.calendar (benchmarks.data.covariates)
 SOURCE_FORMS = ("msft, sunspots, lynx, taylor, m3, m3:yearly, m3:quarterly, m3:monthly, m3:other, "
                 "csv:PATH, long:PATH or wide:PATH")
 
@@ -68,9 +68,12 @@ class DataSpec:
     decimal: str | None = None
     # Covariates (benchmarks.data.covariates): columns of a csv: or long: file known ahead
     # (future) or observed (past), and calendar features; lists, or "A,B"; stored as tuples.
+    # country: the public holidays of calendar feature "holiday", "GB" or "AU-VIC"
+    # (benchmarks.data.public_holidays), stored as the holidays package names it.
     future_covariates: tuple[str, ...] | list[str] | str | None = None
     past_covariates: tuple[str, ...] | list[str] | str | None = None
     calendar: tuple[str, ...] | list[str] | str | None = None
+    country: str | None = None
 
     is_collection_source = staticmethod(is_collection_source)
 
@@ -168,7 +171,8 @@ def _names(value: object, field: str) -> tuple[str, ...] | None:
 
 
 def _check_covariates(spec: DataSpec) -> None:
-    """Validate data.future_covariates, past_covariates and calendar (stored as tuples)."""
+    """Validate data.future_covariates, past_covariates and calendar (stored as tuples) and
+    data.country (only with the calendar feature holiday, which needs it)."""
     future = _names(spec.future_covariates, "future_covariates")
     past = _names(spec.past_covariates, "past_covariates")
     calendar = _names(spec.calendar, "calendar")
@@ -192,6 +196,16 @@ def _check_covariates(spec: DataSpec) -> None:
     if unknown:
         raise ConfigError(f"data.calendar feature {unknown[0]!r} is not known; use "
                           f"{', '.join(CALENDAR_FEATURES)}")
+    holiday = "holiday" in (calendar or ())
+    if holiday and spec.country is None:
+        raise ConfigError("the calendar feature holiday needs a country: add --country GB "
+                          "(data.country = \"GB\"; a subdivision as GB-SCT or AU-VIC)")
+    if spec.country is not None and not holiday:
+        raise ConfigError(f"data.country {spec.country!r} only sets the public holidays of the "
+                          "calendar feature holiday; add holiday to --calendar (data.calendar) "
+                          "or drop --country")
+    if spec.country is not None:
+        object.__setattr__(spec, "country", public_holidays.parse_country(spec.country))
 
 
 def date_format(spec: DataSpec) -> csv_dates.DateFormat:

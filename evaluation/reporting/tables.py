@@ -137,12 +137,15 @@ def _is_nan(value: object) -> bool:
 
 def covariate_notes(config: dict) -> list[str]:
     """One note naming the run's covariates (its config's data.future_covariates,
-    past_covariates and calendar), the models that use them and those that ignore them."""
+    past_covariates, calendar and country), the models that use them and those that ignore
+    them."""
     from forecast_bench.models.registry import get
 
     data = config.get("data", {})
-    future = [*(data.get("future_covariates") or ()),
-              *(f"calendar {name}" for name in data.get("calendar") or ())]
+    calendar = [f"calendar {name}" + (f" ({data['country']})" if name == "holiday"
+                                      and data.get("country") else "")
+                for name in data.get("calendar") or ()]
+    future = [*(data.get("future_covariates") or ()), *calendar]
     past = list(data.get("past_covariates") or ())
     if not future and not past:
         return []
@@ -164,4 +167,7 @@ def covariate_notes(config: dict) -> list[str]:
         f"known ahead: {', '.join(future)}" if future else "",
         f"past: {', '.join(past)}" if past else "") if part)
     return [f"Covariates ({listed}): used by {', '.join(takes) or 'no model'}"
-            + f"; ignored by {', '.join(ignores) or 'no model'}."]
+            + f"; ignored by {', '.join(ignores) or 'no model'}."
+            + (" A calendar dummy that never varies on a series' dates (a holiday none of them "
+               "falls on) is left out of that series' covariates; the Fitted models table says "
+               "what each fit used." if calendar else "")]
