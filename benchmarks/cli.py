@@ -167,6 +167,13 @@ def build_parser() -> argparse.ArgumentParser:
     file_options(data)
     data.add_argument("--last", type=_last, help="keep the last N observations ('all': keep all)")
     data.set_defaults(handler=_cmd_data)
+
+    export = commands.add_parser("export", help="write a real example dataset with covariates "
+                                 "as a long CSV (the README's covariate example)")
+    export.add_argument("name", help="elecdaily: daily electricity demand, Victoria 2014, with "
+                        "WorkDay and Temperature (needs: pip install -e '.[examples]')")
+    export.add_argument("path", type=Path, help="the CSV file to write (must not exist)")
+    export.set_defaults(handler=_cmd_export)
     return parser
 
 
@@ -359,6 +366,13 @@ def _cmd_data(args: argparse.Namespace) -> int:
         dataset = only_series(collection)  # a csv: file with one series id
     print(collection_summary(collection) if dataset is None
           else dataset_summary(dataset, collection.items[0] if len(collection) == 1 else None))
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from forecast_bench.benchmarks.data.example_data import write_example
+
+    print(write_example(args.name, args.path))
     return 0
 
 

@@ -52,6 +52,10 @@ def default_config(source: str | None) -> Path:
     return config.DEFAULT_CONFIG
 
 
+# split options that only a rolling origin uses: given for a collection, they select it
+ROLLING_OPTIONS = ("test_size", "folds", "step")
+
+
 def run_name(source: str) -> str:
     """csv:data/sales.csv, long:... and wide:... -> sales; m3:monthly -> m3_monthly."""
     kind, _, rest = source.partition(":")
@@ -84,10 +88,16 @@ def configure(source: str, data: dict[str, Any], split: dict[str, Any],
     many = dataset is None or is_collection_source(source)
     base = config.load_config(config.COMPETITION_CONFIG if many else config.DEFAULT_CONFIG)
     cfg = dataclasses.replace(base, name=run_name(source), data=spec)
+    rolling = (many and split.get("protocol") is None and base.split.protocol == "fixed"
+               and any(split.get(key) is not None for key in ROLLING_OPTIONS))
+    if rolling:  # a test size, folds or a step given: the fixed origin would ignore them
+        split = {**split, "protocol": "rolling"}
     cfg = config.with_overrides(cfg, {}, split, models, seed, reference, levels)
     rows = "" if any(key in options for key in ROW_OPTIONS) else "all "
     if many or dataset is None:  # many includes dataset is None
         chose = f"{rows}rows of {len(collection)} series, {_collection_split(cfg, collection)}"
+        if rolling:
+            chose += " (a rolling origin, as a test size, folds or step was given)"
         notes = [note for item in collection for note in item.notes]
     else:
         cfg, chose = _single_split(cfg, dataset, collection, split)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Sequence
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import numpy as np
 
@@ -27,6 +27,12 @@ class CollectionForecaster(Forecaster):
     Subclasses implement `_fit_collection` and `_forecast_collection`; the config should have a
     `period` field (None: the series' seasonal period) named by `period_param`.
     """
+
+    # The share of each series' training part held out to calibrate conformal bounds (split
+    # conformal: a copy fitted before it forecasts the origins in it), for a model whose errors
+    # on its own training targets understate its errors (boosted trees fit them closely);
+    # None: the fitted model's own errors at the earlier origins.
+    calibration_holdout: ClassVar[float | None] = None
 
     def period_of(self) -> int:
         """This model's seasonal period (1 when it has none or leaves it unset)."""
@@ -55,6 +61,7 @@ class CollectionForecaster(Forecaster):
             self._fit_collection_covariates(values, periods, [c.rows(0, len(y)) for c, y in
                                                               zip(used, values, strict=True)])
         self.covariate_names_ = None if used is None else used[0].names
+        self.fit_lengths_, self.fit_periods_ = [len(y) for y in values], periods
         self.n_series_ = len(values)
         self.y_train_ = values[0]
         return self
@@ -101,12 +108,26 @@ class CollectionForecaster(Forecaster):
         used = self._used_covariates(covariates, [int(o.max()) + horizon for o in idx],
                                      "forecasting", (self.name, self.covariate_names_))
         results = self._checked_collection(values, idx, horizon, used)
-        if not levels:
-            return results
+        return self._conformal(results, values, idx, horizon, levels, used) if levels else results
+
+    def _conformal(self, results: list[Forecast], values: list[np.ndarray],
+                   idx: list[np.ndarray], horizon: int, levels: tuple[float, ...],
+                   used: list[Covariates] | None) -> list[Forecast]:
+        """`results` with conformal bounds from the errors at each series' calibration origins:
+        the fitted model's own, or (`calibration_holdout`) those of a copy fitted on each
+        series' training part less its held-out end, from the origins in that end on."""
         calibration = [calibration_origins(o, horizon, self.min_train_size) for o in idx]
+        model = self
+        if self.calibration_holdout is not None:
+            cuts = [max(self.min_train_size, n - max(horizon, round(self.calibration_holdout * n)))
+                    for n in self.fit_lengths_]
+            calibration = [c[c >= cut] for c, cut in zip(calibration, cuts, strict=True)]
+            model = self.clone().fit_collection([y[:cut] for y, cut in zip(values, cuts,
+                                                                          strict=True)],
+                                                self.fit_periods_, used)
         # one panel call for every series' calibration origins (a series with none forecasts
         # from its own origins there, and its result is not used)
-        fitted = self._checked_collection(
+        fitted = model._checked_collection(
             values, [c if len(c) else o for c, o in zip(calibration, idx, strict=True)], horizon,
             used)
         return [conformal_forecast(result.point, result.members, y, o, c, past.point, levels)
@@ -156,6 +177,15 @@ class CollectionForecaster(Forecaster):
             raise ModelError(f"model '{self.name}' was fitted on {self.n_series_} series; "
                              "use forecast_collection")
         return self._forecast_collection([y], [origins], horizon)[0]
+
+    def _conformal_bounds(self, y: np.ndarray, origins: np.ndarray, horizon: int,
+                          point: np.ndarray, levels: tuple[float, ...],
+                          covariates: Covariates | None = None) -> tuple[np.ndarray, np.ndarray]:
+        (bounded,) = self._conformal([Forecast.single(point)], [y], [origins], horizon, levels,
+                                     None if covariates is None else [covariates])
+        if bounded.lower is None or bounded.upper is None:
+            raise ModelError(f"model '{self.name}' made no conformal bounds")
+        return bounded.lower, bounded.upper
 
     def _forecast_covariates(self, y: np.ndarray, origins: np.ndarray, horizon: int,
                              covariates: Covariates, sd: bool) -> tuple[Forecast, Any]:

@@ -143,8 +143,8 @@ def test_a_long_csv_with_both_kinds_of_covariates_runs_lightgbm_and_arima(tmp_pa
     out = tmp_path / "results"
     code = main(["run", "--data", f"long:{path}", "--future-covariates", "promo",
                  "--past-covariates", "temp", "--models", "seasonal_naive,arima,lightgbm",
-                 "--test-size", "14", "--horizon", "7", "--quiet", "--no-cache",
-                 "--out", str(out)])
+                 "--test-size", "14", "--folds", "2", "--horizon", "7", "--quiet",
+                 "--no-cache", "--out", str(out)])
     assert code == 0, capsys.readouterr().err
     (folder,) = [p for p in out.iterdir() if not p.name.startswith(".")]
     status = pd.read_csv(folder / "status.csv")
