@@ -25,35 +25,7 @@ from forecast_bench.models.intervals import (
     conformal_bounds,
     gaussian_bounds,
 )
-
-
-@dataclasses.dataclass(frozen=True)
-class ModelConfig:
-    """Hyper-parameters of a model. Subclasses add fields and validate them in __post_init__."""
-
-    def __post_init__(self) -> None:
-        self.validate()
-
-    def validate(self) -> None:
-        """Raise ValueError naming the field and the allowed values; default: nothing to check."""
-
-    def require_ints(self, **lowest: int) -> None:
-        """Each named field must be an integer (not a bool) >= its given lowest value."""
-        for field, low in lowest.items():
-            value = getattr(self, field)
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"{field} must be an integer >= {low}, got {value!r}")
-
-    def require_optional_ints(self, **lowest: int) -> None:
-        """Each named field must be None or an integer (not a bool) >= its given lowest value."""
-        self.require_ints(**{f: low for f, low in lowest.items() if getattr(self, f) is not None})
-
-    def require_choices(self, **allowed: tuple[str, ...]) -> None:
-        """Each named field must be one of its allowed strings."""
-        for field, options in allowed.items():
-            if getattr(self, field) not in options:
-                raise ValueError(f"{field} must be one of {', '.join(options)}, "
-                                 f"got {getattr(self, field)!r}")
+from forecast_bench.models.model_config import ModelConfig
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,6 +72,8 @@ class Forecaster(ABC):
     # the config field taking every seasonal period of the series (MSTL, harmonic regression;
     # None there: the series' periods, see with_periods)
     periods_param: ClassVar[str | None] = None
+    # the config field taking the run's horizon (None there: set by with_horizon)
+    horizon_param: ClassVar[str | None] = None
     # True: _fit_covariates and _forecast_covariates read covariates; False: never given any
     takes_covariates: ClassVar[bool] = False
 
@@ -109,7 +83,7 @@ class Forecaster(ABC):
         if "model" in fields:  # a run config's [models.LABEL] table uses `model` for the name
             raise TypeError(f"{cls.__name__}: a parameter may not be called 'model'; "
                             "a run config uses that key for the registered model's name")
-        for param in ("period_param", "periods_param"):
+        for param in ("period_param", "periods_param", "horizon_param"):
             field = getattr(cls, param)
             if field is not None and field not in fields:
                 raise TypeError(f"{cls.__name__}.{param} {field!r} is not a field of "
@@ -176,9 +150,12 @@ class Forecaster(ABC):
         return type(self)(**params)
 
     def with_horizon(self, horizon: int) -> Self:
-        """The model for runs forecasting `horizon` steps: a model trained for a fixed horizon
-        (N-BEATS) returns an unfitted copy taking it; the default returns the model itself."""
-        return self
+        """The model for runs forecasting `horizon` steps: for a model trained for a fixed
+        horizon (`horizon_param`: N-BEATS, direct LightGBM) an unfitted copy taking it where
+        the config leaves it None; otherwise the model itself."""
+        if self.horizon_param is None or getattr(self.config, self.horizon_param) is not None:
+            return self
+        return type(self)(**{**self.params(), self.horizon_param: int(horizon)})
 
     @property
     def batch_tolerance(self) -> float:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from typing import Any, Self
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -148,6 +148,7 @@ class LightGbm(CollectionForecaster):
     config_class = LightGbmConfig
     config: LightGbmConfig
     period_param = "period"
+    horizon_param = "horizon"  # direct: one booster per step of the run's horizon
     takes_covariates = True  # known-ahead at the target's row; past ones at the origin's last
     calibration_holdout = 0.2  # its errors on its own training targets are far too small
 
@@ -163,13 +164,6 @@ class LightGbm(CollectionForecaster):
     def min_train_size(self) -> int:
         """One training target with one known lag."""
         return 2
-
-    def with_horizon(self, horizon: int) -> Self:
-        """An unfitted copy with the run's `horizon` where the config leaves it None."""
-        params = self.params()
-        if params["horizon"] is None:
-            params["horizon"] = int(horizon)
-        return type(self)(**params)
 
     def past_covariates_use(self) -> str:
         return ("ignored, recursive strategy" if self.config.strategy == "recursive"
@@ -200,14 +194,14 @@ class LightGbm(CollectionForecaster):
             design.future[0].shape[1], design.past[0].shape[1])
         lightgbm = _lightgbm()
         self.boosters_, self.n_rows_ = [], 0
+        values, lengths = np.concatenate(parts), np.array([len(z) for z in parts])
         for step in range(1, self.steps_ + 1):
-            keep = rows.origins + step - 1 < np.array([len(z) for z in parts])[rows.owners]
+            keep = rows.origins + step - 1 < lengths[rows.owners]  # the target is in training
             if not keep.any():
                 raise ModelError(f"model 'lightgbm' has no training target {step} steps "
                                  "after an origin; use longer series or a shorter horizon")
             x = design.design(step, keep, cfg.series_feature)
-            t = np.concatenate(parts)[_flat(parts, rows.owners[keep], rows.origins[keep] +
-                                            step - 1)]
+            t = values[_flat(parts, rows.owners[keep], rows.origins[keep] + step - 1)]
             data = lightgbm.Dataset(x, label=t, params=self._params(),
                                     categorical_feature=[x.shape[1] - 1] if cfg.series_feature
                                     else "auto")

@@ -92,6 +92,7 @@ class _NBeatsBase(CollectionForecaster):
     config_class = NBeatsConfig
     config: NBeatsConfig
     period_param = "period"
+    horizon_param = "horizon"
     min_history = 2  # a window needs one input value and one target
     batch_tolerance = 1e-4  # float32 networks on values of ~100: last bits move with the batch
 
@@ -103,13 +104,6 @@ class _NBeatsBase(CollectionForecaster):
         """An untrained network for `lookback` inputs and `horizon` outputs."""
         b = _Builder(seed)
         return assemble(b, lookback, horizon, self._stacks(b, lookback, horizon), parts)
-
-    def with_horizon(self, horizon: int) -> Self:
-        """An unfitted copy with `horizon` where the config leaves it None."""
-        params = self.params()
-        if params["horizon"] is None:
-            params["horizon"] = int(horizon)
-        return type(self)(**params)
 
     def member_indices(self) -> list[int]:
         """The members this model trains: all, or the one its `member` names."""
