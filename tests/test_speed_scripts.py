@@ -161,3 +161,26 @@ def test_nbeats_step_speed_script_smoke_run(tmp_path: Path) -> None:
     assert f"- parameters: {2 * block - (32 * 126 + 126):,} trainable" in text
     assert "## Generic: `nbeats`, 2 stacks x 1 block(s) x 2 layers x 32, batch 64" in text
     assert "ensemble member at 10,000 steps" in text
+
+
+def test_lightgbm_panel_speed_script_smoke_run(tmp_path: Path) -> None:
+    """6 series, 1 round: a row per way, and jobs 2 and dask give the serial forecasts."""
+    script = ROOT / "benchmarks" / "speed" / "lightgbm_panel.py"
+    done = subprocess.run([sys.executable, str(script), "--series", "6", "--runs", "1",
+                           "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    [report] = tmp_path.glob("*-lightgbm_panel.md")
+    text = report.read_text(encoding="utf-8")
+    rows = table_rows(text, "|  ")
+    assert set(rows) == {"model alone", "CLI `--jobs 1`", "CLI `--jobs 1 --levels none`",
+                         "CLI `--jobs 2`", "CLI `--executor dask --jobs 2`"}
+    for label, (runs, fit, points, intervals, wall, *_rest) in rows.items():
+        predict = intervals if label != "CLI `--jobs 1 --levels none`" else points
+        assert runs == "1" and min(float(fit), float(predict), float(wall)) > 0, label
+    assert rows["model alone"][-2] == "-" and float(rows["CLI `--jobs 2`"][-2]) > 0
+    assert "4212 training values" in text  # 6 series x 702 days
+    for check in ("model alone vs CLI `--jobs 1` (round 1)",
+                  "CLI `--jobs 1 --levels none` vs `--jobs 1`", "CLI `--jobs 2` vs `--jobs 1`",
+                  "CLI `--executor dask --jobs 2` vs `--jobs 1`"):
+        assert f"forecasts, {check}: max |difference| 0 over 168 forecasts -> equal" in text

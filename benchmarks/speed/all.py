@@ -3,20 +3,21 @@
 Usage: python benchmarks/speed/all.py [--runs 3] [--out DIR] [--quick]
 
 Runs arima_walk_forward.py, mstl_statsforecast.py, lstm_walk_forward.py, default_benchmark.py,
-m3_panel.py, statistical.py, intervals.py, collection_networks.py and nbeats_step.py one after
-another, each in its own process (one's imports, thread settings and memory never reach the
-next one's timings), keeps each report as <out>/<date>-<slug>.md and writes them one after
-another to <out>/<date>.md. About 85 minutes on 2 CPUs with --runs 3 before
+m3_panel.py, statistical.py, intervals.py, collection_networks.py, nbeats_step.py and
+lightgbm_panel.py one after another, each in its own process (one's imports, thread settings
+and memory never reach the next one's timings), keeps each report as <out>/<date>-<slug>.md and
+writes them one after another to <out>/<date>.md. About 85 minutes on 2 CPUs with --runs 3 before
 collection_networks.py and mstl_statsforecast.py, most of it the default benchmark end to end
 (6 full runs per round in default_benchmark.py, 6 more in intervals.py); collection_networks.py
 (per-series networks on all 1045 M3 monthly series, two shapes) adds its own time, not yet
 measured in full here, nbeats_step.py (N-BEATS, N-BEATS-I and N-HiTS training steps at full
 size) several minutes more, and mstl_statsforecast.py about 6 (2 with --quick), nearly all of
 it statsforecast's 56 per-origin decompositions a round (its peer, like arima_walk_forward.py's,
-is skipped with a message when statsforecast cannot be installed). Run it on a quiet machine.
+is skipped with a message when statsforecast cannot be installed), and lightgbm_panel.py (the
+global LightGBM model on 1000 daily series, 9 fits) about 21. Run it on a quiet machine.
 --quick: 1 run each, LSTM 1 epoch, the default benchmark's --quick config,
-collection_networks.py on 20 series, nbeats_step.py on small networks (a smoke run of this
-script, minutes).
+collection_networks.py on 20 series, nbeats_step.py on small networks, lightgbm_panel.py on 50
+series (a smoke run of this script, minutes).
 """
 
 from __future__ import annotations
@@ -36,11 +37,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 SCRIPTS = ("arima_walk_forward.py", "mstl_statsforecast.py", "lstm_walk_forward.py",
            "default_benchmark.py", "m3_panel.py", "statistical.py", "intervals.py",
-           "collection_networks.py", "nbeats_step.py")
+           "collection_networks.py", "nbeats_step.py", "lightgbm_panel.py")
 QUICK = {"lstm_walk_forward.py": ["--epochs", "1"], "default_benchmark.py": ["--quick"],
          "m3_panel.py": ["--quick"], "statistical.py": ["--limit", "20", "--sample", "4"],
          "intervals.py": ["--quick"], "collection_networks.py": ["--quick"],
-         "nbeats_step.py": ["--quick"]}
+         "nbeats_step.py": ["--quick"], "lightgbm_panel.py": ["--series", "50"]}
 
 
 def run_script(script: str, runs: int, quick: bool, out: Path) -> tuple[int, str | None, float]:
