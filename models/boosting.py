@@ -104,39 +104,31 @@ def padded(z: np.ndarray, width: int) -> np.ndarray:
     return np.concatenate([np.full(width, np.nan), z])
 
 
-@dataclasses.dataclass(frozen=True)
-class Origins:
-    """Rows of the design: for each, its origin's path features (values before the origin),
-    the origin's position and series, and the covariate columns the booster reads."""
+# per series: the known-ahead columns, and the past ones the fit reads (empty lists: none)
+Tables = tuple[list[np.ndarray], list[np.ndarray]]
 
-    x: np.ndarray  # rows x base features
-    origins: np.ndarray  # position of the first value after the path, in its series
-    owners: np.ndarray  # the row's series index
-    future: list[np.ndarray]  # per series: rows x known-ahead columns (maybe 0 columns)
-    past: list[np.ndarray]  # per series: rows x observed columns read (0 columns: none)
 
-    def design(self, step: int, keep: np.ndarray | slice = slice(None),
-               series_feature: bool = False) -> np.ndarray:
-        """The booster's input for targets `step` (1-based) after each origin: base features,
-        the known-ahead columns at the target's row, the observed ones at the origin's last
-        row, then (with `series_feature`) the series index."""
-        origins, owners = self.origins[keep], self.owners[keep]
-        columns = [self.x[keep], _rows(self.future, owners, origins + step - 1),
-                   _rows(self.past, owners, origins - 1)]
-        if series_feature:
-            columns.append(owners[:, None].astype(float))
-        return np.concatenate(columns, axis=1)
+def design(x: np.ndarray, origins: np.ndarray, owners: np.ndarray, step: int, tables: Tables,
+           series_feature: bool) -> np.ndarray:
+    """The booster's input for the targets `step` (1-based) after each origin (its row of `x`,
+    the features of the values before it; its position; its series): the base features, the
+    known-ahead columns at the target's row, the observed ones at the origin's last row, then
+    (with `series_feature`) the series index."""
+    future, past = tables
+    columns = [x, _rows(future, owners, origins + step - 1), _rows(past, owners, origins - 1)]
+    if series_feature:
+        columns.append(owners[:, None].astype(float))
+    return np.concatenate(columns, axis=1)
 
 
 def _rows(tables: list[np.ndarray], owners: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Row `rows[k]` of table `owners[k]` for each k (rows x the tables' columns)."""
-    width = tables[0].shape[1]
-    out = np.empty((len(rows), width))
-    if not width:
-        return out
-    for i in np.unique(owners):
-        mine = owners == i
-        out[mine] = tables[i][rows[mine]]
+    """Row `rows[k]` of table `owners[k]` for each k (rows x the tables' columns; none when
+    there are no tables)."""
+    out = np.empty((len(rows), tables[0].shape[1] if tables else 0))
+    if out.shape[1]:
+        for i in np.unique(owners):
+            mine = owners == i
+            out[mine] = tables[i][rows[mine]]
     return out
 
 
@@ -188,38 +180,38 @@ class LightGbm(CollectionForecaster):
             warnings.warn("lightgbm (recursive) ignores the past covariates: their values "
                           "after the origin are unknown; use strategy = 'direct'", stacklevel=2)
         parts = [y / s for y, s in zip(series, self.scales_, strict=True)]
-        rows = training_origins(parts, self.periods_, self.lags_, cfg.windows, self.width_)
-        design = self._design(rows.x, rows.origins, rows.owners, covariates, series)
-        self.covariate_columns_ = (0, 0) if covariates is None else (
-            design.future[0].shape[1], design.past[0].shape[1])
+        x, starts, owners = training_origins(parts, self.periods_, self.lags_, cfg.windows,
+                                             self.width_)
+        tables = self._tables(covariates)
+        self.covariate_columns_ = (tables[0][0].shape[1] if tables[0] else 0,
+                                   tables[1][0].shape[1] if tables[1] else 0)
         lightgbm = _lightgbm()
         self.boosters_, self.n_rows_ = [], 0
         values, lengths = np.concatenate(parts), np.array([len(z) for z in parts])
         for step in range(1, self.steps_ + 1):
-            keep = rows.origins + step - 1 < lengths[rows.owners]  # the target is in training
+            keep = starts + step - 1 < lengths[owners]  # the target is in the training part
             if not keep.any():
                 raise ModelError(f"model 'lightgbm' has no training target {step} steps "
                                  "after an origin; use longer series or a shorter horizon")
-            x = design.design(step, keep, cfg.series_feature)
-            t = values[_flat(parts, rows.owners[keep], rows.origins[keep] + step - 1)]
-            data = lightgbm.Dataset(x, label=t, params=self._params(),
-                                    categorical_feature=[x.shape[1] - 1] if cfg.series_feature
+            inputs = design(x[keep], starts[keep], owners[keep], step, tables,
+                            cfg.series_feature)
+            t = values[_flat(parts, owners[keep], starts[keep] + step - 1)]
+            data = lightgbm.Dataset(inputs, label=t, params=self._params(),
+                                    categorical_feature=[inputs.shape[1] - 1]
+                                    if cfg.series_feature
                                     else "auto")
             self.boosters_.append(lightgbm.train(self._params(), data,
                                                  num_boost_round=cfg.n_estimators))
             self.n_rows_ += len(t)
         self.booster_ = self.boosters_[0]
 
-    def _design(self, x: np.ndarray, origins: np.ndarray, owners: np.ndarray,
-                covariates: list[Covariates] | None, series: list[np.ndarray]) -> Origins:
-        """The rows with the covariate columns this fit reads (none without covariates)."""
+    def _tables(self, covariates: list[Covariates] | None) -> Tables:
+        """Each series' known-ahead columns, and its past ones if this fit reads them."""
         if covariates is None:
-            empty = [np.empty((len(y) + self.steps_, 0)) for y in series]
-            return Origins(x, origins, owners, empty, empty)
-        future = [c.values[:, list(c.known_ahead)] for c in covariates]
-        past = [c.values[:, [not k for k in c.known_ahead]] if self.reads_past_
-                else np.empty((len(c), 0)) for c in covariates]
-        return Origins(x, origins, owners, future, past)
+            return [], []
+        return ([c.values[:, list(c.known_ahead)] for c in covariates],
+                [c.values[:, [not k for k in c.known_ahead]] for c in covariates]
+                if self.reads_past_ else [])
 
     def _params(self) -> dict[str, Any]:
         cfg = self.config
@@ -258,38 +250,37 @@ class LightGbm(CollectionForecaster):
         at = np.concatenate(origins)
         path = np.concatenate(paths)
         season = np.concatenate(seasons)
+        tables = self._tables(covariates)
         if self.direct_:
-            rows = self._design(features(path, season, self.lags_, self.config.windows), at,
-                                owners, covariates, series)
+            x = features(path, season, self.lags_, self.config.windows)
             z = np.column_stack([self.boosters_[h].predict(
-                rows.design(h + 1, series_feature=self.config.series_feature))
+                design(x, at, owners, h + 1, tables, self.config.series_feature))
                 for h in range(horizon)])
         else:
-            z = self.recursive(path, season, owners, at, horizon, covariates, series)
+            z = self.recursive(path, season, owners, at, horizon, tables)
         bounds = np.cumsum([0] + [len(o) for o in origins])
         return [Forecast.single(z[a:b] * scale)
                 for a, b, scale in zip(bounds[:-1], bounds[1:], self.scales_, strict=True)]
 
     def recursive(self, paths: np.ndarray, seasons: np.ndarray, owners: np.ndarray,
-                  origins: np.ndarray, horizon: int, covariates: list[Covariates] | None,
-                  series: list[np.ndarray]) -> np.ndarray:
+                  origins: np.ndarray, horizon: int, tables: Tables) -> np.ndarray:
         """Scaled forecasts (rows x horizon) after each path, each step fed back as the
         newest value."""
         out = np.empty((len(paths), horizon))
         for step in range(horizon):
             x = features(paths, seasons, self.lags_, self.config.windows)
-            rows = self._design(x, origins + step, owners, covariates, series)
-            out[:, step] = self.booster_.predict(rows.design(1, series_feature=(
-                self.config.series_feature)))
+            out[:, step] = self.booster_.predict(design(x, origins + step, owners, 1, tables,
+                                                        self.config.series_feature))
             paths = np.column_stack([paths[:, 1:], out[:, step]])
         return out
 
 
 def training_origins(parts: list[np.ndarray], periods: list[int], lags: int,
-                     windows: tuple[int, ...], width: int) -> Origins:
-    """Every series' training origins (positions 1.. whose target is in its training part;
-    from the first whose features are complete, see the module docstring) with their
-    features, pooled; no covariate columns."""
+                     windows: tuple[int, ...], width: int,
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every series' training origins (positions 1.. before the end of its training part;
+    from the first whose features are complete, see the module docstring), pooled: their
+    features (the values before each), positions and series."""
     inputs, origins, owners = [], [], []
     for i, (z, period) in enumerate(zip(parts, periods, strict=True)):
         first = reach(lags, windows, [period]) if len(z) > reach(lags, windows, [period]) else 1
@@ -297,19 +288,7 @@ def training_origins(parts: list[np.ndarray], periods: list[int], lags: int,
         inputs.append(features(paths, np.full(len(paths), period), lags, windows))
         origins.append(np.arange(first, len(z)))
         owners.append(np.full(len(z) - first, i))
-    empty = [np.empty((len(z) + 1, 0)) for z in parts]
-    return Origins(np.concatenate(inputs), np.concatenate(origins), np.concatenate(owners),
-                   empty, empty)
-
-
-def training_rows(parts: list[np.ndarray], periods: list[int], lags: int,
-                  windows: tuple[int, ...], width: int,
-                  series_feature: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Every series' one-step feature rows and targets, pooled; with `series_feature`, the
-    series' index as the last column."""
-    rows = training_origins(parts, periods, lags, windows, width)
-    x = rows.design(1, series_feature=series_feature)
-    return x, np.concatenate(parts)[_flat(parts, rows.owners, rows.origins)]
+    return np.concatenate(inputs), np.concatenate(origins), np.concatenate(owners)
 
 
 def _flat(parts: list[np.ndarray], owners: np.ndarray, positions: np.ndarray) -> np.ndarray:

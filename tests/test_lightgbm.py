@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from forecast_bench.models import get
-from forecast_bench.models.boosting import LightGbm, training_rows
+from forecast_bench.models.boosting import LightGbm, design, training_origins
 from forecast_bench.models.errors import ConfigError
 
 WEEK = np.array([1.0, 1.2, 0.9, 1.1, 1.5, 2.0, 0.6])
@@ -23,6 +23,15 @@ def hand_row(z: np.ndarray, t: int, lags: int, windows: tuple[int, ...], period:
         window = [at(k) for k in range(t - w, t)]
         row += [np.mean(window), np.std(window)]
     return row
+
+
+def training_rows(parts: list[np.ndarray], periods: list[int], lags: int,
+                  windows: tuple[int, ...], width: int,
+                  series_feature: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The one-step training rows the model's fit builds (no covariates), and their targets."""
+    x, origins, owners = training_origins(parts, periods, lags, windows, width)
+    targets = np.array([parts[i][o] for i, o in zip(owners, origins, strict=True)])
+    return design(x, origins, owners, 1, ([], []), series_feature), targets
 
 
 def panel(n_series: int = 20, length: int = 140, seed: int = 0) -> list[np.ndarray]:
