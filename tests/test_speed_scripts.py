@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "benchmarks" / "speed" / "default_benchmark.py"
 TIME_ROWS = ("cold, `--jobs 1 --no-cache`", "cold, `--jobs 2 --no-cache`",
              "cold, `--executor dask --jobs 2 --no-cache`", "cold cached run, empty folder",
              "warm rerun, same folder (all cached)",
@@ -30,13 +29,20 @@ def table_rows(text: str, header: str) -> dict[str, list[str]]:
     return rows
 
 
-def test_default_benchmark_quick_writes_a_complete_report(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--runs", "1",
+def report_of(script: str, args: list[str], tmp_path: Path, slug: str) -> str:
+    """Run benchmarks/speed/<script> with `args` (and --out tmp_path); the text of the one
+    report it wrote, <date>-<slug>.md."""
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "speed" / script), *args,
                            "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
                           timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    [report] = tmp_path.glob("*-default-benchmark.md")
-    text = report.read_text(encoding="utf-8")
+    [report] = tmp_path.glob(f"*-{slug}.md")
+    return report.read_text(encoding="utf-8")
+
+
+def test_default_benchmark_quick_writes_a_complete_report(tmp_path: Path) -> None:
+    text = report_of("default_benchmark.py", ["--quick", "--runs", "1"], tmp_path,
+                     "default-benchmark")
 
     times = table_rows(text, "|  ")
     assert set(times) == set(TIME_ROWS)
@@ -63,12 +69,7 @@ def test_default_benchmark_quick_writes_a_complete_report(tmp_path: Path) -> Non
 
 
 def test_m3_panel_quick_writes_a_complete_report(tmp_path: Path) -> None:
-    script = ROOT / "benchmarks" / "speed" / "m3_panel.py"
-    done = subprocess.run([sys.executable, str(script), "--quick", "--out", str(tmp_path)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    [report] = tmp_path.glob("*-m3-panel.md")
-    text = report.read_text(encoding="utf-8")
+    text = report_of("m3_panel.py", ["--quick"], tmp_path, "m3-panel")
     rows = table_rows(text, "| run ")
     assert set(rows) == {"cold, m3:other, `--jobs 1`", "warm rerun, same folder",
                          "cold, m3:other, `--jobs 2`", "cold, m3:yearly, `--jobs 1`",
@@ -85,14 +86,9 @@ def test_m3_panel_quick_writes_a_complete_report(tmp_path: Path) -> None:
 
 def test_statistical_speed_script_smoke_run(tmp_path: Path) -> None:
     """Ours only (the statsforecast side needs the package index): a row per model."""
-    script = ROOT / "benchmarks" / "speed" / "statistical.py"
-    done = subprocess.run([sys.executable, str(script), "--no-peer", "--limit", "6",
-                           "--runs", "1", "--models", "naive2,theta,comb", "--out",
-                           str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    [report] = tmp_path.glob("*-statistical.md")
-    rows = table_rows(report.read_text(encoding="utf-8"), "| model")
+    text = report_of("statistical.py", ["--no-peer", "--limit", "6", "--runs", "1", "--models",
+                                        "naive2,theta,comb"], tmp_path, "statistical")
+    rows = table_rows(text, "| model")
     assert set(rows) == {"naive2", "theta", "comb", "seasonal adjustment alone"}
     for cells in rows.values():
         assert cells[0] == "6" and float(cells[1]) > 0 and cells[2] == "-"
@@ -100,13 +96,7 @@ def test_statistical_speed_script_smoke_run(tmp_path: Path) -> None:
 
 def test_intervals_speed_script_smoke_run(tmp_path: Path) -> None:
     """The M3 pair (3 series) with and without intervals: the report, the same points."""
-    script = ROOT / "benchmarks" / "speed" / "intervals.py"
-    done = subprocess.run([sys.executable, str(script), "--quick", "--runs", "1", "--out",
-                           str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    [report] = tmp_path.glob("*-intervals.md")
-    text = report.read_text(encoding="utf-8")
+    text = report_of("intervals.py", ["--quick", "--runs", "1"], tmp_path, "intervals")
     rows = table_rows(text, "| run ")
     assert set(rows) == {"M3 monthly, 3 series, `--levels none`",
                          "M3 monthly, 3 series, `--levels 80,95`"}
@@ -123,13 +113,9 @@ def test_intervals_speed_script_smoke_run(tmp_path: Path) -> None:
 
 def test_collection_networks_speed_script_smoke_run(tmp_path: Path) -> None:
     """8 M3 monthly series, the default shape, the loop on 1 series: a row per method."""
-    script = ROOT / "benchmarks" / "speed" / "collection_networks.py"
-    done = subprocess.run([sys.executable, str(script), "--quick", "--series", "8",
-                           "--loop-series", "1", "--shapes", "default", "--out", str(tmp_path)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    [report] = tmp_path.glob("*-panel-networks.md")
-    text = report.read_text(encoding="utf-8")
+    text = report_of("collection_networks.py", ["--quick", "--series", "8", "--loop-series",
+                                                "1", "--shapes", "default"], tmp_path,
+                     "panel-networks")
     rows = table_rows(text, "| method")
     assert set(rows) == {"batched `lstm_local`", "loop of Keras `lstm` fits",
                          "global `lstm_global`"}
@@ -143,13 +129,8 @@ def test_collection_networks_speed_script_smoke_run(tmp_path: Path) -> None:
 
 def test_nbeats_step_speed_script_smoke_run(tmp_path: Path) -> None:
     """The small generic network, 3 steps, 1 round: a row per way and the parameter count."""
-    script = ROOT / "benchmarks" / "speed" / "nbeats_step.py"
-    done = subprocess.run([sys.executable, str(script), "--quick", "--models", "generic",
-                           "--steps", "3", "--out", str(tmp_path)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    [report] = tmp_path.glob("*-nbeats-step.md")
-    text = report.read_text(encoding="utf-8")
+    text = report_of("nbeats_step.py", ["--quick", "--models", "generic", "--steps", "3"],
+                     tmp_path, "nbeats-step")
     rows = table_rows(text, "| way")
     assert set(rows) == {"ours: `train` (sampling included)", "bare Keras `train_on_batch`",
                          "bare tf.function + GradientTape", "sampling alone (draw + tensors)"}
@@ -165,13 +146,8 @@ def test_nbeats_step_speed_script_smoke_run(tmp_path: Path) -> None:
 
 def test_lightgbm_panel_speed_script_smoke_run(tmp_path: Path) -> None:
     """6 series, 1 round: a row per way, and jobs 2 and dask give the serial forecasts."""
-    script = ROOT / "benchmarks" / "speed" / "lightgbm_panel.py"
-    done = subprocess.run([sys.executable, str(script), "--series", "6", "--runs", "1",
-                           "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    [report] = tmp_path.glob("*-lightgbm_panel.md")
-    text = report.read_text(encoding="utf-8")
+    text = report_of("lightgbm_panel.py", ["--series", "6", "--runs", "1"], tmp_path,
+                     "lightgbm_panel")
     rows = table_rows(text, "|  ")
     assert set(rows) == {"model alone", "CLI `--jobs 1`", "CLI `--jobs 1 --levels none`",
                          "CLI `--jobs 2`", "CLI `--executor dask --jobs 2`"}
