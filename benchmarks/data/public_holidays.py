@@ -57,9 +57,7 @@ def _subdivision(calendar: Any, wanted: str) -> str | None:
     """The subdivision code `wanted` names (a code or the package's alias, any case)."""
     aliases: dict[str, str] = getattr(calendar, "subdivisions_aliases", {}) or {}
     known = {alias.casefold(): code for alias, code in aliases.items()}
-    known.update({code.casefold(): code for code in calendar.subdivisions})
-    if wanted in calendar.subdivisions:
-        return wanted
+    known.update({code.casefold(): code for code in calendar.subdivisions})  # codes win
     return known.get(wanted.casefold())
 
 

@@ -135,8 +135,9 @@ def run_job(job: CollectionJob) -> list[TaskResult]:
         warnings.simplefilter("always")
         try:
             clock = Clock()
-            covariates = ([task.covariates for task in tasks] if model.takes_covariates
-                          else None)  # each task's rows, sliced to its training part at fit
+            # each task's rows (sliced to its training part at fit; a model that takes no
+            # covariates ignores them)
+            covariates = [task.covariates for task in tasks]
             model.fit_collection([task.values[: task.fold.train_end - task.fold.train_start]
                                   for task in tasks],
                                  [panel_model(task).period_of() for task in tasks], covariates)
